@@ -1,0 +1,94 @@
+// Command genuine lets only genuine goods be paid for: it reads the codes
+// printed on goods, checks them against their brand's policies, and serves
+// the API that tills, brands and consumers use.
+//
+// Run "genuine help" for the list of commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+// Main holds the standard streams the program uses, so that tests can run it
+// in-process as well as through the binary.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// usageError is an error in how the program was called: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+const usage = `genuine: pay only for genuine goods.
+
+Usage:
+  genuine <command> [arguments]
+
+Commands:
+  gs1 parse    parse GS1 data in any form a scanner or person delivers
+  gs1 format   print GS1 data in each form: Digital Link, bracketed, element string, scan data, HRI, EPC URN
+  help         show this help, or "genuine help <command>" for a command's
+
+Run "genuine <command> -h" for a command's flags.
+`
+
+// Run runs the command named by args and returns the exit status: 0 on
+// success, 1 when the command failed, 2 when it was called wrongly.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	err := m.run(ctx, args)
+	var ue *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(m.Stderr, "genuine: %v\n", err)
+		return 2
+	default:
+		fmt.Fprintf(m.Stderr, "genuine: %v\n", err)
+		return 1
+	}
+}
+
+// errHelp reports that help was asked for and shown.
+var errHelp = errors.New("help shown")
+
+func (m *Main) run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return usagef("no command given")
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			return m.run(ctx, append(args[1:], "-h"))
+		}
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	case "gs1":
+		return m.runGS1(ctx, args[1:])
+	}
+	fmt.Fprint(m.Stderr, usage)
+	return usagef("unknown command %q", args[0])
+}

@@ -1,0 +1,3 @@
+module genuine
+
+go 1.26
