@@ -55,6 +55,9 @@ type dictionary struct {
 	// "01 22 10", sorted.
 	dlPaths   []string
 	dlPathSet map[string]bool
+	// dlQualifiers lists, for each primary key, the qualifier sequences of
+	// its valid paths, in the sorted order of dlPaths.
+	dlQualifiers map[string][][]string
 }
 
 // dict is the dictionary the package runs on, loaded once at start-up; it is
@@ -109,6 +112,13 @@ func loadDictionary(text string) (*dictionary, error) {
 		}
 	}
 	sort.Strings(d.dlPaths)
+	d.dlQualifiers = make(map[string][][]string)
+	for _, path := range d.dlPaths {
+		ais := strings.Fields(path)
+		if len(ais) > 1 {
+			d.dlQualifiers[ais[0]] = append(d.dlQualifiers[ais[0]], ais[1:])
+		}
+	}
 	return d, nil
 }
 

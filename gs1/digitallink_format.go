@@ -16,25 +16,25 @@ func (m Message) DigitalLink(stem string) (string, error) {
 	if stem != "" && (!isHTTP(stem) || strings.ContainsAny(stem, "?#") || len(stem) > maxInput) {
 		return "", errorf("", EDigitalLink, "stem must be an http:// or https:// URI without query or fragment")
 	}
-	path, err := m.dlPathAIs()
+	var pathBuf [maxElements]int
+	path, err := m.dlPathIndexes(pathBuf[:0])
 	if err != nil {
 		return "", err
 	}
-	inPath := make([]bool, len(m.elems))
+	var inPath [maxElements]bool
+	size := len(stem)
+	for i, e := range m.elems {
+		size += len(e.AI) + 2 + len(e.Value)
+		for _, p := range path {
+			inPath[i] = inPath[i] || m.elems[p].AI == e.AI
+		}
+	}
 	var b strings.Builder
+	b.Grow(size + size/4)
 	b.WriteString(stem)
-	for _, ai := range path {
-		i, ok := findAI(m.elems, ai)
-		if !ok {
-			continue // a qualifier of the chosen sequence that the message lacks
-		}
-		for j, e := range m.elems {
-			if e.AI == ai {
-				inPath[j] = true
-			}
-		}
+	for _, i := range path {
 		b.WriteByte('/')
-		b.WriteString(ai)
+		b.WriteString(m.elems[i].AI)
 		b.WriteByte('/')
 		escapeURI(&b, m.elems[i].Value, false)
 	}
@@ -61,36 +61,34 @@ func (m Message) DigitalLink(stem string) (string, error) {
 	return b.String(), nil
 }
 
-// dlPathAIs returns the AIs of the URI path: those of the URI the message
-// was parsed from, or else the best path for its first primary key.
-func (m Message) dlPathAIs() ([]string, error) {
+// dlPathIndexes appends to path the indexes of the elements that form the
+// URI path, in path order: those of the URI the message was parsed from, or
+// else its first primary key and the qualifiers of the key's qualifier
+// sequence that holds most of the message's AIs (the first in sorted order
+// on a tie, as the GS1 reference chooses).
+func (m Message) dlPathIndexes(path []int) ([]int, error) {
 	if m.dlPath > 0 {
-		ais := make([]string, m.dlPath)
-		for i, e := range m.elems[:m.dlPath] {
-			ais[i] = e.AI
+		for i := range m.dlPath {
+			path = append(path, i)
 		}
-		return ais, nil
+		return path, nil
 	}
-	for _, e := range m.elems {
+	key := -1
+	for i, e := range m.elems {
 		if defOf(e.AI).dlpkey {
-			return strings.Fields(m.bestPath(e.AI)), nil
+			key = i
+			break
 		}
 	}
-	return nil, errorf("", EDigitalLink, "a Digital Link URI needs a primary key such as AI (01), and the data has none")
-}
-
-// bestPath returns, among the valid paths that start with key, the one that
-// holds most of the message's AIs (the first in sorted order on a tie), as a
-// space-separated AI sequence.
-func (m Message) bestPath(key string) string {
-	best, most := key, 0
-	for _, path := range dict.dlPaths {
-		first, quals, _ := strings.Cut(path, " ")
-		if first != key || quals == "" {
-			continue
-		}
+	if key < 0 {
+		return nil, errorf("", EDigitalLink, "a Digital Link URI needs a primary key such as AI (01), and the data has none")
+	}
+	path = append(path, key)
+	var best []string
+	most := 0
+	for _, quals := range dict.dlQualifiers[m.elems[key].AI] {
 		n := 0
-		for _, q := range strings.Fields(quals) {
+		for _, q := range quals {
 			for _, e := range m.elems {
 				if e.AI == q {
 					n++
@@ -98,8 +96,13 @@ func (m Message) bestPath(key string) string {
 			}
 		}
 		if n > most {
-			best, most = path, n
+			best, most = quals, n
 		}
 	}
-	return best
+	for _, q := range best {
+		if i, ok := findAI(m.elems, q); ok {
+			path = append(path, i)
+		}
+	}
+	return path, nil
 }
