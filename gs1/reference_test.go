@@ -203,3 +203,109 @@ func TestElementStringForms(t *testing.T) {
 		}
 	}
 }
+
+func TestElementStringReference(t *testing.T) {
+	valid := []string{
+		"^991234", "^0112345678901231", "^0112345678901231^", "^0112345678901231991234", "^0112345678901231^991234",
+		"^2421", "^242123456", "^242123456^10ABC123", "^242123456^", "^81111234", "^81111234^10ABC123",
+		"^800112341234512398", "^800112341234512398^0112345678901231", "^7007211225211231", "^7007211225",
+		"^800302112345678900ABC", "^800302112345678900", "^800302112345678900^10ABC123", "^800302112345678900ABCDEFGHIJKLMNOP",
+		"^7230121234567890123456789012345678", "^7230123", "^423528", "^423528528", "^423528528528528528",
+	}
+	invalid := []string{
+		"^", "^891234", "^99~ABC", "^99ABC~", "^01A2345678901231", "^011234567890123A", "^0112345678901234",
+		"^011234567890123", "^01123456789012312", "^011234567890123^", "^01123456789012345^", "^01123456789012345^991234",
+		"^2421234567", "^8111123", "^811112345", "^80011234123451239", "^8001123412345123981",
+		"^80011234123451239^0112345678901231", "^70072112252", "^700721122521", "^7007211225211", "^70072112252112",
+		"^700721122521123", "^70072112252212311", "^800302112345678901ABC", "^800302112345678900ABCDEFGHIJKLMNOPQ",
+		"^72301212345678901234567890123456789", "^723012", "^423", "^4235", "^42352", "^4235285", "^4235285285285285285",
+	}
+	p := Parser{SkipRequisites: true}
+	for _, in := range valid {
+		if _, err := p.ParseElementString(in); err != nil {
+			t.Errorf("ParseElementString(%q): %v", in, err)
+		}
+	}
+	for _, in := range invalid {
+		if m, err := p.ParseElementString(in); err == nil {
+			t.Errorf("ParseElementString(%q) = %v, want error", in, m)
+		}
+	}
+	// Unknown AIs cannot be told apart from their values in an element
+	// string unless their prefix fixes their length.
+	unknown := Parser{PermitUnknownAIs: true}
+	if _, err := unknown.ParseElementString("^891234"); err == nil {
+		t.Error("ParseElementString(^891234) with unknown AIs permitted: want error")
+	}
+}
+
+func TestAssociationReference(t *testing.T) {
+	unknown := Parser{PermitUnknownAIs: true}
+	tests := []struct {
+		in    string
+		valid bool
+	}{
+		{"(400)ABC(400)ABC", true},
+		{"(400)ABC(99)DEF(400)ABC", true},
+		{"(400)ABC(400)AB", false},
+		{"(400)ABC(400)ABC(400)XYZ", false},
+		{"(99)ABC(400)ABC(400)XYZ", false},
+		{"(89)ABC(89)ABC(89)ABC", true},
+		{"(89)ABC(89)XYZ(89)ABC", false},
+		{"(01)12345678901231(02)12345678901231", false},
+		{"(01)12345678901231(255)5412345000150", false},
+		{"(01)12345678901231(37)123", false},
+		{"(21)ABC123(235)XYZ(01)12345678901231", false},
+		{"(3940)1234(3941)9999(255)5412345000150", false},
+		{"(3955)123456(3929)123", false},
+		{"(02)12345678901231(37)123", false},
+		{"(02)12345678901231(37)123(00)123456789012345675", true},
+		{"(91)XXX(02)12345678901231(92)YYY(37)123(93)ZZZ(00)123456789012345675", true},
+		{"(21)ABC123(01)12345678901231", true},
+		{"(21)ABC123(8006)123456789012310510", true},
+		{"(01)12345678901231(250)ABC123", false},
+		{"(01)12345678901231(21)XYZ999(250)ABC123", true},
+		{"(01)12345678901231(3925)12599", false},
+		{"(01)12345678901231(3925)12599(3100)654321", true},
+		{"(01)12345678901231(3925)12599(3695)654321", true},
+		{"(8030)DIGSIG", false},
+		{"(8030)DIGSIG(01)12345678901231", false},
+		{"(8030)DIGSIG(01)12345678901231(21)ABC123", true},
+		{"(8030)DIGSIG(8006)123456789012310102", false},
+		{"(8030)DIGSIG(8010)1234567890(8011)123456789012", true},
+		{"(253)1234567890128(8030)ABC123", false},
+		{"(253)1234567890128X(8030)ABC123", true},
+	}
+	for _, tt := range tests {
+		m, err := unknown.ParseBracketed(tt.in)
+		if tt.valid && err != nil {
+			t.Errorf("ParseBracketed(%q): %v", tt.in, err)
+		}
+		if !tt.valid && err == nil {
+			t.Errorf("ParseBracketed(%q) = %v, want error", tt.in, m)
+		}
+	}
+}
+
+func TestLookupAIReference(t *testing.T) {
+	known := Parser{}
+	for _, ai := range []string{"89", "236", "3999"} {
+		if known.lookupAI(ai) != nil {
+			t.Errorf("lookupAI(%s) without PermitUnknownAIs: want nil", ai)
+		}
+	}
+	p := Parser{PermitUnknownAIs: true}
+	for ai, fnc1 := range map[string]bool{"89": true, "236": true, "3999": true, "419": false} {
+		d := p.lookupAI(ai)
+		if d == nil || !d.unknown || d.fnc1 != fnc1 {
+			t.Errorf("lookupAI(%s) = %+v, want an unknown AI with fnc1 %v", ai, d, fnc1)
+		}
+	}
+	// A prefix of a known AI, or an AI of the wrong length for its prefix,
+	// is a misreading rather than an unknown AI.
+	for _, ai := range []string{"011", "800", "80", "399", "2367", "4199", "1A", "", "1", "12345"} {
+		if d := p.lookupAI(ai); d != nil {
+			t.Errorf("lookupAI(%q) = %s, want nil", ai, d.ai)
+		}
+	}
+}
