@@ -403,3 +403,62 @@ func TestDictionarySubset(t *testing.T) {
 		}
 	}
 }
+
+// TestEPCISNormalisationDigitalLinks runs the Digital Link inputs of the
+// EPCIS event-hash normalisation vectors (the EPC URN inputs are
+// TestEPCVectors'). Those vectors expect a constrained URI that keeps only
+// the key and one qualifier, which is EPCIS's business, not this package's;
+// here every element the constrained URI keeps must be among those parsed,
+// with the deprecated forms the vectors use permitted.
+func TestEPCISNormalisationDigitalLinks(t *testing.T) {
+	var f struct {
+		Cases []struct {
+			Input  string
+			Expect *string
+			Valid  bool
+		}
+	}
+	loadJSON(t, "epc_urn_dl_normalisation.json", &f)
+	// We disagree with these vectors: the normaliser that produced them
+	// checks neither check digits nor the dictionary's associations, while
+	// the GS1 syntax engine (and so this package) refuses the inputs.
+	disagree := map[string]string{
+		"http://example.de/gtin-8/01/97803111":                             "GTIN-8 97803111 has check digit 1; it should be 9",
+		"http://example.de/01/040123451234/cpv/344/lot/ABD":                "GTIN-12 040123451234 has check digit 4; it should be 5",
+		"https://id.gs1.org/itip/123456789101100190/cpv/ABCD":              "AI (22) requires (01) in the dictionary, though (8006) lists it as a qualifier",
+		"https://fashion-corp.com/8006/040123451234560102/22/AB/21/443322": "AI (22) requires (01)",
+		"https://id.gs1.org/8006/040123451234560102/22/ABCD/10/XYZ":        "AI (22) requires (01)",
+	}
+	p := Parser{PermitZeroSuppressedGTIN: true, PermitConvenienceAlphas: true}
+	for _, c := range f.Cases {
+		if strings.HasPrefix(c.Input, "urn:") {
+			continue
+		}
+		m, err := p.Parse(c.Input)
+		if why, ok := disagree[c.Input]; ok {
+			if err == nil {
+				t.Errorf("Parse(%q) succeeded; want refused: %s", c.Input, why)
+			}
+			continue
+		}
+		if !c.Valid {
+			if err == nil {
+				t.Errorf("Parse(%q) = %v, want error", c.Input, m)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Parse(%q): %v", c.Input, err)
+			continue
+		}
+		want, err := ParseDigitalLink(*c.Expect)
+		if err != nil {
+			t.Fatalf("expected URI %q does not parse: %v", *c.Expect, err)
+		}
+		for _, e := range want.elems {
+			if v, ok := m.Get(e.AI); !ok || v != e.Value {
+				t.Errorf("Parse(%q) = %v, lacks (%s)%s of %q", c.Input, m, e.AI, e.Value, *c.Expect)
+			}
+		}
+	}
+}
