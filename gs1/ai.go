@@ -126,3 +126,17 @@ func (d *aiDef) validate(v string) *Error {
 	}
 	return nil
 }
+
+// CheckValue checks one AI's value on its own — length, character set,
+// check digits and the other linters — as when a brand gives a lot (10) or
+// a serial (21) to be printed. The AI must be in the dictionary.
+func CheckValue(ai, value string) error {
+	def := dict.lookup(ai)
+	if def == nil {
+		return errorf(ai, EUnknownAI, "unknown AI")
+	}
+	if err := def.validate(value); err != nil {
+		return err
+	}
+	return nil
+}

@@ -185,3 +185,7 @@ func threeDigits(v string) (int, bool) {
 	}
 	return int(v[0]-'0')*100 + int(v[1]-'0')*10 + int(v[2]-'0'), true
 }
+
+// IsCountryCode reports whether code is an ISO 3166-1 alpha-2 country code,
+// such as "CN", by the table the GS1 linters use.
+func IsCountryCode(code string) bool { return isAlpha2(code) }

@@ -109,3 +109,17 @@ func TestErrorMessages(t *testing.T) {
 		t.Errorf("(8003) check digit: %#v, want position 13", err)
 	}
 }
+
+func TestCheckValue(t *testing.T) {
+	for _, tt := range []struct {
+		ai, v string
+		ok    bool
+	}{
+		{"10", "LOT-7", true}, {"10", "", false}, {"10", "A B", false}, {"10", "123456789012345678901", false},
+		{"01", "09520123456788", true}, {"01", "09520123456789", false}, {"21", "ÄB", false}, {"89", "X", false},
+	} {
+		if err := CheckValue(tt.ai, tt.v); (err == nil) != tt.ok {
+			t.Errorf("CheckValue(%s, %q) = %v, want ok %v", tt.ai, tt.v, err, tt.ok)
+		}
+	}
+}
