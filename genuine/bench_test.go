@@ -1,0 +1,87 @@
+package genuine_test
+
+import (
+	"context"
+	"testing"
+
+	"genuine/genuine"
+	"genuine/gs1"
+)
+
+// BenchmarkVerifyForged measures the refusal of a forged serial: parse the
+// code, verify the tag, no store call.
+func BenchmarkVerifyForged(b *testing.B) {
+	w := newWorld(b)
+	code := w.codes(b, w.batch(b, 1))[0]
+	w.verify(b, code)
+	m, _ := gs1.ParseDigitalLink(code)
+	s := []byte(m.Serial())
+	s[10] = "01"[map[bool]int{true: 1}[s[10] == '0']] // another digit of the alphabet
+	forged := "https://genuine.test/01/" + w.gtin + "/21/" + string(s)
+	b.ReportAllocs()
+	for b.Loop() {
+		v, err := w.app.Verify(context.Background(), forged)
+		if err != nil || v.Authentic {
+			b.Fatal(v, err)
+		}
+	}
+}
+
+// BenchmarkSignerVerify measures the tag check alone.
+func BenchmarkSignerVerify(b *testing.B) {
+	s := genuine.NewSigner(0, make([]byte, 32))
+	serial := s.Serial("09520123456788", 12345)
+	b.ReportAllocs()
+	for b.Loop() {
+		d, ok := genuine.DecodeSerial(serial)
+		if !ok || !s.Verify("09520123456788", d) {
+			b.Fatal("not verified")
+		}
+	}
+}
+
+// BenchmarkVerifyAuthentic measures a public verification of an authentic
+// code through the store (it counts the verification: one durable write).
+func BenchmarkVerifyAuthentic(b *testing.B) {
+	w := newWorld(b)
+	code := w.codes(b, w.batch(b, 1))[0]
+	b.ReportAllocs()
+	for b.Loop() {
+		if v, err := w.app.Verify(context.Background(), code); err != nil || !v.Authentic {
+			b.Fatal(v, err)
+		}
+	}
+}
+
+// BenchmarkMint10M measures creating a batch of ten million units.
+func BenchmarkMint10M(b *testing.B) {
+	w := newWorld(b)
+	in := genuine.BatchInput{GTIN: w.gtin, Lot: "L", Expiry: genuine.NewDate(2028, 1, 1), Quantity: 10_000_000}
+	for b.Loop() {
+		if _, err := w.app.CreateBatch(context.Background(), w.brand, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExportNDJSON measures exporting a million codes as JSON lines.
+func BenchmarkExportNDJSON(b *testing.B) {
+	w := newWorld(b)
+	batch := w.batch(b, 1_000_000)
+	buf := make([]byte, 0, 256)
+	b.ResetTimer()
+	for b.Loop() {
+		err := w.app.WriteCodes(context.Background(), w.brand, batch.ID, func(_ int64, serial, code []byte) error {
+			buf = append(buf[:0], `{"serial":"`...)
+			buf = append(buf, serial...)
+			buf = append(buf, `","code":"`...)
+			buf = append(buf, code...)
+			buf = append(buf, "\"}\n"...)
+			return nil
+		}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(batch.Quantity)*float64(b.N)/b.Elapsed().Seconds(), "codes/s")
+}

@@ -1,0 +1,171 @@
+package genuine
+
+import (
+	"context"
+	"strings"
+
+	"genuine/gs1"
+)
+
+// Reasons a code is not authentic (the authentic rule of a policy).
+const (
+	ReasonInvalidCode    = "invalid_code"          // not GS1 data, or no GTIN and serial
+	ReasonUnknownProduct = "unknown_product"       // the GTIN is no product of ours
+	ReasonCounterfeit    = "counterfeit_suspected" // the serial is not one the brand issued
+	ReasonBatchMismatch  = "batch_mismatch"        // the lot or expiry in the code differ from the batch's
+)
+
+// identity is what a code names once checked: its product, batch and unit.
+type identity struct {
+	msg     gs1.Message
+	gtin    string
+	serial  string // canonical
+	brandID string
+	seq     int64
+	batch   *Batch
+	unit    *Unit // the unit's own row, nil if it has none
+	state   UnitState
+	// reason is why the code is not authentic, "" if it is.
+	reason  string
+	message string
+}
+
+// checkSerial does the part of identification that needs no store call
+// once the product's brand is cached: parse the code and verify a minted
+// serial. It returns a partial identity; reason is set if the code already
+// fails. An *Error with EInvalid means the input is not GS1 data at all.
+func (a *App) checkSerial(ctx context.Context, code string) (*identity, error) {
+	msg, err := gs1.Parse(strings.TrimSpace(code))
+	if err != nil {
+		return nil, Errorf(EInvalid, "code is not GS1 data: %v", err)
+	}
+	id := &identity{msg: msg, gtin: msg.GTIN(), serial: msg.Serial()}
+	if id.gtin == "" || id.serial == "" {
+		id.reason, id.message = ReasonInvalidCode, "the code carries no GTIN (01) and serial (21)"
+		return id, nil
+	}
+	id.brandID, err = a.productBrand(ctx, id.gtin)
+	if ErrorCode(err) == ENotFound {
+		id.reason, id.message = ReasonUnknownProduct, "GTIN "+id.gtin+" is not a product of a brand here"
+		return id, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	d, ok := DecodeSerial(id.serial)
+	keyID := -1
+	if ok {
+		keyID = d.KeyID
+	}
+	bk, err := a.brandKeys(ctx, id.brandID, keyID)
+	if err != nil {
+		return nil, err
+	}
+	if ok && bk.signers[d.KeyID] != nil && bk.signers[d.KeyID].Verify(id.gtin, d) {
+		id.serial, id.seq = d.Canonical, int64(d.Sequence)
+		return id, nil
+	}
+	if bk.rule.Serials == SerialsRegistered {
+		id.seq = -1 // looked up in the store by identify
+		return id, nil
+	}
+	id.reason, id.message = ReasonCounterfeit, "serial "+id.serial+" was not issued by the brand"
+	return id, nil
+}
+
+// identify checks a code fully: its serial, then its batch and unit in tx.
+func (a *App) identify(ctx context.Context, tx Tx, code string) (*identity, error) {
+	id, err := a.checkSerial(ctx, code)
+	if err != nil || id.reason != "" {
+		return id, err
+	}
+	return id, a.locate(ctx, tx, id)
+}
+
+// locate finds the batch and unit of a code whose serial passed checkSerial.
+func (a *App) locate(ctx context.Context, tx Tx, id *identity) error {
+	if id.seq < 0 {
+		seq, err := tx.RegisteredSerial(ctx, id.gtin, id.serial)
+		if ErrorCode(err) == ENotFound {
+			id.reason, id.message = ReasonCounterfeit, "serial "+id.serial+" is not registered by the brand"
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		id.seq = seq
+	}
+	b, err := tx.BatchBySequence(ctx, id.gtin, id.seq)
+	if ErrorCode(err) == ENotFound {
+		id.reason, id.message = ReasonCounterfeit, "serial "+id.serial+" belongs to no batch"
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	id.batch = b
+	if lot := id.msg.Lot(); lot != "" && lot != b.Lot {
+		id.reason, id.message = ReasonBatchMismatch, "the code's lot "+lot+" is not the batch's "+b.Lot
+		return nil
+	}
+	if exp, ok := id.msg.Get("17"); ok && exp != b.Expiry.YYMMDD() {
+		id.reason, id.message = ReasonBatchMismatch, "the code's expiry "+exp+" is not the batch's "+b.Expiry.YYMMDD()
+		return nil
+	}
+	u, err := tx.Unit(ctx, id.gtin, id.seq)
+	switch {
+	case err == nil:
+		id.unit = u
+		id.state = EffectiveState(b.Disposition, u.State)
+	case ErrorCode(err) == ENotFound:
+		id.state = EffectiveState(b.Disposition, "")
+	default:
+		return err
+	}
+	return nil
+}
+
+// codeFormat writes the Digital Link URIs of one batch's units fast: every
+// code is prefix + serial + suffix, both made once by the gs1 package from a
+// real code of the batch.
+type codeFormat struct {
+	prefix, suffix string
+}
+
+// newCodeFormat returns the code format of a batch under a brand's rule.
+func (a *App) newCodeFormat(b *Batch, rule CodeRule, sample string) (codeFormat, error) {
+	var data strings.Builder
+	data.WriteString("(01)" + b.GTIN)
+	if rule.LotInLink {
+		data.WriteString("(10)" + strings.ReplaceAll(b.Lot, "(", `\(`))
+	}
+	data.WriteString("(21)" + sample)
+	if rule.ExpiryInLink {
+		data.WriteString("(17)" + b.Expiry.YYMMDD())
+	}
+	msg, err := gs1.ParseBracketed(data.String())
+	if err != nil {
+		return codeFormat{}, err
+	}
+	stem := rule.LinkStem
+	if stem == "" {
+		stem = a.baseURL
+	}
+	uri, err := msg.DigitalLink(stem)
+	if err != nil {
+		return codeFormat{}, err
+	}
+	i := strings.Index(uri, "/21/"+sample)
+	if i < 0 {
+		return codeFormat{}, Errorf(EInternal, "code format: serial not found in %s", uri)
+	}
+	i += len("/21/")
+	return codeFormat{prefix: uri[:i], suffix: uri[i+len(sample):]}, nil
+}
+
+// appendCode appends the code of the unit with the given serial to dst.
+func (f codeFormat) appendCode(dst []byte, serial []byte) []byte {
+	dst = append(dst, f.prefix...)
+	dst = append(dst, serial...)
+	return append(dst, f.suffix...)
+}

@@ -1,0 +1,92 @@
+package genuine
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps genuine's state. Every read and write happens in a
+// transaction: View for reads, Update for writes. Implementations (sqlite,
+// postgres) persist and translate their errors to *Error codes — ENotFound
+// for a missing row, EConflict for a duplicate key — and hold no business
+// rule; those live in App.
+type Store interface {
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Update runs fn in a read-write transaction, committed durably if fn
+	// returns nil and rolled back otherwise. Transactions are serializable:
+	// two Updates never see each other's partial effects. Update may run fn
+	// more than once when the store must retry a conflict, so fn must have no
+	// effects outside tx.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Close releases the store.
+	Close() error
+}
+
+// Tx is one transaction of a Store. Look-ups of a missing thing return an
+// *Error with code ENotFound, never nil and nil.
+type Tx interface {
+	CreateBrand(ctx context.Context, b *Brand) error
+	Brand(ctx context.Context, id string) (*Brand, error)
+	// UpdateCodeRule replaces a brand's code rule.
+	UpdateCodeRule(ctx context.Context, brandID string, rule CodeRule) error
+	// CreateSigningKey adds a key; EConflict if the brand has one of that id.
+	CreateSigningKey(ctx context.Context, k *SigningKey) error
+	// SigningKeys returns a brand's keys in order of id.
+	SigningKeys(ctx context.Context, brandID string) ([]*SigningKey, error)
+
+	CreateMerchant(ctx context.Context, m *Merchant) error
+	Merchant(ctx context.Context, id string) (*Merchant, error)
+
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// APIKeyByHash returns the key with the given hash.
+	APIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
+	// CountAPIKeys returns how many keys of a role exist.
+	CountAPIKeys(ctx context.Context, role Role) (int, error)
+
+	// CreateProduct adds a product; EConflict if its GTIN exists.
+	CreateProduct(ctx context.Context, p *Product) error
+	Product(ctx context.Context, gtin string) (*Product, error)
+	// AllocateSequences reserves n consecutive unit sequence numbers of a
+	// product and returns the first; concurrent calls never overlap.
+	AllocateSequences(ctx context.Context, gtin string, n int64) (int64, error)
+
+	CreateBatch(ctx context.Context, b *Batch) error
+	Batch(ctx context.Context, id string) (*Batch, error)
+	// BatchBySequence returns the batch of a product that owns seq.
+	BatchBySequence(ctx context.Context, gtin string, seq int64) (*Batch, error)
+	// Batches returns a brand's batches, newest first.
+	Batches(ctx context.Context, brandID string) ([]*Batch, error)
+	// UpdateBatch writes a batch's disposition and regions.
+	UpdateBatch(ctx context.Context, b *Batch) error
+
+	// RegisterSerials records serials a brand printed itself as the units of
+	// a batch, the i-th with sequence number b.FirstSeq+offset+i;
+	// EConflict if a serial of the product is registered already.
+	RegisterSerials(ctx context.Context, b *Batch, offset int64, serials []string) error
+	// RegisteredSerial returns the sequence number of a registered serial.
+	RegisteredSerial(ctx context.Context, gtin, serial string) (int64, error)
+	// RegisteredSerials calls fn for each registered serial of a batch, in
+	// order of sequence number, stopping at fn's first error.
+	RegisteredSerials(ctx context.Context, batchID string, fn func(seq int64, serial string) error) error
+
+	// Unit returns the unit's own row; ENotFound if nothing has happened to
+	// it alone.
+	Unit(ctx context.Context, gtin string, seq int64) (*Unit, error)
+	// PutUnit writes a unit's own row.
+	PutUnit(ctx context.Context, u *Unit) error
+	// Units returns the rows of a batch's units with sequence numbers in
+	// [from, to], in order.
+	Units(ctx context.Context, batchID string, from, to int64) ([]*Unit, error)
+
+	AddEvent(ctx context.Context, e *Event) error
+	// Events returns the events of a batch that concern the unit with
+	// sequence number seq (batch events, range events covering it, its own
+	// events), or all of the batch's events if seq is nil, oldest first, at
+	// most limit.
+	Events(ctx context.Context, batchID string, seq *int64, limit int) ([]*Event, error)
+
+	// CountVerification records a public verification of a unit and returns
+	// how many came before it.
+	CountVerification(ctx context.Context, gtin string, seq int64, at time.Time) (int64, error)
+}

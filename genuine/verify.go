@@ -1,0 +1,104 @@
+package genuine
+
+import (
+	"context"
+	"time"
+)
+
+// Verification is what anyone may learn of a code: whether it is authentic
+// and, if so, its product, batch, state and journey. It reveals nothing a
+// brand keeps to itself (identifiers, partners, keys).
+type Verification struct {
+	Authentic bool           `json:"authentic"`
+	Reason    string         `json:"reason,omitempty"`  // why not authentic
+	Message   string         `json:"message,omitempty"` // the reason in words
+	GTIN      string         `json:"gtin"`
+	Serial    string         `json:"serial"`
+	State     UnitState      `json:"state,omitempty"`
+	Product   *PublicProduct `json:"product,omitempty"`
+	Batch     *PublicBatch   `json:"batch,omitempty"`
+	// Verifications is how many times the unit was verified before.
+	Verifications int64         `json:"verifications"`
+	Events        []PublicEvent `json:"events"`
+}
+
+// PublicProduct is a product as the public sees it.
+type PublicProduct struct {
+	GTIN  string `json:"gtin"`
+	Name  string `json:"name"`
+	Brand string `json:"brand"`
+}
+
+// PublicBatch is a batch as the public sees it.
+type PublicBatch struct {
+	Lot     string `json:"lot"`
+	Expiry  Date   `json:"expiry"`
+	Expired bool   `json:"expired"`
+}
+
+// PublicEvent is a step of a unit's journey as the public sees it.
+type PublicEvent struct {
+	Type     EventType `json:"type"`
+	At       time.Time `json:"at"`
+	Location string    `json:"location,omitempty"`
+}
+
+// maxJourney bounds the events a verification lists.
+const maxJourney = 100
+
+// Verify checks a code for anyone, with no API key: the GS1 Digital Link
+// resolver and POST /v1/verify call it. A forged or mistyped minted serial
+// is refused without a store call once the product's brand is cached. An
+// authentic unit's verification is counted. An *Error with EInvalid means
+// the code is not GS1 data at all.
+func (a *App) Verify(ctx context.Context, code string) (*Verification, error) {
+	if len(code) > 4096 {
+		return nil, Errorf(EInvalid, "code is too long")
+	}
+	id, err := a.checkSerial(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	v := &Verification{GTIN: id.gtin, Serial: id.serial, Events: []PublicEvent{}}
+	if id.reason != "" {
+		v.Reason, v.Message = id.reason, id.message
+		return v, nil
+	}
+	err = a.store.Update(ctx, func(tx Tx) error {
+		if err := a.locate(ctx, tx, id); err != nil || id.reason != "" {
+			return err
+		}
+		pr, err := tx.Product(ctx, id.gtin)
+		if err != nil {
+			return err
+		}
+		bk, err := a.brandKeys(ctx, id.brandID, -1)
+		if err != nil {
+			return err
+		}
+		n, err := tx.CountVerification(ctx, id.gtin, id.seq, a.Now())
+		if err != nil {
+			return err
+		}
+		seq := id.seq
+		events, err := tx.Events(ctx, id.batch.ID, &seq, maxJourney)
+		if err != nil {
+			return err
+		}
+		v.Authentic, v.Serial, v.State, v.Verifications = true, id.serial, id.state, n
+		v.Product = &PublicProduct{GTIN: pr.GTIN, Name: pr.Name, Brand: bk.name}
+		v.Batch = &PublicBatch{Lot: id.batch.Lot, Expiry: id.batch.Expiry, Expired: id.batch.Expired(a.Now())}
+		v.Events = v.Events[:0]
+		for _, e := range events {
+			v.Events = append(v.Events, PublicEvent{Type: e.Type, At: e.CreatedAt, Location: e.Location})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if id.reason != "" {
+		v.Reason, v.Message = id.reason, id.message
+	}
+	return v, nil
+}

@@ -1,0 +1,428 @@
+package sqlite
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"genuine/genuine"
+	"genuine/storetest"
+)
+
+// openTest opens a new database in a temporary directory, closed when the
+// test ends.
+func openTest(t testing.TB) *DB {
+	t.Helper()
+	return openAt(t, filepath.Join(t.TempDir(), "genuine.db"))
+}
+
+// openAt opens the database at path, closed when the test ends.
+func openAt(t testing.TB, path string) *DB {
+	t.Helper()
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) genuine.Store {
+		db := openTest(t)
+		t.Cleanup(func() {
+			if n := db.unprepared.Load(); n != 0 {
+				t.Errorf("%d queries ran without a prepared statement: add them to queries", n)
+			}
+		})
+		return db
+	})
+}
+
+var testBrand = &genuine.Brand{ID: "brd_00000000000000000001", Name: "Brand", CreatedAt: time.Now()}
+
+// createBrand creates a brand with the given id in db.
+func createBrand(t testing.TB, db *DB, id string) {
+	t.Helper()
+	b := *testBrand
+	b.ID = id
+	if err := db.Update(t.Context(), func(tx genuine.Tx) error { return tx.CreateBrand(t.Context(), &b) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// brandErr returns the error of looking up a brand in a View: nil if it
+// exists.
+func brandErr(t testing.TB, db *DB, id string) error {
+	return db.View(t.Context(), func(tx genuine.Tx) error {
+		_, err := tx.Brand(t.Context(), id)
+		return err
+	})
+}
+
+// appliedMigrations returns the versions recorded in schema_migrations and
+// when each was applied.
+func appliedMigrations(t *testing.T, db *DB) map[int]string {
+	t.Helper()
+	rows, err := db.read.Query(`SELECT version, applied_at FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	applied := make(map[int]string)
+	for rows.Next() {
+		var v int
+		var at string
+		if err := rows.Scan(&v, &at); err != nil {
+			t.Fatal(err)
+		}
+		applied[v] = at
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return applied
+}
+
+func TestMigrationsAppliedOnce(t *testing.T) {
+	ms, err := migrations(migrationFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "genuine.db")
+	db := openAt(t, path)
+	first := appliedMigrations(t, db)
+	if len(first) != len(ms) {
+		t.Fatalf("schema_migrations records %d versions, want %d", len(first), len(ms))
+	}
+	for _, m := range ms {
+		if _, err := time.Parse(time.RFC3339Nano, first[m.version]); err != nil {
+			t.Errorf("migration %s: applied_at %q: %v", m.name, first[m.version], err)
+		}
+	}
+	db.Close()
+
+	again := appliedMigrations(t, openAt(t, path))
+	if fmt.Sprint(again) != fmt.Sprint(first) {
+		t.Errorf("after reopening, schema_migrations = %v, want %v unchanged", again, first)
+	}
+}
+
+func TestMigrationNames(t *testing.T) {
+	file := &fstest.MapFile{Data: []byte("CREATE TABLE t (x);")}
+	tests := []struct {
+		names []string
+		ok    bool
+	}{
+		{[]string{"0001_init.sql", "0002_more.sql"}, true},
+		{[]string{"0002_more.sql", "0001_init.sql", "0003_x.sql"}, true},
+		{[]string{"0001_init.sql", "0003_gap.sql"}, false},
+		{[]string{"0002_no_first.sql"}, false},
+		{[]string{"0001_init.sql", "0001_twice.sql"}, false},
+		{[]string{"1_short.sql"}, false},
+		{[]string{"init.sql"}, false},
+	}
+	for _, tt := range tests {
+		fsys := fstest.MapFS{}
+		for _, n := range tt.names {
+			fsys["migrations/"+n] = file
+		}
+		ms, err := migrations(fsys)
+		if (err == nil) != tt.ok {
+			t.Errorf("migrations(%v) = %d migrations, %v; want ok %v", tt.names, len(ms), err, tt.ok)
+		}
+	}
+}
+
+func TestRefuseNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "genuine.db")
+	db := openAt(t, path)
+	ms, err := migrations(migrationFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.write.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+		len(ms)+1, timeValue(time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db, err = Open(path)
+	if err == nil {
+		db.Close()
+		t.Fatal("Open of a database with a newer schema succeeded")
+	}
+	if !errors.Is(err, errSchemaNewer) {
+		t.Errorf("Open of a database with a newer schema: %v, want errSchemaNewer", err)
+	}
+}
+
+// pragma returns the value of a PRAGMA on a connection of pool.
+func pragma(t *testing.T, pool *sql.DB, name string) string {
+	t.Helper()
+	var v string
+	if err := pool.QueryRow("PRAGMA " + name).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestPragmas(t *testing.T) {
+	db := openTest(t)
+	for _, tt := range []struct {
+		pool       *sql.DB
+		name, want string
+	}{
+		{db.write, "journal_mode", "wal"},
+		{db.write, "foreign_keys", "1"},
+		{db.write, "synchronous", "2"}, // FULL
+		{db.write, "busy_timeout", fmt.Sprint(busyTimeout.Milliseconds())},
+		{db.read, "journal_mode", "wal"},
+		{db.read, "busy_timeout", fmt.Sprint(busyTimeout.Milliseconds())},
+	} {
+		conn := "write"
+		if tt.pool == db.read {
+			conn = "read"
+		}
+		if got := pragma(t, tt.pool, tt.name); got != tt.want {
+			t.Errorf("PRAGMA %s on the %s connection = %s, want %s", tt.name, conn, got, tt.want)
+		}
+	}
+}
+
+func TestForeignKeysEnforced(t *testing.T) {
+	db := openTest(t)
+	p := &genuine.Product{GTIN: "09520123456788", BrandID: "brd_missing", Name: "Orphan"}
+	err := db.Update(t.Context(), func(tx genuine.Tx) error { return tx.CreateProduct(t.Context(), p) })
+	if genuine.ErrorCode(err) != genuine.ENotFound {
+		t.Errorf("CreateProduct of a missing brand: %v, want ENotFound from the foreign key", err)
+	}
+}
+
+func TestReadConnectionsAreReadOnly(t *testing.T) {
+	db := openTest(t)
+	_, err := db.read.Exec(`INSERT INTO brands (id, name, created_at) VALUES ('x', 'x', 'x')`)
+	if err == nil {
+		t.Fatal("an INSERT on a read connection succeeded")
+	}
+}
+
+func TestOpenCreatesPrivateFile(t *testing.T) {
+	// Characters that mean something in a URI must stay part of the name.
+	path := filepath.Join(t.TempDir(), "a?b#c%20d", "genuine.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	openAt(t, path)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("Open did not create %s: %v", path, err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("the database file has mode %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "genuine.db")
+	db := openAt(t, path)
+	createBrand(t, db, testBrand.ID)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := brandErr(t, openAt(t, path), testBrand.ID); err != nil {
+		t.Errorf("after reopening: %v", err)
+	}
+}
+
+// TestCommitSurvivesKill kills a process right after its Update returned,
+// without Close, and checks that the next Open finds the write.
+func TestCommitSurvivesKill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "genuine.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCommitThenWait$")
+	cmd.Env = append(os.Environ(), "GENUINE_TEST_KILL_DB="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	cmd.Process.Kill()
+	cmd.Wait()
+	if line != "committed\n" {
+		t.Fatalf("child process said %q (%v), want committed", line, err)
+	}
+	if err := brandErr(t, openAt(t, path), testBrand.ID); err != nil {
+		t.Errorf("after the kill: %v", err)
+	}
+}
+
+// TestCommitThenWait is TestCommitSurvivesKill's child process.
+func TestCommitThenWait(t *testing.T) {
+	path := os.Getenv("GENUINE_TEST_KILL_DB")
+	if path == "" {
+		t.Skip("run by TestCommitSurvivesKill")
+	}
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	createBrand(t, db, testBrand.ID)
+	fmt.Println("committed")
+	time.Sleep(time.Minute) // until killed
+}
+
+func TestReadersDoNotWaitForWriter(t *testing.T) {
+	db := openTest(t)
+	written, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- db.Update(t.Context(), func(tx genuine.Tx) error {
+			if err := tx.CreateBrand(t.Context(), testBrand); err != nil {
+				return err
+			}
+			close(written)
+			<-release
+			return nil
+		})
+	}()
+	<-written
+	// The writer holds its transaction open: a View sees the state before it.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	err := db.View(ctx, func(tx genuine.Tx) error {
+		_, err := tx.Brand(ctx, testBrand.ID)
+		return err
+	})
+	if genuine.ErrorCode(err) != genuine.ENotFound {
+		t.Errorf("View during an Update: %v, want ENotFound (the uncommitted brand unseen)", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := brandErr(t, db, testBrand.ID); err != nil {
+		t.Errorf("View after the Update: %v", err)
+	}
+}
+
+func TestConcurrentReadersAndWriter(t *testing.T) {
+	db := openTest(t)
+	const writes, readers = 100, 4
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Go(func() {
+		defer close(stop)
+		for i := range writes {
+			createBrand(t, db, fmt.Sprintf("brd_%020d", i))
+		}
+	})
+	for range readers {
+		wg.Go(func() {
+			last := -1
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var n int
+				// Each View reads one snapshot: the count never goes back.
+				err := db.View(t.Context(), func(gtx genuine.Tx) error {
+					return gtx.(*tx).tx.QueryRowContext(t.Context(), `SELECT count(*) FROM brands`).Scan(&n)
+				})
+				if err != nil {
+					t.Errorf("View: %v", err)
+					return
+				}
+				if n < last {
+					t.Errorf("a View saw %d brands after one saw %d", n, last)
+				}
+				last = n
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestUpdatesWaitTheirTurn(t *testing.T) {
+	db := openTest(t)
+	started, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- db.Update(t.Context(), func(genuine.Tx) error {
+			close(started)
+			<-release
+			return nil
+		})
+	}()
+	<-started
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	ran := false
+	err := db.Update(ctx, func(genuine.Tx) error { ran = true; return nil })
+	if !errors.Is(err, context.DeadlineExceeded) || ran {
+		t.Errorf("Update while another runs: fn ran %v, error %v; want it to wait until its deadline", ran, err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClosed(t *testing.T) {
+	db := openTest(t)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+	if err := brandErr(t, db, testBrand.ID); genuine.ErrorCode(err) != genuine.EUnavailable {
+		t.Errorf("View after Close: %v, want EUnavailable", err)
+	}
+	err := db.Update(t.Context(), func(genuine.Tx) error { return nil })
+	if genuine.ErrorCode(err) != genuine.EUnavailable {
+		t.Errorf("Update after Close: %v, want EUnavailable", err)
+	}
+}
+
+// TestBusyIsUnavailable locks the database from another connection and
+// checks that the driver's SQLITE_BUSY becomes EUnavailable.
+func TestBusyIsUnavailable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "genuine.db")
+	openAt(t, path)
+	holder, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	lock, err := holder.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+
+	// A connection without a busy timeout fails at once.
+	other, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_busy_timeout=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	_, err = other.Begin()
+	if err == nil {
+		t.Fatal("a second write transaction began while the first holds the lock")
+	}
+	if got := storeError(err, "test"); genuine.ErrorCode(got) != genuine.EUnavailable {
+		t.Errorf("storeError(%v) = %v, want EUnavailable", err, got)
+	}
+}

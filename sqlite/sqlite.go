@@ -1,0 +1,317 @@
+// Package sqlite is genuine's embedded store: a genuine.Store in one SQLite
+// file, through the pure-Go driver modernc.org/sqlite, so that nothing needs
+// to be installed. It holds plain SQL per noun (brand.go, batch.go, …),
+// numbered migrations embedded in the binary, and the translation of the
+// driver's errors into *genuine.Error codes; the rules live in package
+// genuine.
+//
+// The database runs in WAL mode with synchronous=FULL, so every committed
+// Update is on disk before Update returns, and readers never wait for the
+// writer. Writes go through one dedicated connection, one transaction at a
+// time; reads through a pool of read-only connections.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"genuine/genuine"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+var _ genuine.Store = (*DB)(nil)
+
+// busyTimeout is how long a statement waits for a lock held by another
+// process (a second genuine binary on the same file) before failing with
+// EUnavailable.
+const busyTimeout = 5 * time.Second
+
+// DB is a genuine.Store in one SQLite file. It is safe for concurrent use.
+type DB struct {
+	write *sql.DB // one connection: Updates run one at a time
+	read  *sql.DB // read-only connections for Views
+	// writeStmts and readStmts hold every query of queries, prepared on
+	// write and read; database/sql prepares each once per connection.
+	writeStmts, readStmts map[string]*sql.Stmt
+	// unprepared counts queries run without a prepared statement, which
+	// tests keep at zero.
+	unprepared atomic.Int64
+	closed     atomic.Bool
+}
+
+// Open opens the database in the file at path, creating it (readable by
+// its owner only, since it holds signing keys) if it does not exist, and
+// brings its schema up to date. It fails if the file was migrated by a newer
+// genuine than this one. path names a file: an in-memory database would not
+// be shared between the write and read connections.
+func Open(path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	f.Close()
+
+	db := &DB{}
+	uri := "file:" + uriEscaper.Replace(abs)
+	ms := busyTimeout.Milliseconds()
+	// _txlock=immediate makes every write transaction BEGIN IMMEDIATE: it
+	// takes the write lock at once instead of failing on its first write
+	// when another process holds it.
+	db.write, err = sql.Open("sqlite", fmt.Sprintf(
+		"%s?_busy_timeout=%d&_foreign_keys=1&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate", uri, ms))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
+	db.write.SetConnMaxLifetime(0)
+	db.write.SetConnMaxIdleTime(0)
+
+	// The file must be in WAL mode and migrated before the read-only
+	// connections open, as they can change neither.
+	if err := migrate(context.Background(), db.write); err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+	}
+
+	db.read, err = sql.Open("sqlite", fmt.Sprintf("%s?mode=ro&_busy_timeout=%d", uri, ms))
+	if err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	db.read.SetMaxOpenConns(n)
+	// Opening an SQLite connection costs far more than a query, so idle
+	// connections are kept rather than reopened.
+	db.read.SetMaxIdleConns(n)
+	if db.writeStmts, err = prepare(db.write); err == nil {
+		db.readStmts, err = prepare(db.read)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// prepare prepares every query of queries on pool.
+func prepare(pool *sql.DB) (map[string]*sql.Stmt, error) {
+	stmts := make(map[string]*sql.Stmt)
+	for _, q := range queries() {
+		s, err := pool.Prepare(q)
+		if err != nil {
+			return nil, fmt.Errorf("prepare %s: %w", q, err)
+		}
+		stmts[q] = s
+	}
+	return stmts, nil
+}
+
+// queries lists the SQL of every Tx method. Parsing a statement costs more
+// than running most of them, so each is prepared once per connection.
+func queries() []string {
+	return []string{
+		insertBrand, selectBrand, updateCodeRule, insertSigningKey, selectSigningKeys,
+		insertMerchant, selectMerchant,
+		insertAPIKey, selectAPIKeyByHash, countAPIKeys,
+		insertProduct, selectProduct, allocateSequences,
+		insertBatch, selectBatch, selectBatchBySequence, selectBatches, updateBatch,
+		insertRegisteredSerial, selectRegisteredSerial, selectRegisteredSerials,
+		selectUnit, upsertUnit, selectUnits,
+		insertEvent, selectEvents,
+		countVerification,
+	}
+}
+
+// uriEscaper escapes the characters that would end the path of an SQLite
+// file: URI or be decoded in it.
+var uriEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
+// Close closes the database. Transactions still running fail.
+func (db *DB) Close() error {
+	if db.closed.Swap(true) {
+		return nil
+	}
+	// Closing a pool closes its prepared statements.
+	var rerr error
+	if db.read != nil {
+		rerr = db.read.Close()
+	}
+	// The writer closes last: as the last connection to the file it
+	// checkpoints the WAL into the database and removes it.
+	return errors.Join(rerr, db.write.Close())
+}
+
+// View runs fn in a read-only transaction on a consistent snapshot of the
+// database; it never waits for an Update. Any write inside fn fails. View
+// returns fn's error as it is; if fn panics, View ends the transaction and
+// panics again.
+func (db *DB) View(ctx context.Context, fn func(genuine.Tx) error) error {
+	if db.closed.Load() {
+		return errClosed
+	}
+	t, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return txError(ctx, "begin read", err)
+	}
+	defer t.Rollback()
+	return fn(&tx{tx: t, db: db, stmts: db.readStmts})
+}
+
+// Update runs fn in a write transaction (BEGIN IMMEDIATE) and commits it
+// durably if fn returns nil; otherwise it rolls back and returns fn's error
+// as it is. If fn panics, Update rolls back and panics again.
+//
+// Updates run one at a time on the one write connection, waiting their turn
+// until ctx is done, so they are serializable and never conflict: Update
+// runs fn exactly once and never needs to retry. fn must not call Update.
+// A lock held by another process for longer than the busy timeout gives
+// EUnavailable.
+func (db *DB) Update(ctx context.Context, fn func(genuine.Tx) error) error {
+	if db.closed.Load() {
+		return errClosed
+	}
+	t, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return txError(ctx, "begin", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			t.Rollback()
+		}
+	}()
+	if err := fn(&tx{tx: t, db: db, stmts: db.writeStmts}); err != nil {
+		return err
+	}
+	committed = true
+	if err := t.Commit(); err != nil {
+		return txError(ctx, "commit", err)
+	}
+	return nil
+}
+
+// errClosed is returned by View and Update after Close.
+var errClosed = genuine.Errorf(genuine.EUnavailable, "the store is closed")
+
+// txError describes an error beginning or committing a transaction,
+// preferring the context's error when the context ended it.
+func txError(ctx context.Context, op string, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = fmt.Errorf("%w (%v)", cerr, err)
+	}
+	return storeError(err, "sqlite: %s", op)
+}
+
+// tx is one transaction, the genuine.Tx that View and Update give fn.
+type tx struct {
+	tx    *sql.Tx
+	db    *DB
+	stmts map[string]*sql.Stmt // prepared on the pool tx runs on
+}
+
+var _ genuine.Tx = (*tx)(nil)
+
+// stmt returns query prepared on the transaction's connection, preparing it
+// there the first time; nil if query is not one of queries.
+func (t *tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	s, ok := t.stmts[query]
+	if !ok {
+		t.db.unprepared.Add(1)
+		return nil
+	}
+	return t.tx.StmtContext(ctx, s)
+}
+
+// exec runs a statement that returns no rows.
+func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+// query runs a statement that returns rows.
+func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
+// queryRow runs a statement that returns at most one row.
+func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
+// timeLayout writes times in UTC with a fixed width, so that their text
+// sorts as the times do.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// timeValue returns the text under which t is stored.
+func timeValue(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// timeScanner reads a time stored by timeValue into *t, in UTC.
+type timeScanner struct{ t *time.Time }
+
+// scanTime returns a sql.Scanner that reads a time stored by timeValue.
+func scanTime(t *time.Time) timeScanner { return timeScanner{t} }
+
+// Scan implements sql.Scanner.
+func (s timeScanner) Scan(v any) error {
+	text, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("time stored as %T, not text", v)
+	}
+	t, err := time.Parse(time.RFC3339Nano, text)
+	if err != nil {
+		return err
+	}
+	*s.t = t.UTC()
+	return nil
+}
+
+// nullString returns s, or NULL for the empty string.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// updated checks the result of an UPDATE of one row named by format and
+// args: ENotFound if there was no such row.
+func updated(res sql.Result, err error, format string, args ...any) error {
+	if err != nil {
+		return storeError(err, format, args...)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return storeError(err, format, args...)
+	}
+	if n == 0 {
+		return storeError(sql.ErrNoRows, format, args...)
+	}
+	return nil
+}
