@@ -169,3 +169,15 @@ func validLength(field, s string, min, max int) error {
 	}
 	return nil
 }
+
+// Health reports whether the store answers; EUnavailable if it does not.
+func (a *App) Health(ctx context.Context) error {
+	err := a.store.View(ctx, func(tx Tx) error {
+		_, err := tx.CountAPIKeys(ctx, RoleAdmin)
+		return err
+	})
+	if err != nil {
+		return Errorf(EUnavailable, "the store does not answer")
+	}
+	return nil
+}

@@ -330,3 +330,25 @@ func TestMintingWritesOneRow(t *testing.T) {
 		t.Fatalf("%+v", v)
 	}
 }
+
+func TestHealthAndCheck(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	code := w.codes(t, w.batch(t, 1))[0]
+	if v, err := w.app.Check(ctx, code); err != nil || !v.Authentic || v.Verifications != 0 {
+		t.Fatalf("Check: %+v, %v", v, err)
+	}
+	if v := w.verify(t, code); v.Verifications != 0 {
+		t.Errorf("Check counted a verification: %d before", v.Verifications)
+	}
+	if v := w.verify(t, code); v.Verifications != 1 {
+		t.Errorf("second Verify: %d before, want 1", v.Verifications)
+	}
+	if err := w.app.Health(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.db.Close()
+	if err := w.app.Health(ctx); genuine.ErrorCode(err) != genuine.EUnavailable {
+		t.Errorf("Health with the store closed: %v", err)
+	}
+}

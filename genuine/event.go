@@ -308,6 +308,13 @@ func (a *App) RecordUnitEvents(ctx context.Context, p *Principal, in UnitEventIn
 	if err != nil {
 		return nil, err
 	}
+	if p.Role == RoleMerchant {
+		// A merchant may hold any brand's units; it learns nothing of the
+		// brands' own identifiers.
+		for _, e := range events {
+			e.BatchID = ""
+		}
+	}
 	return events, nil
 }
 

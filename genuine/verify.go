@@ -52,6 +52,16 @@ const maxJourney = 100
 // authentic unit's verification is counted. An *Error with EInvalid means
 // the code is not GS1 data at all.
 func (a *App) Verify(ctx context.Context, code string) (*Verification, error) {
+	return a.verify(ctx, code, true)
+}
+
+// Check is Verify without counting the verification, for requests that
+// only look, such as a resolver's HEAD from a link checker.
+func (a *App) Check(ctx context.Context, code string) (*Verification, error) {
+	return a.verify(ctx, code, false)
+}
+
+func (a *App) verify(ctx context.Context, code string, count bool) (*Verification, error) {
 	if len(code) > 4096 {
 		return nil, Errorf(EInvalid, "code is too long")
 	}
@@ -64,7 +74,11 @@ func (a *App) Verify(ctx context.Context, code string) (*Verification, error) {
 		v.Reason, v.Message = id.reason, id.message
 		return v, nil
 	}
-	err = a.store.Update(ctx, func(tx Tx) error {
+	run := a.store.View
+	if count {
+		run = a.store.Update
+	}
+	err = run(ctx, func(tx Tx) error {
 		if err := a.locate(ctx, tx, id); err != nil || id.reason != "" {
 			return err
 		}
@@ -76,9 +90,11 @@ func (a *App) Verify(ctx context.Context, code string) (*Verification, error) {
 		if err != nil {
 			return err
 		}
-		n, err := tx.CountVerification(ctx, id.gtin, id.seq, a.Now())
-		if err != nil {
-			return err
+		var n int64
+		if count {
+			if n, err = tx.CountVerification(ctx, id.gtin, id.seq, a.Now()); err != nil {
+				return err
+			}
 		}
 		seq := id.seq
 		events, err := tx.Events(ctx, id.batch.ID, &seq, maxJourney)

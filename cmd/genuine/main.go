@@ -45,6 +45,12 @@ Usage:
   genuine <command> [arguments]
 
 Commands:
+  serve        serve the API and the Digital Link resolver on the embedded store
+  init         create the embedded store and print its first admin key
+  mint         create a batch through the server and write its codes
+  codes        write a batch's codes
+  verify       ask the server whether a code is genuine
+  events       record or list supply-chain events
   gs1 parse    parse GS1 data in any form a scanner or person delivers
   gs1 format   print GS1 data in each form: Digital Link, bracketed, element string, scan data, HRI, EPC URN
   help         show this help, or "genuine help <command>" for a command's
@@ -57,11 +63,14 @@ Run "genuine <command> -h" for a command's flags.
 func (m *Main) Run(ctx context.Context, args []string) int {
 	err := m.run(ctx, args)
 	var ue *usageError
+	var se *silentError
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, errHelp):
 		return 0
+	case errors.As(err, &se):
+		return 1
 	case errors.As(err, &ue):
 		fmt.Fprintf(m.Stderr, "genuine: %v\n", err)
 		return 2
@@ -88,6 +97,18 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return nil
 	case "gs1":
 		return m.runGS1(ctx, args[1:])
+	case "serve":
+		return m.runServe(ctx, args[1:])
+	case "init":
+		return m.runInit(ctx, args[1:])
+	case "mint":
+		return m.runMint(ctx, args[1:])
+	case "codes":
+		return m.runCodes(ctx, args[1:])
+	case "verify":
+		return m.runVerify(ctx, args[1:])
+	case "events":
+		return m.runEvents(ctx, args[1:])
 	}
 	fmt.Fprint(m.Stderr, usage)
 	return usagef("unknown command %q", args[0])

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// server is a running `genuine serve` process.
+type server struct {
+	cmd    *exec.Cmd
+	url    string
+	stderr *lockedBuffer
+	done   chan struct{} // closed when the process has exited
+	err    error         // how it exited, once done is closed
+}
+
+// startServer runs `genuine serve` on a free port and waits until it serves.
+func startServer(t *testing.T, db string) *server {
+	t.Helper()
+	cmd := exec.Command(binary, "serve", "--db", db, "--addr", "127.0.0.1:0", "--public-rate", "0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-s.done
+	})
+	found := make(chan string, 1)
+	go func() {
+		r := bufio.NewReader(stderr)
+		re := regexp.MustCompile(`serving on (http://\S+)`)
+		sent := false
+		for {
+			line, err := r.ReadString('\n')
+			s.stderr.WriteString(line)
+			if m := re.FindStringSubmatch(line); m != nil && !sent {
+				found <- m[1]
+				sent = true
+			}
+			if err != nil {
+				s.err = cmd.Wait()
+				close(s.done)
+				return
+			}
+		}
+	}()
+	select {
+	case s.url = <-found:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("server did not start: %s", s.stderr)
+	}
+	return s
+}
+
+// api calls the server's API with a key and decodes the answer.
+func api(t *testing.T, s *server, key, method, path string, body, out any) int {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, s.url+path, r)
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp.StatusCode
+}
+
+// The README's walk-through, with the binary: init, serve, mint, release,
+// verify, forge, and a graceful stop.
+func TestInitServeMintVerify(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "genuine.db")
+	stdout, stderr, code := run(t, "", "init", "--db", db, "--json")
+	var init struct {
+		AdminKey string `json:"admin_key"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &init) != nil || !strings.HasPrefix(init.AdminKey, "gk_") {
+		t.Fatalf("init: exit %d, %q, %q", code, stdout, stderr)
+	}
+	if _, stderr, code := run(t, "", "init", "--db", db); code != 1 || !strings.Contains(stderr, "admin key already") {
+		t.Errorf("second init: exit %d, %q", code, stderr)
+	}
+	s := startServer(t, db)
+	if strings.Contains(s.stderr.String(), "Admin key") {
+		t.Error("serve printed a new admin key for an initialised store")
+	}
+	var brand, key struct{ ID, Key string }
+	if st := api(t, s, init.AdminKey, "POST", "/v1/brands", map[string]string{"name": "Acme"}, &brand); st != 201 {
+		t.Fatalf("create brand: %d", st)
+	}
+	if st := api(t, s, init.AdminKey, "POST", "/v1/keys", map[string]string{"role": "brand", "brand_id": brand.ID}, &key); st != 201 {
+		t.Fatalf("create key: %d", st)
+	}
+	env := []string{"GENUINE_SERVER=" + s.url, "GENUINE_KEY=" + key.Key}
+	out := filepath.Join(dir, "codes.csv")
+	_, stderr, code = runEnv(t, env, "", "mint", "--gtin", "09520123456788", "--product-name", "Acme Tonic",
+		"--lot", "LOT-1", "--expiry", "2027-12-31", "--quantity", "2000", "--regions", "CN-GD", "--out", out)
+	if code != 0 {
+		t.Fatalf("mint: exit %d: %s", code, stderr)
+	}
+	data, _ := os.ReadFile(out)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 2001 || lines[0] != "serial,code" || strings.Contains(stderr, "\r") {
+		t.Fatalf("codes file: %d lines, header %q; stderr %q", len(lines), lines[0], stderr)
+	}
+	batchID := regexp.MustCompile(`bat_\w+`).FindString(stderr)
+	code1 := strings.SplitN(lines[1], ",", 2)[1]
+	stdout, _, code = runEnv(t, env, "", "verify", code1)
+	if code != 0 || !strings.Contains(stdout, "GENUINE") || !strings.Contains(stdout, "not released") && !strings.Contains(stdout, "commissioned") {
+		t.Errorf("verify before release: exit %d, %q", code, stdout)
+	}
+	if _, stderr, code := runEnv(t, env, "", "events", "batch", batchID, "release"); code != 0 {
+		t.Fatalf("release: %s", stderr)
+	}
+	stdout, _, code = runEnv(t, env, "", "verify", "--json", code1)
+	var v struct {
+		Authentic bool
+		State     string
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &v) != nil || !v.Authentic || v.State != "in_channel" {
+		t.Errorf("verify after release: exit %d, %q", code, stdout)
+	}
+	forged := code1[:len(code1)-1] + map[bool]string{true: "1", false: "0"}[strings.HasSuffix(code1, "0")]
+	if stdout, _, code := runEnv(t, env, "", "verify", forged); code != 1 || !strings.Contains(stdout, "counterfeit_suspected") {
+		t.Errorf("verify forged: exit %d, %q", code, stdout)
+	}
+	// The codes of the batch can be written again, the same.
+	again, _, code := runEnv(t, env, "", "codes", batchID)
+	if code != 0 || again != string(data) {
+		t.Errorf("codes: exit %d, same %v", code, again == string(data))
+	}
+	if stdout, _, code := runEnv(t, env, "", "events", "list", batchID); code != 0 || !strings.Contains(stdout, "release") {
+		t.Errorf("events list: %d %q", code, stdout)
+	}
+	// Interrupted, the server shuts down gracefully and exits 0.
+	s.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-s.done:
+		if s.err != nil || !strings.Contains(s.stderr.String(), "shutting down") {
+			t.Errorf("serve exit: %v; %s", s.err, s.stderr)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop on SIGINT")
+	}
+}
+
+// A new store served without init prints its admin key once.
+func TestServeNewStorePrintsAdminKey(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "new.db")
+	s := startServer(t, db)
+	if !regexp.MustCompile(`Admin key.*\n?gk_\w+`).MatchString(s.stderr.String()) {
+		t.Errorf("no admin key printed: %s", s.stderr)
+	}
+	var h map[string]any
+	if st := api(t, s, "", "GET", "/healthz", nil, &h); st != 200 {
+		t.Errorf("healthz: %d", st)
+	}
+}
+
+func runEnv(t *testing.T, env []string, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// lockedBuffer is a buffer the server's output goroutine writes while the
+// test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) WriteString(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

@@ -1,0 +1,74 @@
+package web
+
+import (
+	"net/http"
+
+	"genuine/genuine"
+)
+
+// codeRuleRequest is a brand's code rule as a client sets it; the active
+// signing key is not among its members, since only rotation changes it.
+type codeRuleRequest struct {
+	LinkStem     string               `json:"link_stem"`
+	LotInLink    bool                 `json:"lot_in_link"`
+	ExpiryInLink bool                 `json:"expiry_in_link"`
+	Serials      genuine.SerialSource `json:"serials"`
+}
+
+func (c codeRuleRequest) rule() genuine.CodeRule {
+	return genuine.CodeRule{LinkStem: c.LinkStem, LotInLink: c.LotInLink, ExpiryInLink: c.ExpiryInLink, Serials: c.Serials}
+}
+
+// brandRequest is the body of POST /v1/brands.
+type brandRequest struct {
+	Name     string           `json:"name"`
+	CodeRule *codeRuleRequest `json:"code_rule"`
+}
+
+// createBrand handles POST /v1/brands.
+func (s *Server) createBrand(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	var req brandRequest
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	b := &genuine.Brand{Name: req.Name}
+	if req.CodeRule != nil {
+		b.CodeRule = req.CodeRule.rule()
+	}
+	if err := s.app.CreateBrand(r.Context(), p, b); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, b)
+}
+
+// getBrand handles GET /v1/brands/{id}.
+func (s *Server) getBrand(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	b, err := s.app.Brand(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, b)
+}
+
+// updateCodeRule handles PUT /v1/brands/{id}/code-rule.
+func (s *Server) updateCodeRule(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	var req codeRuleRequest
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	b, err := s.app.UpdateCodeRule(r.Context(), p, r.PathValue("id"), req.rule())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, b)
+}
+
+// rotateSigningKey handles POST /v1/brands/{id}/signing-keys: a new key
+// becomes the one new batches are minted with.
+func (s *Server) rotateSigningKey(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	b, err := s.app.RotateSigningKey(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, b)
+}

@@ -1,0 +1,67 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"genuine/genuine"
+)
+
+// recordBatchEvent handles POST /v1/batches/{id}/events: an event for a
+// whole batch or a range of its units.
+func (s *Server) recordBatchEvent(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	var in genuine.BatchEventInput
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	e, err := s.app.RecordBatchEvent(r.Context(), p, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, e)
+}
+
+// eventList is the body of GET /v1/batches/{id}/events and of the answer
+// to POST /v1/units/events.
+type eventList struct {
+	Events []*genuine.Event `json:"events"`
+}
+
+func newEventList(es []*genuine.Event) eventList {
+	if es == nil {
+		es = []*genuine.Event{}
+	}
+	return eventList{Events: es}
+}
+
+// listEvents handles GET /v1/batches/{id}/events?limit=N: the batch's
+// events, oldest first, as many as the App allows when limit is absent.
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	limit := 0
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return genuine.Errorf(genuine.EInvalid, "limit must be an integer")
+		}
+		limit = n
+	}
+	es, err := s.app.Events(r.Context(), p, r.PathValue("id"), limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newEventList(es))
+}
+
+// recordUnitEvents handles POST /v1/units/events: one event for each unit
+// named by a code, all or none.
+func (s *Server) recordUnitEvents(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	var in genuine.UnitEventInput
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	es, err := s.app.RecordUnitEvents(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, newEventList(es))
+}

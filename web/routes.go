@@ -1,0 +1,180 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"genuine/genuine"
+)
+
+// route is one endpoint: its method and ServeMux pattern, who may call it,
+// and its handler. The table below is the whole HTTP interface; the
+// OpenAPI document and the tests are checked against it.
+type route struct {
+	Method  string
+	Pattern string
+	// Roles are the API key roles the App lets call the route; none means
+	// the route is public. They document the route and drive the tests;
+	// the App itself decides, so a handler never checks a role.
+	Roles []genuine.Role
+	// CORS makes the route readable from any origin (public read-only API).
+	CORS bool
+	// Browser marks routes that serve pages to browsers: they negotiate
+	// HTML or JSON, errors included.
+	Browser bool
+	// Unlimited exempts a public route from the rate limit (liveness probes).
+	Unlimited bool
+	Handle    handlerFunc
+}
+
+// handlerFunc handles a request for a caller, nil for the public. An error
+// it returns is written by the one error writer, unless the response has
+// already started.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error
+
+// Public reports whether anyone may call the route without a key.
+func (rt route) Public() bool { return len(rt.Roles) == 0 }
+
+// The groups of roles the route table names.
+var (
+	anyone            []genuine.Role
+	byAdmin           = []genuine.Role{genuine.RoleAdmin}
+	byBrand           = []genuine.Role{genuine.RoleBrand}
+	byBrandOrAdmin    = []genuine.Role{genuine.RoleBrand, genuine.RoleAdmin}
+	byBrandOrPartner  = []genuine.Role{genuine.RoleBrand, genuine.RolePartner}
+	byBrandSide       = []genuine.Role{genuine.RoleBrand, genuine.RolePartner, genuine.RoleAdmin}
+	byChain           = []genuine.Role{genuine.RoleBrand, genuine.RolePartner, genuine.RoleMerchant}
+	byMerchantOrAdmin = []genuine.Role{genuine.RoleMerchant, genuine.RoleAdmin}
+)
+
+// routes returns every route of the server.
+func (s *Server) routes() []route {
+	return []route{
+		{Method: "POST", Pattern: "/v1/brands", Roles: byAdmin, Handle: s.createBrand},
+		{Method: "GET", Pattern: "/v1/brands/{id}", Roles: byBrandSide, Handle: s.getBrand},
+		{Method: "PUT", Pattern: "/v1/brands/{id}/code-rule", Roles: byBrandOrAdmin, Handle: s.updateCodeRule},
+		{Method: "POST", Pattern: "/v1/brands/{id}/signing-keys", Roles: byBrandOrAdmin, Handle: s.rotateSigningKey},
+
+		{Method: "POST", Pattern: "/v1/merchants", Roles: byAdmin, Handle: s.createMerchant},
+		{Method: "GET", Pattern: "/v1/merchants/{id}", Roles: byMerchantOrAdmin, Handle: s.getMerchant},
+
+		{Method: "POST", Pattern: "/v1/keys", Roles: byAdmin, Handle: s.createAPIKey},
+
+		{Method: "POST", Pattern: "/v1/products", Roles: byBrandOrAdmin, Handle: s.createProduct},
+		{Method: "GET", Pattern: "/v1/products/{gtin}", Roles: byBrandSide, Handle: s.getProduct},
+
+		{Method: "POST", Pattern: "/v1/batches", Roles: byBrand, Handle: s.createBatch},
+		{Method: "GET", Pattern: "/v1/batches", Roles: byBrandOrPartner, Handle: s.listBatches},
+		{Method: "GET", Pattern: "/v1/batches/{id}", Roles: byBrandSide, Handle: s.getBatch},
+		{Method: "GET", Pattern: "/v1/batches/{id}/codes", Roles: byBrandOrAdmin, Handle: s.exportCodes},
+		{Method: "POST", Pattern: "/v1/batches/{id}/serials", Roles: byBrand, Handle: s.registerSerials},
+		{Method: "POST", Pattern: "/v1/batches/{id}/events", Roles: byBrandOrPartner, Handle: s.recordBatchEvent},
+		{Method: "GET", Pattern: "/v1/batches/{id}/events", Roles: byBrandSide, Handle: s.listEvents},
+		{Method: "POST", Pattern: "/v1/units/events", Roles: byChain, Handle: s.recordUnitEvents},
+
+		{Method: "POST", Pattern: "/v1/verify", Roles: anyone, CORS: true, Handle: s.verify},
+		{Method: "OPTIONS", Pattern: "/v1/verify", Roles: anyone, CORS: true, Handle: preflight("POST, OPTIONS")},
+		{Method: "GET", Pattern: "/01/{rest...}", Roles: anyone, CORS: true, Browser: true, Handle: s.resolve},
+		{Method: "HEAD", Pattern: "/01/{rest...}", Roles: anyone, CORS: true, Browser: true, Handle: s.resolve},
+		{Method: "OPTIONS", Pattern: "/01/{rest...}", Roles: anyone, CORS: true, Browser: true, Handle: preflight("GET, HEAD, OPTIONS")},
+
+		{Method: "GET", Pattern: "/healthz", Roles: anyone, Unlimited: true, Handle: s.health},
+		{Method: "GET", Pattern: "/openapi.json", Roles: anyone, CORS: true, Handle: s.openAPI},
+	}
+}
+
+// wrap returns the http.Handler of a route: CORS, rate limit, cross-origin
+// protection and authentication as the route says, then its handler, with
+// any error going to the one error writer.
+func (s *Server) wrap(rt route) http.Handler {
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ri := info(r)
+		ri.route = rt.Method + " " + rt.Pattern
+		var p *genuine.Principal
+		if !rt.Public() {
+			var err error
+			if p, err = s.authenticate(r); err != nil {
+				s.writeError(w, r, err, rt.Browser)
+				return
+			}
+			if p != nil {
+				ri.keyID = p.KeyID
+			}
+		}
+		if err := rt.Handle(w, r, p); err != nil {
+			s.writeError(w, r, err, rt.Browser)
+		}
+	})
+	if !rt.Public() || rt.Browser {
+		// Keyed API calls and pages are never meant to be made from another
+		// site's page; unsafe cross-origin browser requests are refused.
+		h = s.csrf.Handler(h)
+	}
+	if rt.Public() && !rt.Unlimited && s.limiter != nil {
+		h = s.rateLimit(h, rt.Browser)
+	}
+	if rt.CORS {
+		h = allowAnyOrigin(h)
+	}
+	if rt.Browser {
+		h = varyAccept(h)
+	}
+	return h
+}
+
+// authenticate returns the caller of a request from its Authorization
+// header: nil without one, an EUnauthorized error for a malformed header
+// or an invalid key.
+func (s *Server) authenticate(r *http.Request) (*genuine.Principal, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, nil
+	}
+	scheme, key, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return nil, genuine.Errorf(genuine.EUnauthorized, `the Authorization header must be "Bearer <API key>"`)
+	}
+	return s.app.Authenticate(r.Context(), strings.TrimSpace(key))
+}
+
+// allowAnyOrigin lets pages of any origin read the route's responses,
+// errors included.
+func allowAnyOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Expose-Headers", "Retry-After")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// varyAccept tells caches that the response depends on the Accept header.
+func varyAccept(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Accept")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// preflight returns the handler of OPTIONS for a public path whose routes
+// have the given methods: 204 with what a CORS preflight asks.
+func preflight(methods string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, _ *genuine.Principal) error {
+		h := w.Header()
+		h.Set("Allow", methods)
+		h.Set("Access-Control-Allow-Methods", methods)
+		h.Set("Access-Control-Allow-Headers", "Content-Type, Accept")
+		h.Set("Access-Control-Max-Age", "86400")
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// health answers a liveness probe.
+//
+// health answers 200 when the store answers, 503 otherwise.
+func (s *Server) health(w http.ResponseWriter, r *http.Request, _ *genuine.Principal) error {
+	if err := s.app.Health(r.Context()); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}

@@ -1,0 +1,161 @@
+package web
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"genuine/genuine"
+)
+
+// caller is one of the keys the tenant isolation test calls every route
+// with. tenant is "A" or "B" for keys bound to a brand or merchant.
+type caller struct {
+	name, key string
+	role      genuine.Role
+	tenant    string
+}
+
+// tenantCase says how to call a route as a caller, and what owns the
+// thing the call names: "brand" (brand A's), "merchant" (merchant A's) or
+// "" (nothing of another tenant's: the caller acts on its own). status is
+// the success status for a caller the route admits.
+type tenantCase struct {
+	owner  string
+	status int
+	call   func(c caller) (path string, body any)
+}
+
+// TestTenantIsolation calls every authenticated route of the route table
+// with no key, an invalid key, and a key of each role for tenant A and B,
+// and checks the App's answers: 401 without a valid key, 403 for a role
+// the route does not admit, 404 (never the data) for another tenant's
+// things, success otherwise. A route without a case fails the test, so a
+// new route cannot be left out.
+func TestTenantIsolation(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	a := ts.newWorld("Acme", "09520123456788", 100)
+	b := ts.newWorld("Bolt", "09520123456795", 10)
+	ts.call("POST", "/v1/batches/"+a.batch.ID+"/events", a.brandKey, map[string]any{"type": "release"}, 201, nil)
+	codes := ts.codes(a.brandKey, a.batch.ID)
+	// A second batch of brand A with registered serials, for /serials.
+	ts.call("PUT", "/v1/brands/"+a.brand.ID+"/code-rule", a.brandKey, map[string]any{"serials": "registered"}, 200, nil)
+	var registered genuine.Batch
+	ts.call("POST", "/v1/batches", a.brandKey, map[string]any{"gtin": a.product.GTIN, "lot": "R1", "expiry": "2028-01-31", "quantity": 50}, 201, &registered)
+
+	callers := []caller{
+		{"admin", ts.admin, genuine.RoleAdmin, ""},
+		{"brand A", a.brandKey, genuine.RoleBrand, "A"},
+		{"partner A", a.partnerKey, genuine.RolePartner, "A"},
+		{"merchant A", a.merchantKey, genuine.RoleMerchant, "A"},
+		{"brand B", b.brandKey, genuine.RoleBrand, "B"},
+		{"partner B", b.partnerKey, genuine.RolePartner, "B"},
+		{"merchant B", b.merchantKey, genuine.RoleMerchant, "B"},
+	}
+	next := 0
+	nextCode := func() string { next++; return codes[next].Code }
+	gtins := 0
+	nextGTIN := func() string { gtins++; return gtinWithCheckDigit(fmt.Sprintf("095201%07d", 5000+gtins)) }
+	fixed := func(path string, body any) func(caller) (string, any) {
+		return func(caller) (string, any) { return path, body }
+	}
+	cases := map[string]tenantCase{
+		"POST /v1/brands":                   {"", 201, fixed("/v1/brands", map[string]any{"name": "New"})},
+		"GET /v1/brands/{id}":               {"brand", 200, fixed("/v1/brands/"+a.brand.ID, nil)},
+		"PUT /v1/brands/{id}/code-rule":     {"brand", 200, fixed("/v1/brands/"+a.brand.ID+"/code-rule", map[string]any{"serials": "registered"})},
+		"POST /v1/brands/{id}/signing-keys": {"brand", 201, fixed("/v1/brands/"+a.brand.ID+"/signing-keys", nil)},
+		"POST /v1/merchants":                {"", 201, fixed("/v1/merchants", map[string]any{"name": "New", "region": "CN"})},
+		"GET /v1/merchants/{id}":            {"merchant", 200, fixed("/v1/merchants/"+a.merchant.ID, nil)},
+		"POST /v1/keys":                     {"", 201, fixed("/v1/keys", map[string]any{"role": "admin"})},
+		"GET /v1/products/{gtin}":           {"brand", 200, fixed("/v1/products/"+a.product.GTIN, nil)},
+		"POST /v1/batches":                  {"brand", 201, fixed("/v1/batches", map[string]any{"gtin": a.product.GTIN, "lot": "T1", "expiry": "2030-01-01", "quantity": 10})},
+		"GET /v1/batches":                   {"", 200, fixed("/v1/batches", nil)},
+		"GET /v1/batches/{id}":              {"brand", 200, fixed("/v1/batches/"+a.batch.ID, nil)},
+		"GET /v1/batches/{id}/codes":        {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/codes", nil)},
+		"POST /v1/batches/{id}/events":      {"brand", 201, fixed("/v1/batches/"+a.batch.ID+"/events", map[string]any{"type": "ship"})},
+		"GET /v1/batches/{id}/events":       {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/events", nil)},
+		"POST /v1/batches/{id}/serials": {"brand", 200, func(c caller) (string, any) {
+			return "/v1/batches/" + registered.ID + "/serials", map[string]any{"serials": []string{"S-" + strings.ReplaceAll(c.name, " ", "")}}
+		}},
+		"POST /v1/products": {"", 201, func(c caller) (string, any) {
+			body := map[string]any{"gtin": nextGTIN(), "name": "New"}
+			if c.role == genuine.RoleAdmin {
+				body["brand_id"] = a.brand.ID
+			}
+			return "/v1/products", body
+		}},
+		"POST /v1/units/events": {"brand", 201, func(caller) (string, any) {
+			return "/v1/units/events", map[string]any{"type": "stolen", "codes": []string{nextCode()}}
+		}},
+	}
+
+	for _, rt := range ts.srv.routes() {
+		if rt.Public() {
+			continue
+		}
+		name := rt.Method + " " + rt.Pattern
+		tc, ok := cases[name]
+		if !ok {
+			t.Errorf("%s has no tenant isolation case", name)
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			path, body := tc.call(caller{name: "nobody"})
+			for _, key := range []string{"", "gk_" + strings.Repeat("x", 52), "not-a-key"} {
+				resp := ts.do(request{method: rt.Method, path: path, key: key, body: body})
+				if p := resp.problem(t); resp.status != 401 || p.Code != genuine.EUnauthorized || !strings.HasPrefix(resp.header.Get("WWW-Authenticate"), "Bearer") {
+					t.Errorf("key %q: %d %+v, WWW-Authenticate %q", key, resp.status, p, resp.header.Get("WWW-Authenticate"))
+				}
+			}
+			for _, c := range callers {
+				path, body := tc.call(c)
+				resp := ts.do(request{method: rt.Method, path: path, key: c.key, body: body})
+				want := expected(rt, tc, c)
+				if !slices.Contains(want, resp.status) {
+					t.Errorf("%s: status %d, want %v; body: %.300s", c.name, resp.status, want, resp.body)
+					continue
+				}
+				if resp.status >= 400 {
+					p := resp.problem(t)
+					if wantCode := map[int]string{403: genuine.EForbidden, 404: genuine.ENotFound}[resp.status]; p.Code != wantCode {
+						t.Errorf("%s: code %q, want %q", c.name, p.Code, wantCode)
+					}
+					continue
+				}
+				// Whatever another tenant may read holds nothing of tenant A's.
+				if c.tenant == "B" {
+					secrets := []string{a.batch.ID, registered.ID, a.brand.ID, a.product.GTIN}
+					if c.role == genuine.RoleMerchant && name == "POST /v1/units/events" {
+						// A merchant acts on any brand's units it holds, named by
+						// codes that carry the GTIN; it learns no identifier.
+						secrets = []string{a.batch.ID, registered.ID, a.brand.ID}
+					}
+					for _, secret := range secrets {
+						if strings.Contains(string(resp.body), secret) {
+							t.Errorf("%s reads %s of tenant A: %.300s", c.name, secret, resp.body)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// expected returns the statuses a caller may get from a route.
+func expected(rt route, tc tenantCase, c caller) []int {
+	admitted := slices.Contains(rt.Roles, c.role)
+	otherTenant := c.tenant == "B" && (tc.owner == "brand" && c.role != genuine.RoleMerchant ||
+		tc.owner == "merchant" && c.role == genuine.RoleMerchant)
+	switch {
+	case !admitted && c.tenant == "B" && tc.owner != "":
+		// Either answer hides tenant A's things; which comes first is the
+		// App's order of checks.
+		return []int{403, 404}
+	case !admitted:
+		return []int{403}
+	case otherTenant:
+		return []int{404}
+	}
+	return []int{tc.status}
+}
