@@ -2,6 +2,8 @@ package genuine
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -15,6 +17,13 @@ type App struct {
 	now func() time.Time
 	// baseURL is the server's public URL, the default stem of codes.
 	baseURL string
+	// providers are the payment providers by name.
+	providers      map[string]Provider
+	reservationTTL time.Duration
+	refundWindow   time.Duration
+	notifyGrace    time.Duration
+	logger         *slog.Logger
+	failpoint      func(string)
 
 	// brands caches what verification needs of each brand, so that a
 	// forged serial is refused without a store call.
@@ -31,13 +40,54 @@ type Config struct {
 	BaseURL string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Providers are the payment providers checkouts may use.
+	Providers []Provider
+	// ReservationTTL is how long a checkout holds its units unpaid
+	// (default 15 minutes).
+	ReservationTTL time.Duration
+	// RefundWindow is how long after a sale it may be undone (default 10
+	// days, as EU FMD allows).
+	RefundWindow time.Duration
+	// NotifyGrace is how long the reconciler waits for a provider's
+	// notification before asking the provider itself (default 30 s).
+	NotifyGrace time.Duration
+	// Logger logs what the App recovers from; nil discards.
+	Logger *slog.Logger
+	// Failpoint, if set, is called at the points where a crash matters most
+	// ("after-reserve": units reserved, provider not yet called;
+	// "before-sold": payment notified, units not yet sold). Crash tests
+	// make it end the process there; it is nil in production.
+	Failpoint func(name string)
 }
 
 // NewApp returns an App on store.
 func NewApp(store Store, cfg Config) *App {
-	a := &App{store: store, now: cfg.Now, baseURL: cfg.BaseURL, brands: make(map[string]*brandKeys)}
+	a := &App{
+		store: store, now: cfg.Now, baseURL: cfg.BaseURL, brands: make(map[string]*brandKeys),
+		providers: make(map[string]Provider), reservationTTL: cfg.ReservationTTL,
+		refundWindow: cfg.RefundWindow, notifyGrace: cfg.NotifyGrace, logger: cfg.Logger,
+		failpoint: cfg.Failpoint,
+	}
+	for _, p := range cfg.Providers {
+		a.providers[p.Name()] = p
+	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.reservationTTL <= 0 {
+		a.reservationTTL = 15 * time.Minute
+	}
+	if a.refundWindow <= 0 {
+		a.refundWindow = 10 * 24 * time.Hour
+	}
+	if a.notifyGrace <= 0 {
+		a.notifyGrace = 30 * time.Second
+	}
+	if a.failpoint == nil {
+		a.failpoint = func(string) {}
+	}
+	if a.logger == nil {
+		a.logger = slog.New(slog.DiscardHandler)
 	}
 	if a.baseURL == "" {
 		a.baseURL = "http://localhost:8080"
@@ -180,4 +230,9 @@ func (a *App) Health(ctx context.Context) error {
 		return Errorf(EUnavailable, "the store does not answer")
 	}
 	return nil
+}
+
+// logf logs something the App recovered from.
+func (a *App) logf(format string, args ...any) {
+	a.logger.Warn(fmt.Sprintf(format, args...))
 }

@@ -2,6 +2,9 @@ package genuine_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +12,7 @@ import (
 
 	"genuine/genuine"
 	"genuine/gs1"
+	"genuine/payment/simulated"
 	"genuine/sqlite"
 )
 
@@ -30,6 +34,7 @@ func (c *clock) add(d time.Duration) {
 type world struct {
 	app      *genuine.App
 	db       *sqlite.DB
+	sim      *simulated.Provider
 	clock    *clock
 	admin    *genuine.Principal
 	brand    *genuine.Principal
@@ -47,7 +52,17 @@ func newWorld(t testing.TB) *world {
 	}
 	t.Cleanup(func() { db.Close() })
 	w := &world{db: db, clock: &clock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}, gtin: "09520123456788"}
-	w.app = genuine.NewApp(db, genuine.Config{BaseURL: "https://genuine.test", Now: w.clock.now})
+	// The simulated provider notifies this server, which applies the
+	// notification as the real one does.
+	notify := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := w.app.ApplyNotification(r.Context(), "simulated", r, body); err != nil {
+			http.Error(rw, err.Error(), http.StatusBadRequest)
+		}
+	}))
+	w.sim = simulated.New(simulated.Config{BaseURL: notify.URL, Secret: make([]byte, 32), Store: db, Now: w.clock.now})
+	t.Cleanup(func() { w.sim.Close(); notify.Close() })
+	w.app = genuine.NewApp(db, genuine.Config{BaseURL: "https://genuine.test", Now: w.clock.now, Providers: []genuine.Provider{w.sim}})
 	key, err := w.app.Bootstrap(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -89,4 +89,66 @@ type Tx interface {
 	// CountVerification records a public verification of a unit and returns
 	// how many came before it.
 	CountVerification(ctx context.Context, gtin string, seq int64, at time.Time) (int64, error)
+
+	// PutPolicy stores a new version of the policy of a scope: the App sets
+	// Version to the latest plus one; EConflict if that version exists.
+	PutPolicy(ctx context.Context, p *Policy) error
+	// Policy returns the latest version of the policy of a brand's scope.
+	Policy(ctx context.Context, brandID, scope string) (*Policy, error)
+
+	// CreateCheckout stores a new checkout with its items; EConflict if the
+	// merchant used its idempotency key before.
+	CreateCheckout(ctx context.Context, c *Checkout) error
+	Checkout(ctx context.Context, id string) (*Checkout, error)
+	CheckoutByIdempotencyKey(ctx context.Context, merchantID, key string) (*Checkout, error)
+	// CheckoutByPayment returns the checkout of a provider's payment.
+	CheckoutByPayment(ctx context.Context, provider, reference string) (*Checkout, error)
+	// UpdateCheckout writes a checkout's status, payment and UpdatedAt; its
+	// items never change.
+	UpdateCheckout(ctx context.Context, c *Checkout) error
+	// Checkouts returns the checkouts that match f, oldest deadline first.
+	Checkouts(ctx context.Context, f CheckoutFilter) ([]*Checkout, error)
+
+	AddDecision(ctx context.Context, d *DecisionRecord) error
+	// Decisions returns a brand's decisions, newest first.
+	Decisions(ctx context.Context, f DecisionFilter) ([]*DecisionRecord, error)
+	// RaiseAlert records an alert, or counts it up if the brand has one for
+	// the same unit (GTIN and serial) and code: Count+1, LastAt, MerchantID
+	// and Message of the new one. It sets a.ID and a.Count to the stored ones.
+	RaiseAlert(ctx context.Context, a *Alert) error
+	// Alerts returns a brand's alerts, most recently raised first.
+	Alerts(ctx context.Context, brandID string, limit int) ([]*Alert, error)
+
+	// MarkNotification records a provider's notification id and reports
+	// whether it is new; a replayed notification gives false.
+	MarkNotification(ctx context.Context, provider, id string, at time.Time) (bool, error)
+
+	// Scan returns how many times a unit was verified and where it was last
+	// scanned by a located merchant (nil if never).
+	Scan(ctx context.Context, gtin string, seq int64) (int64, *ScanPoint, error)
+	// RecordScan records a located scan of a unit (a checkout at a merchant
+	// with coordinates).
+	RecordScan(ctx context.Context, gtin string, seq int64, p ScanPoint) error
+
+	// PutProviderRecord and ProviderRecord keep a payment provider's own
+	// records, such as the simulated provider's payments.
+	PutProviderRecord(ctx context.Context, provider, key string, data []byte) error
+	ProviderRecord(ctx context.Context, provider, key string) ([]byte, error)
+}
+
+// CheckoutFilter selects checkouts for the reconciler.
+type CheckoutFilter struct {
+	Statuses       []CheckoutStatus // any of these; empty means any
+	PaymentStatus  PaymentStatus    // "" means any
+	DeadlineBefore time.Time        // zero means any
+	UpdatedBefore  time.Time        // zero means any
+	Limit          int
+}
+
+// DecisionFilter selects a brand's decisions.
+type DecisionFilter struct {
+	BrandID string
+	Outcome string // "pass", "refuse" or "" for both
+	GTIN    string // "" for any
+	Limit   int
 }

@@ -123,7 +123,7 @@ func prepare(pool *sql.DB) (map[string]*sql.Stmt, error) {
 // queries lists the SQL of every Tx method. Parsing a statement costs more
 // than running most of them, so each is prepared once per connection.
 func queries() []string {
-	return []string{
+	qs := []string{
 		insertBrand, selectBrand, updateCodeRule, insertSigningKey, selectSigningKeys,
 		insertMerchant, selectMerchant,
 		insertAPIKey, selectAPIKeyByHash, countAPIKeys,
@@ -133,7 +133,15 @@ func queries() []string {
 		selectUnit, upsertUnit, selectUnits,
 		insertEvent, selectEvents,
 		countVerification,
+		insertPolicy, selectPolicy,
+		insertCheckout, selectCheckout, selectCheckoutByIdempotencyKey, selectCheckoutByPayment,
+		updateCheckout,
+		insertDecision, selectDecisions, raiseAlert, selectAlerts,
+		insertNotification,
+		selectVerificationCount, selectUnitScan, upsertUnitScan,
+		upsertProviderRecord, selectProviderRecord,
 	}
+	return append(qs, checkoutsQueries()...)
 }
 
 // uriEscaper escapes the characters that would end the path of an SQLite
@@ -285,6 +293,21 @@ func (s timeScanner) Scan(v any) error {
 	}
 	*s.t = t.UTC()
 	return nil
+}
+
+// Limits of the lists a caller pages through (decisions, alerts).
+const (
+	defaultLimit = 100  // for a limit that is not positive
+	maxLimit     = 1000 // the most one call returns
+)
+
+// clampLimit returns limit, or defaultLimit if it is not positive, and at
+// most maxLimit.
+func clampLimit(limit int) int {
+	if limit <= 0 {
+		return defaultLimit
+	}
+	return min(limit, maxLimit)
 }
 
 // nullString returns s, or NULL for the empty string.

@@ -45,3 +45,24 @@ func testMerchant(t *testing.T, s genuine.Store) {
 	err = s.Update(ctx, func(tx genuine.Tx) error { return tx.CreateMerchant(ctx, &dup) })
 	wantCode(t, "CreateMerchant with an existing id", err, genuine.EConflict)
 }
+
+// newMerchants creates n merchants in s, numbered from 1, the first at
+// coordinates and the others without.
+func newMerchants(t *testing.T, s genuine.Store, n int) []*genuine.Merchant {
+	t.Helper()
+	lat, lon := 22.543096, 114.057865
+	ms := make([]*genuine.Merchant, n)
+	for i := range ms {
+		ms[i] = &genuine.Merchant{ID: id("mer", i+1), Name: "Shop", Region: "CN-GD", CreatedAt: at(i)}
+	}
+	ms[0].Lat, ms[0].Lon = &lat, &lon
+	update(t, s, func(tx genuine.Tx) error {
+		for _, m := range ms {
+			if err := tx.CreateMerchant(t.Context(), m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return ms
+}

@@ -15,9 +15,9 @@
 //
 // The suite checks what the Store and Tx interfaces promise: every field
 // survives a round trip (times in UTC to the microsecond), a missing thing
-// gives ENotFound and a duplicate EConflict, sequence numbers and
-// verification counts stay exact under concurrent Updates, and transactions
-// commit all or nothing. It never continues a transaction after an error
+// gives ENotFound and a duplicate EConflict, sequence numbers,
+// verification and alert counts and replayed notifications stay exact under
+// concurrent Updates, and transactions commit all or nothing. It never continues a transaction after an error
 // it expects, since on PostgreSQL such a transaction is aborted.
 package storetest
 
@@ -56,6 +56,21 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"Events", testEvents},
 		{"CountVerification", testCountVerification},
 		{"CountVerificationConcurrently", testCountVerificationConcurrently},
+		{"Policy", testPolicy},
+		{"PolicyVersions", testPolicyVersions},
+		{"Checkout", testCheckout},
+		{"CheckoutUniqueness", testCheckoutUniqueness},
+		{"UpdateCheckout", testUpdateCheckout},
+		{"Checkouts", testCheckouts},
+		{"Decisions", testDecisions},
+		{"DecisionsLimit", testDecisionsLimit},
+		{"RaiseAlert", testRaiseAlert},
+		{"AlertsLimit", testAlertsLimit},
+		{"RaiseAlertConcurrently", testRaiseAlertConcurrently},
+		{"MarkNotification", testMarkNotification},
+		{"MarkNotificationConcurrently", testMarkNotificationConcurrently},
+		{"Scan", testScan},
+		{"ProviderRecords", testProviderRecords},
 		{"UpdateRollsBackOnError", testUpdateRollsBackOnError},
 		{"UpdateRollsBackOnPanic", testUpdateRollsBackOnPanic},
 		{"ViewCannotWrite", testViewCannotWrite},
@@ -127,7 +142,7 @@ func wantNotFound(t *testing.T, what string, err error, name string) {
 func same(t *testing.T, what string, got, want any) {
 	t.Helper()
 	g, w := reflect.ValueOf(got), reflect.ValueOf(want)
-	if g.Type() != w.Type() || g.Kind() != reflect.Pointer || g.Elem().Kind() != reflect.Struct {
+	if g.Type() != w.Type() || g.Kind() != reflect.Pointer || g.Type().Elem().Kind() != reflect.Struct {
 		t.Fatalf("%s: cannot compare %T with %T", what, got, want)
 	}
 	if g.IsNil() || w.IsNil() {

@@ -142,3 +142,6 @@ func testContextCanceledInUpdate(t *testing.T, s genuine.Store) {
 		})
 	}
 }
+
+// errRollBack is what fn returns to roll its Update back.
+var errRollBack = errors.New("roll back")

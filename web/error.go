@@ -28,7 +28,8 @@ type outcome struct {
 }
 
 // outcomes is the one table from error codes to HTTP statuses. Every code
-// of a refused lifecycle transition (genuine.TransitionCodes) is a
+// of a refused lifecycle transition (genuine.TransitionCodes), and a
+// refund refused because the batch expired (genuine.ExpiredCode), is a
 // conflict with the thing's current state.
 var outcomes = func() map[string]outcome {
 	m := map[string]outcome{
@@ -42,7 +43,7 @@ var outcomes = func() map[string]outcome {
 		genuine.EInternal:     {http.StatusInternalServerError, "Internal error"},
 		genuine.EUnavailable:  {http.StatusServiceUnavailable, "Service unavailable"},
 	}
-	for _, code := range genuine.TransitionCodes {
+	for _, code := range append([]string{genuine.ExpiredCode}, genuine.TransitionCodes...) {
 		m[code] = outcome{http.StatusConflict, "Refused by the lifecycle"}
 	}
 	return m

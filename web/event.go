@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"genuine/genuine"
 )
@@ -37,13 +36,9 @@ func newEventList(es []*genuine.Event) eventList {
 // listEvents handles GET /v1/batches/{id}/events?limit=N: the batch's
 // events, oldest first, as many as the App allows when limit is absent.
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
-	limit := 0
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return genuine.Errorf(genuine.EInvalid, "limit must be an integer")
-		}
-		limit = n
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
 	}
 	es, err := s.app.Events(r.Context(), p, r.PathValue("id"), limit)
 	if err != nil {

@@ -19,13 +19,8 @@ import (
 // name no member v lacks. Its errors say what is wrong in words a client
 // developer can act on.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
-	ct := r.Header.Get("Content-Type")
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil || mt != "application/json" {
-		return httpError(http.StatusUnsupportedMediaType, genuine.EInvalid, "the request body must be JSON, sent with Content-Type: application/json (got %.60q)", ct)
-	}
-	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return httpError(http.StatusUnsupportedMediaType, genuine.EInvalid, "the request body must be UTF-8 (got charset %.20q)", cs)
+	if err := declaredJSON(r); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	dec.DisallowUnknownFields()
@@ -40,6 +35,56 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return genuine.Errorf(genuine.EInvalid, "the request body must hold one JSON value, but more follows it")
 	}
 	return nil
+}
+
+// declaredJSON checks that a request declares its body UTF-8 JSON: 415
+// otherwise.
+func declaredJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return httpError(http.StatusUnsupportedMediaType, genuine.EInvalid, "the request body must be JSON, sent with Content-Type: application/json (got %.60q)", ct)
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return httpError(http.StatusUnsupportedMediaType, genuine.EInvalid, "the request body must be UTF-8 (got charset %.20q)", cs)
+	}
+	return nil
+}
+
+// rawJSON returns the request body, declared JSON and within the size
+// limit, for an App method that parses the document itself.
+func (s *Server) rawJSON(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if err := declaredJSON(r); err != nil {
+		return nil, err
+	}
+	return readBody(w, r, s.cfg.MaxBodyBytes)
+}
+
+// readBody reads a request body of at most limit bytes, whatever its type.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, genuine.Errorf(genuine.ETooLarge, "the request body exceeds %d bytes", tooLarge.Limit)
+	case err != nil:
+		return nil, genuine.Errorf(genuine.EInvalid, "the request body cannot be read: %v", err)
+	}
+	return b, nil
+}
+
+// limitParam returns the query parameter limit, 0 when absent: the App
+// then applies its default.
+func limitParam(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, genuine.Errorf(genuine.EInvalid, "limit must be a positive integer, not %.20q", v)
+	}
+	return n, nil
 }
 
 // jsonProblem explains a decoding error.

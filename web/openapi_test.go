@@ -11,6 +11,7 @@ import (
 // TestOpenAPI checks the OpenAPI document against the route table: the
 // same paths and methods both ways, who may call each operation, its
 // path parameters and responses, and that every reference resolves.
+// Mounted pages are not API: the document leaves them out.
 func TestOpenAPI(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	resp := ts.do(request{method: "GET", path: "/openapi.json"})
@@ -34,7 +35,15 @@ func TestOpenAPI(t *testing.T) {
 	}
 
 	inTable := map[string]bool{}
+	var pages []string
 	for _, rt := range ts.srv.routes() {
+		if rt.Page() {
+			if rt.Method != "" || !rt.Public() || !rt.Browser {
+				t.Errorf("page %s: method %q, public %v, browser %v; want every method, public, browser", rt.Pattern, rt.Method, rt.Public(), rt.Browser)
+			}
+			pages = append(pages, rt.Pattern)
+			continue
+		}
 		path := strings.ReplaceAll(rt.Pattern, "...}", "}")
 		method := strings.ToLower(rt.Method)
 		inTable[method+" "+path] = true
@@ -92,7 +101,15 @@ func TestOpenAPI(t *testing.T) {
 			}
 		}
 	}
+	if !slices.Contains(pages, "/pay/simulated/") {
+		t.Errorf("the simulated provider's pages are not mounted: pages %v", pages)
+	}
 	for path, ops := range doc.Paths {
+		for _, prefix := range pages {
+			if strings.HasPrefix(path, prefix) {
+				t.Errorf("the OpenAPI document has %s, under the page prefix %s", path, prefix)
+			}
+		}
 		for method := range ops {
 			if !inTable[method+" "+path] {
 				t.Errorf("the OpenAPI document has %s %s, which is not in the route table", method, path)

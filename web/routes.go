@@ -1,7 +1,9 @@
 package web
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"genuine/genuine"
@@ -22,9 +24,18 @@ type route struct {
 	// Browser marks routes that serve pages to browsers: they negotiate
 	// HTML or JSON, errors included.
 	Browser bool
-	// Unlimited exempts a public route from the rate limit (liveness probes).
+	// Unlimited exempts a public route from the rate limit: liveness
+	// probes, and provider notifications, which prove themselves by their
+	// signature and come in bursts from a few addresses that must not be
+	// turned away.
 	Unlimited bool
 	Handle    handlerFunc
+	// Mount, when set, serves the route instead of Handle: a page another
+	// package serves (Config.Pages), for every method under Pattern, a path
+	// prefix. A mounted page is not API: it is public, rate-limited and
+	// protected against cross-origin requests as a browser route, and the
+	// OpenAPI document leaves it out.
+	Mount http.Handler
 }
 
 // handlerFunc handles a request for a caller, nil for the public. An error
@@ -35,6 +46,18 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p *genuine.Princip
 // Public reports whether anyone may call the route without a key.
 func (rt route) Public() bool { return len(rt.Roles) == 0 }
 
+// Page reports whether the route is a mounted page, not part of the API.
+func (rt route) Page() bool { return rt.Mount != nil }
+
+// muxPattern returns the route's ServeMux pattern; a mounted page has no
+// method, so it serves them all.
+func (rt route) muxPattern() string {
+	if rt.Method == "" {
+		return rt.Pattern
+	}
+	return rt.Method + " " + rt.Pattern
+}
+
 // The groups of roles the route table names.
 var (
 	anyone            []genuine.Role
@@ -44,11 +67,19 @@ var (
 	byBrandOrPartner  = []genuine.Role{genuine.RoleBrand, genuine.RolePartner}
 	byBrandSide       = []genuine.Role{genuine.RoleBrand, genuine.RolePartner, genuine.RoleAdmin}
 	byChain           = []genuine.Role{genuine.RoleBrand, genuine.RolePartner, genuine.RoleMerchant}
+	byMerchant        = []genuine.Role{genuine.RoleMerchant}
 	byMerchantOrAdmin = []genuine.Role{genuine.RoleMerchant, genuine.RoleAdmin}
 )
 
-// routes returns every route of the server.
+// routes returns every route of the server: the API, then the pages
+// mounted from Config.Pages.
 func (s *Server) routes() []route {
+	return append(s.apiRoutes(), s.pageRoutes()...)
+}
+
+// apiRoutes returns the routes of the API, which the OpenAPI document
+// describes.
+func (s *Server) apiRoutes() []route {
 	return []route{
 		{Method: "POST", Pattern: "/v1/brands", Roles: byAdmin, Handle: s.createBrand},
 		{Method: "GET", Pattern: "/v1/brands/{id}", Roles: byBrandSide, Handle: s.getBrand},
@@ -72,6 +103,20 @@ func (s *Server) routes() []route {
 		{Method: "GET", Pattern: "/v1/batches/{id}/events", Roles: byBrandSide, Handle: s.listEvents},
 		{Method: "POST", Pattern: "/v1/units/events", Roles: byChain, Handle: s.recordUnitEvents},
 
+		{Method: "PUT", Pattern: "/v1/policies/{scope}", Roles: byBrand, Handle: s.setPolicy},
+		{Method: "GET", Pattern: "/v1/policies/{scope}", Roles: byBrand, Handle: s.getPolicy},
+
+		{Method: "POST", Pattern: "/v1/checkouts", Roles: byMerchant, Handle: s.createCheckout},
+		{Method: "GET", Pattern: "/v1/checkouts/{id}", Roles: byMerchantOrAdmin, Handle: s.getCheckout},
+		{Method: "POST", Pattern: "/v1/checkouts/{id}/cancel", Roles: byMerchantOrAdmin, Handle: s.cancelCheckout},
+		{Method: "POST", Pattern: "/v1/checkouts/{id}/refund", Roles: byMerchant, Handle: s.refundCheckout},
+		// Providers call it server to server, authenticated by their
+		// signature: no key, no CORS, no cross-origin protection.
+		{Method: "POST", Pattern: "/v1/payments/{provider}/notify", Roles: anyone, Unlimited: true, Handle: s.notifyPayment},
+
+		{Method: "GET", Pattern: "/v1/decisions", Roles: byBrand, Handle: s.listDecisions},
+		{Method: "GET", Pattern: "/v1/alerts", Roles: byBrand, Handle: s.listAlerts},
+
 		{Method: "POST", Pattern: "/v1/verify", Roles: anyone, CORS: true, Handle: s.verify},
 		{Method: "OPTIONS", Pattern: "/v1/verify", Roles: anyone, CORS: true, Handle: preflight("POST, OPTIONS")},
 		{Method: "GET", Pattern: "/01/{rest...}", Roles: anyone, CORS: true, Browser: true, Handle: s.resolve},
@@ -83,13 +128,27 @@ func (s *Server) routes() []route {
 	}
 }
 
+// pageRoutes returns the pages of Config.Pages, by prefix. They are public
+// browser routes, every method each.
+func (s *Server) pageRoutes() []route {
+	var rts []route
+	for _, prefix := range slices.Sorted(maps.Keys(s.cfg.Pages)) {
+		rts = append(rts, route{Pattern: prefix, Roles: anyone, Browser: true, Mount: s.cfg.Pages[prefix]})
+	}
+	return rts
+}
+
 // wrap returns the http.Handler of a route: CORS, rate limit, cross-origin
 // protection and authentication as the route says, then its handler, with
 // any error going to the one error writer.
 func (s *Server) wrap(rt route) http.Handler {
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := info(r)
-		ri.route = rt.Method + " " + rt.Pattern
+		ri.route = rt.muxPattern()
+		if rt.Page() {
+			rt.Mount.ServeHTTP(w, r)
+			return
+		}
 		var p *genuine.Principal
 		if !rt.Public() {
 			var err error

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 )
 
 // Config configures a Server. The zero value is usable: no rate limit,
-// 1 MiB request bodies, no logging.
+// 1 MiB request bodies, no logging, no pages.
 type Config struct {
 	// PublicRateLimit is how many requests a second one client (an IPv4
 	// address, or an IPv6 /64) may make to the public endpoints, refilled
@@ -33,6 +34,13 @@ type Config struct {
 	// Logger receives one line per request and every internal error; nil
 	// discards them. Authorization headers and API keys are never logged.
 	Logger *slog.Logger
+	// Pages are handlers mounted at path prefixes ("/pay/simulated/"),
+	// which they receive unstripped: pages of other packages, such as a
+	// payment provider's pay page. They are outside the API and need no
+	// key; they get the security headers, the public rate limit and
+	// cross-origin protection of the server's own pages. A prefix must
+	// begin and end with "/" and not be "/" itself.
+	Pages map[string]http.Handler
 }
 
 // DefaultMaxBodyBytes is the request body limit when Config.MaxBodyBytes is 0.
@@ -52,7 +60,8 @@ type Server struct {
 }
 
 // NewServer returns a Server for app. It panics if the embedded templates
-// do not parse, which a test rules out.
+// do not parse, which a test rules out, or if a page prefix of
+// cfg.Pages is malformed or collides with a route.
 func NewServer(app *genuine.App, cfg Config) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -71,9 +80,14 @@ func NewServer(app *genuine.App, cfg Config) *Server {
 	s.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, genuine.Errorf(genuine.EForbidden, "cross-origin request refused"), false)
 	}))
+	for prefix := range cfg.Pages {
+		if len(prefix) < 2 || !strings.HasPrefix(prefix, "/") || !strings.HasSuffix(prefix, "/") {
+			panic("web: page prefix " + strconv.Quote(prefix) + " must begin and end with / and not be / itself")
+		}
+	}
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {
-		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
+		s.mux.Handle(rt.muxPattern(), s.wrap(rt))
 	}
 	s.mux.HandleFunc("/", s.notFound)
 	s.handler = s.logRequests(s.recoverPanics(securityHeaders(s.mux)))

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,23 +15,27 @@ import (
 	"time"
 
 	"genuine/genuine"
+	"genuine/payment/simulated"
 	"genuine/sqlite"
 )
 
 // testServer is a Server on a random local port with a real SQLite store
-// in a temporary directory.
+// in a temporary directory and the real simulated payment provider, whose
+// pay pages it serves and whose notifications it receives.
 type testServer struct {
 	tb     testing.TB
 	url    string
 	app    *genuine.App
 	srv    *Server
+	sim    *simulated.Provider
 	client *http.Client
 	admin  string // an admin API key
 }
 
 // newTestServer starts a server. Its App's base URL is the server's own,
-// so the codes it mints resolve to it. Errors the server logs fail the
-// test, unless the test says it expects them.
+// so the codes it mints resolve to it, and so is the simulated provider's,
+// so its pay pages and notifications go to it. Errors the server or the
+// provider log fail the test, unless the test says it expects them.
 func newTestServer(tb testing.TB, cfg Config) *testServer {
 	tb.Helper()
 	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "genuine.db"))
@@ -43,12 +48,16 @@ func newTestServer(tb testing.TB, cfg Config) *testServer {
 		tb.Fatal(err)
 	}
 	ts := &testServer{tb: tb, url: "http://" + l.Addr().String(), client: &http.Client{Timeout: time.Minute}}
-	ts.app = genuine.NewApp(db, genuine.Config{BaseURL: ts.url})
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(&failOnError{tb: tb, next: slog.NewTextHandler(io.Discard, nil)})
+	}
+	ts.sim = simulated.New(simulated.Config{BaseURL: ts.url, Secret: []byte(rand.Text() + rand.Text()), Store: db, Logger: cfg.Logger})
+	ts.app = genuine.NewApp(db, genuine.Config{BaseURL: ts.url, Providers: []genuine.Provider{ts.sim}})
 	if ts.admin, err = ts.app.Bootstrap(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(&failOnError{tb: tb, next: slog.NewTextHandler(io.Discard, nil)})
+	if cfg.Pages == nil {
+		cfg.Pages = map[string]http.Handler{"/pay/simulated/": ts.sim.Handler()}
 	}
 	ts.srv = NewServer(ts.app, cfg)
 	done := make(chan error, 1)
@@ -64,6 +73,9 @@ func newTestServer(tb testing.TB, cfg Config) *testServer {
 		}
 		ts.client.CloseIdleConnections()
 	})
+	// Cleanups run last first: the provider's notifications in flight are
+	// delivered while the server still listens.
+	tb.Cleanup(ts.sim.Close)
 	return ts
 }
 

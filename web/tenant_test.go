@@ -32,7 +32,8 @@ type tenantCase struct {
 // and checks the App's answers: 401 without a valid key, 403 for a role
 // the route does not admit, 404 (never the data) for another tenant's
 // things, success otherwise. A route without a case fails the test, so a
-// new route cannot be left out.
+// new route cannot be left out. Every call carries an Idempotency-Key of
+// its own, which only POST /v1/checkouts reads.
 func TestTenantIsolation(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	a := ts.newWorld("Acme", "09520123456788", 100)
@@ -43,6 +44,13 @@ func TestTenantIsolation(t *testing.T) {
 	ts.call("PUT", "/v1/brands/"+a.brand.ID+"/code-rule", a.brandKey, map[string]any{"serials": "registered"}, 200, nil)
 	var registered genuine.Batch
 	ts.call("POST", "/v1/batches", a.brandKey, map[string]any{"gtin": a.product.GTIN, "lot": "R1", "expiry": "2028-01-31", "quantity": 50}, 201, &registered)
+	// A policy of that batch, and checkouts of merchant A: one refused (an
+	// alert for brand A), one awaiting payment, one paid.
+	policy := "/v1/policies/batch:" + registered.ID
+	ts.call("PUT", policy, a.brandKey, map[string]any{"rules": []any{map[string]any{"rule": "state"}}}, 200, nil)
+	refusedFor(t, ts.checkout(a.merchantKey, "tenant-refused", cartOf(1000, forge(codes[0].Code))), genuine.ReasonCounterfeit)
+	keys := 0
+	nextKey := func() string { keys++; return fmt.Sprintf("tenant-%d", keys) }
 
 	callers := []caller{
 		{"admin", ts.admin, genuine.RoleAdmin, ""},
@@ -55,6 +63,18 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	next := 0
 	nextCode := func() string { next++; return codes[next].Code }
+	awaiting := checkoutOf(t, ts.checkout(a.merchantKey, nextKey(), cartOf(1000, nextCode())), 201)
+	paid := ts.paidCheckout(a.merchantKey, nextKey(), nextCode())
+	// Merchant A's own call needs a checkout of its own to succeed on.
+	fresh := func(c caller, shared genuine.Checkout, pay bool) string {
+		if c.name != "merchant A" {
+			return shared.ID
+		}
+		if pay {
+			return ts.paidCheckout(a.merchantKey, nextKey(), nextCode()).ID
+		}
+		return checkoutOf(t, ts.checkout(a.merchantKey, nextKey(), cartOf(1000, nextCode())), 201).ID
+	}
 	gtins := 0
 	nextGTIN := func() string { gtins++; return gtinWithCheckDigit(fmt.Sprintf("095201%07d", 5000+gtins)) }
 	fixed := func(path string, body any) func(caller) (string, any) {
@@ -88,6 +108,20 @@ func TestTenantIsolation(t *testing.T) {
 		"POST /v1/units/events": {"brand", 201, func(caller) (string, any) {
 			return "/v1/units/events", map[string]any{"type": "stolen", "codes": []string{nextCode()}}
 		}},
+		"PUT /v1/policies/{scope}": {"brand", 200, fixed(policy, map[string]any{"rules": []any{map[string]any{"rule": "expiry"}}})},
+		"GET /v1/policies/{scope}": {"brand", 200, fixed(policy, nil)},
+		"POST /v1/checkouts": {"", 201, func(caller) (string, any) {
+			return "/v1/checkouts", cartOf(1000, nextCode())
+		}},
+		"GET /v1/checkouts/{id}": {"merchant", 200, fixed("/v1/checkouts/"+awaiting.ID, nil)},
+		"POST /v1/checkouts/{id}/cancel": {"merchant", 200, func(c caller) (string, any) {
+			return "/v1/checkouts/" + fresh(c, awaiting, false) + "/cancel", nil
+		}},
+		"POST /v1/checkouts/{id}/refund": {"merchant", 200, func(c caller) (string, any) {
+			return "/v1/checkouts/" + fresh(c, paid, true) + "/refund", nil
+		}},
+		"GET /v1/decisions": {"", 200, fixed("/v1/decisions", nil)},
+		"GET /v1/alerts":    {"", 200, fixed("/v1/alerts", nil)},
 	}
 
 	for _, rt := range ts.srv.routes() {
@@ -103,14 +137,14 @@ func TestTenantIsolation(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path, body := tc.call(caller{name: "nobody"})
 			for _, key := range []string{"", "gk_" + strings.Repeat("x", 52), "not-a-key"} {
-				resp := ts.do(request{method: rt.Method, path: path, key: key, body: body})
+				resp := ts.do(request{method: rt.Method, path: path, key: key, body: body, header: map[string]string{"Idempotency-Key": nextKey()}})
 				if p := resp.problem(t); resp.status != 401 || p.Code != genuine.EUnauthorized || !strings.HasPrefix(resp.header.Get("WWW-Authenticate"), "Bearer") {
 					t.Errorf("key %q: %d %+v, WWW-Authenticate %q", key, resp.status, p, resp.header.Get("WWW-Authenticate"))
 				}
 			}
 			for _, c := range callers {
 				path, body := tc.call(c)
-				resp := ts.do(request{method: rt.Method, path: path, key: c.key, body: body})
+				resp := ts.do(request{method: rt.Method, path: path, key: c.key, body: body, header: map[string]string{"Idempotency-Key": nextKey()}})
 				want := expected(rt, tc, c)
 				if !slices.Contains(want, resp.status) {
 					t.Errorf("%s: status %d, want %v; body: %.300s", c.name, resp.status, want, resp.body)
@@ -126,9 +160,10 @@ func TestTenantIsolation(t *testing.T) {
 				// Whatever another tenant may read holds nothing of tenant A's.
 				if c.tenant == "B" {
 					secrets := []string{a.batch.ID, registered.ID, a.brand.ID, a.product.GTIN}
-					if c.role == genuine.RoleMerchant && name == "POST /v1/units/events" {
+					if c.role == genuine.RoleMerchant && (name == "POST /v1/units/events" || name == "POST /v1/checkouts") {
 						// A merchant acts on any brand's units it holds, named by
-						// codes that carry the GTIN; it learns no identifier.
+						// codes that carry the GTIN, and checks them out; it
+						// learns no identifier.
 						secrets = []string{a.batch.ID, registered.ID, a.brand.ID}
 					}
 					for _, secret := range secrets {

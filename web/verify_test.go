@@ -238,7 +238,7 @@ func TestErrorTable(t *testing.T) {
 			t.Errorf("%s: %+v, want status %d", code, p, status)
 		}
 	}
-	for _, code := range genuine.TransitionCodes {
+	for _, code := range append([]string{genuine.ExpiredCode}, genuine.TransitionCodes...) {
 		if p := problemOf(genuine.Errorf(code, "x")); p.Status != 409 || p.Code != code {
 			t.Errorf("%s: %+v, want 409", code, p)
 		}

@@ -56,6 +56,21 @@ func (e *apiError) Error() string {
 // request sends a request and returns the response if its status is
 // 2xx; otherwise the server's problem as an error.
 func (c *client) request(ctx context.Context, method, path string, body any) (*http.Response, error) {
+	resp, err := c.requestWith(ctx, method, path, body, nil)
+	if err != nil || resp.StatusCode/100 == 2 {
+		return resp, err
+	}
+	defer resp.Body.Close()
+	var p problem
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&p); err != nil || p.Detail == "" {
+		return nil, &apiError{status: resp.StatusCode, code: "http", detail: resp.Status}
+	}
+	return nil, &apiError{status: resp.StatusCode, code: p.Code, detail: p.Detail}
+}
+
+// requestWith sends a request with extra headers and returns the response
+// whatever its status.
+func (c *client) requestWith(ctx context.Context, method, path string, body any, header map[string]string) (*http.Response, error) {
 	c.init()
 	var r io.Reader
 	if body != nil {
@@ -78,21 +93,21 @@ func (c *client) request(ctx context.Context, method, path string, body any) (*h
 	if c.key != "" {
 		req.Header.Set("Authorization", "Bearer "+c.key)
 	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("cannot reach the server at %s: %w", c.server, err)
 	}
 	resp.Body = cancelOnClose{resp.Body, cancel}
-	if resp.StatusCode/100 == 2 {
-		return resp, nil
-	}
-	defer resp.Body.Close()
-	var p problem
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&p); err != nil || p.Detail == "" {
-		return nil, &apiError{status: resp.StatusCode, code: "http", detail: resp.Status}
-	}
-	return nil, &apiError{status: resp.StatusCode, code: p.Code, detail: p.Detail}
+	return resp, nil
+}
+
+// decodeJSON decodes a response body.
+func decodeJSON(r io.Reader, v any) error {
+	return json.NewDecoder(io.LimitReader(r, 1<<24)).Decode(v)
 }
 
 // do sends a JSON request and decodes the JSON answer into out.

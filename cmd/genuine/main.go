@@ -47,6 +47,7 @@ Usage:
 Commands:
   serve        serve the API and the Digital Link resolver on the embedded store
   init         create the embedded store and print its first admin key
+  demo         tell genuine's story on a fresh store, step by step
   mint         create a batch through the server and write its codes
   codes        write a batch's codes
   verify       ask the server whether a code is genuine
@@ -109,6 +110,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runVerify(ctx, args[1:])
 	case "events":
 		return m.runEvents(ctx, args[1:])
+	case "demo":
+		return m.runDemo(ctx, args[1:])
 	}
 	fmt.Fprint(m.Stderr, usage)
 	return usagef("unknown command %q", args[0])

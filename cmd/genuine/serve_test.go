@@ -29,7 +29,17 @@ type server struct {
 // startServer runs `genuine serve` on a free port and waits until it serves.
 func startServer(t *testing.T, db string) *server {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--db", db, "--addr", "127.0.0.1:0", "--public-rate", "0")
+	return startServerWith(t, db, nil)
+}
+
+// interruptSignal stops a server gracefully.
+var interruptSignal = syscall.SIGINT
+
+// startServerWith is startServer with extra environment and flags.
+func startServerWith(t *testing.T, db string, env []string, flags ...string) *server {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--public-rate", "0"}, flags...)...)
+	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// crashWorld is a store with a brand, a released batch and a merchant, and
+// the keys to use them, made through a first server that then stops.
+type crashWorld struct {
+	db, merchantKey string
+	codes           []string
+}
+
+func newCrashWorld(t *testing.T) *crashWorld {
+	t.Helper()
+	dir := t.TempDir()
+	w := &crashWorld{db: filepath.Join(dir, "genuine.db")}
+	stdout, _, _ := run(t, "", "init", "--db", w.db, "--json")
+	var init struct {
+		AdminKey string `json:"admin_key"`
+	}
+	json.Unmarshal([]byte(stdout), &init)
+	s := startServer(t, w.db)
+	var brand, merchant, key struct{ ID, Key string }
+	api(t, s, init.AdminKey, "POST", "/v1/brands", map[string]any{"name": "Acme"}, &brand)
+	api(t, s, init.AdminKey, "POST", "/v1/merchants", map[string]any{"name": "Shop", "region": "CN-GD-SZ"}, &merchant)
+	api(t, s, init.AdminKey, "POST", "/v1/keys", map[string]any{"role": "brand", "brand_id": brand.ID}, &key)
+	var mkey struct{ Key string }
+	api(t, s, init.AdminKey, "POST", "/v1/keys", map[string]any{"role": "merchant", "merchant_id": merchant.ID}, &mkey)
+	w.merchantKey = mkey.Key
+	api(t, s, key.Key, "POST", "/v1/products", map[string]any{"gtin": "09520123456788", "name": "Tonic"}, nil)
+	var batch struct{ ID string }
+	api(t, s, key.Key, "POST", "/v1/batches", map[string]any{"gtin": "09520123456788", "lot": "L1", "expiry": "2027-12-31", "quantity": 5, "regions": []string{"CN-GD"}}, &batch)
+	api(t, s, key.Key, "POST", "/v1/batches/"+batch.ID+"/events", map[string]any{"type": "release"}, nil)
+	req, _ := http.NewRequest("GET", s.url+"/v1/batches/"+batch.ID+"/codes?format=csv", nil)
+	req.Header.Set("Authorization", "Bearer "+key.Key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n")[1:] {
+		_, code, _ := strings.Cut(line, ",")
+		w.codes = append(w.codes, code)
+	}
+	if len(w.codes) != 5 {
+		t.Fatalf("codes: %q", buf.String())
+	}
+	stopServer(t, s)
+	return w
+}
+
+func stopServer(t *testing.T, s *server) {
+	t.Helper()
+	s.cmd.Process.Signal(interruptSignal)
+	select {
+	case <-s.done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not stop")
+	}
+}
+
+// startCrashServer starts serve with fast reconciling and, if failpoint is
+// set, a process that dies at that point.
+func startCrashServer(t *testing.T, db, failpoint string) *server {
+	t.Helper()
+	return startServerWith(t, db, []string{"GENUINE_FAILPOINT=" + failpoint},
+		"--reservation-ttl", "1m", "--notify-grace", "500ms", "--reconcile-every", "100ms")
+}
+
+// checkout posts a one-unit cart and returns the status code and body.
+func checkoutOnce(s *server, key, idem, code string) (int, map[string]any, error) {
+	b, _ := json.Marshal(map[string]any{"items": []map[string]any{{"code": code, "price": 100}}, "currency": "CNY", "provider": "simulated"})
+	req, _ := http.NewRequest("POST", s.url+"/v1/checkouts", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Idempotency-Key", idem)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out, nil
+}
+
+// waitState polls the public verification of a code until its state.
+func waitState(t *testing.T, s *server, code, want string) {
+	t.Helper()
+	var v struct{ State string }
+	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		api(t, s, "", "POST", "/v1/verify", map[string]string{"code": code}, &v)
+		if v.State == want {
+			return
+		}
+	}
+	t.Fatalf("unit %s is %q, want %q", code, v.State, want)
+}
+
+func waitExit(t *testing.T, s *server, code int) {
+	t.Helper()
+	select {
+	case <-s.done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server did not die at its failpoint")
+	}
+	if ee, ok := s.err.(*exec.ExitError); !ok || ee.ExitCode() != code {
+		t.Fatalf("server exit: %v, want status %d", s.err, code)
+	}
+}
+
+// The process dies after reserving the units and before calling the
+// provider: after a restart and a reconciler pass the units are free again,
+// and the till's retry gets the same checkout.
+func TestCrashAfterReserve(t *testing.T) {
+	w := newCrashWorld(t)
+	s := startCrashServer(t, w.db, "after-reserve")
+	if _, _, err := checkoutOnce(s, w.merchantKey, "till-1", w.codes[0]); err == nil {
+		t.Fatal("the checkout was answered; the failpoint did not fire")
+	}
+	waitExit(t, s, 86)
+	s = startCrashServer(t, w.db, "")
+	waitState(t, s, w.codes[0], "in_channel")
+	status, body, err := checkoutOnce(s, w.merchantKey, "till-1", w.codes[0])
+	if err != nil || status != 201 || body["status"] != "failed" {
+		t.Errorf("retry with the same key: %d %v %v", status, body["status"], err)
+	}
+	// The unit can be sold again.
+	if status, body, _ := checkoutOnce(s, w.merchantKey, "till-2", w.codes[0]); status != 201 || body["status"] != "awaiting_payment" {
+		t.Errorf("new checkout: %d %v", status, body)
+	}
+}
+
+// The provider has taken the money and notifies; the process dies before
+// the units are marked sold. After a restart the reconciler asks the
+// provider and sells them.
+func TestCrashBeforeSold(t *testing.T) {
+	w := newCrashWorld(t)
+	s := startCrashServer(t, w.db, "before-sold")
+	status, body, err := checkoutOnce(s, w.merchantKey, "till-1", w.codes[1])
+	if err != nil || status != 201 {
+		t.Fatalf("checkout: %d %v %v", status, body, err)
+	}
+	id, _ := body["id"].(string)
+	payURL, _ := body["payment"].(map[string]any)["pay_url"].(string)
+	req, _ := http.NewRequest("POST", payURL+"/pay", nil)
+	req.Header.Set("Accept", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	waitExit(t, s, 86)
+	s = startCrashServer(t, w.db, "")
+	waitState(t, s, w.codes[1], "sold")
+	var chk struct{ Status string }
+	api(t, s, w.merchantKey, "GET", "/v1/checkouts/"+id, nil, &chk)
+	if chk.Status != "paid" {
+		t.Errorf("checkout after restart: %s, want paid", chk.Status)
+	}
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"genuine/genuine"
+	"genuine/payment/simulated"
+	"genuine/sqlite"
+	"genuine/web"
+)
+
+// serviceConfig is what a running genuine needs.
+type serviceConfig struct {
+	db, addr, baseURL string
+	publicRate        float64
+	reservationTTL    time.Duration
+	notifyGrace       time.Duration
+	reconcileEvery    time.Duration
+	logger            *slog.Logger
+	// failpoint names the point at which the process dies at once, for
+	// crash tests ($GENUINE_FAILPOINT); "" in production.
+	failpoint string
+}
+
+// service is genuine running: store, payment providers, App, HTTP server
+// and reconciler, wired as serve and demo both run them.
+type service struct {
+	db      *sqlite.DB
+	app     *genuine.App
+	sim     *simulated.Provider
+	web     *web.Server
+	ln      net.Listener
+	baseURL string
+	// adminKey is set when the store was new and an admin key was made.
+	adminKey string
+}
+
+// openService opens the store and builds everything on a listening socket.
+func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	s := &service{ln: ln, baseURL: strings.TrimSuffix(cfg.baseURL, "/")}
+	if s.baseURL == "" {
+		s.baseURL = "http://" + ln.Addr().String()
+	}
+	if s.db, err = sqlite.Open(cfg.db); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	secret, err := providerSecret(ctx, s.db)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.sim = simulated.New(simulated.Config{BaseURL: s.baseURL, Secret: secret, Store: s.db, Logger: cfg.logger})
+	s.app = genuine.NewApp(s.db, genuine.Config{
+		BaseURL: s.baseURL, Providers: []genuine.Provider{s.sim}, ReservationTTL: cfg.reservationTTL,
+		NotifyGrace: cfg.notifyGrace, Logger: cfg.logger, Failpoint: failpoint(cfg.failpoint),
+	})
+	if key, err := s.app.Bootstrap(ctx); err == nil {
+		s.adminKey = key
+	} else if genuine.ErrorCode(err) != genuine.EConflict {
+		s.close()
+		return nil, err
+	}
+	s.web = web.NewServer(s.app, web.Config{
+		PublicRateLimit: cfg.publicRate, PublicBurst: int(cfg.publicRate * 2), Logger: cfg.logger,
+		Pages: map[string]http.Handler{"/pay/simulated/": s.sim.Handler()},
+	})
+	return s, nil
+}
+
+// failpoint returns the App's crash hook: the process exits at once, as if
+// killed, when it reaches the named point.
+func failpoint(name string) func(string) {
+	if name == "" {
+		return nil
+	}
+	return func(at string) {
+		if at == name {
+			os.Exit(86)
+		}
+	}
+}
+
+// providerSecret returns the key that signs the simulated provider's
+// notifications, made once per store so that every server on it agrees.
+func providerSecret(ctx context.Context, db genuine.Store) ([]byte, error) {
+	var secret []byte
+	err := db.Update(ctx, func(tx genuine.Tx) error {
+		s, err := tx.ProviderRecord(ctx, "simulated", "secret")
+		if err == nil {
+			secret = s
+			return nil
+		}
+		if genuine.ErrorCode(err) != genuine.ENotFound {
+			return err
+		}
+		secret = make([]byte, 32)
+		rand.Read(secret)
+		return tx.PutProviderRecord(ctx, "simulated", "secret", secret)
+	})
+	return secret, err
+}
+
+// run serves and reconciles until ctx ends, then shuts down gracefully:
+// requests in flight finish, notifications in flight are sent.
+func (s *service) run(ctx context.Context, reconcileEvery time.Duration) error {
+	defer s.close()
+	rctx, stopReconciler := context.WithCancel(context.Background())
+	reconciled := make(chan struct{})
+	go func() {
+		s.app.RunReconciler(rctx, reconcileEvery)
+		close(reconciled)
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- s.web.Serve(s.ln) }()
+	var err error
+	select {
+	case err = <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		err = s.web.Shutdown(shutdownCtx)
+		cancel()
+	}
+	stopReconciler()
+	<-reconciled
+	return err
+}
+
+func (s *service) close() {
+	if s.sim != nil {
+		s.sim.Close()
+	}
+	if s.db != nil {
+		s.db.Close()
+	}
+	s.ln.Close()
+}

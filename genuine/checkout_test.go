@@ -1,0 +1,306 @@
+package genuine_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"genuine/genuine"
+)
+
+// released returns the codes of a released batch of n units.
+func (w *world) released(t testing.TB, n int64) []string {
+	t.Helper()
+	b := w.batch(t, n)
+	if _, err := w.app.RecordBatchEvent(context.Background(), w.brand, b.ID, genuine.BatchEventInput{Type: "release"}); err != nil {
+		t.Fatal(err)
+	}
+	return w.codes(t, b)
+}
+
+func cart(price int64, codes ...string) genuine.CheckoutInput {
+	in := genuine.CheckoutInput{Currency: "CNY", Provider: "simulated"}
+	for _, c := range codes {
+		in.Items = append(in.Items, genuine.CartItem{Code: c, Price: price})
+	}
+	return in
+}
+
+// waitStatus waits for the provider's notification to reach a checkout.
+func (w *world) waitStatus(t testing.TB, p *genuine.Principal, id string, want genuine.CheckoutStatus) *genuine.Checkout {
+	t.Helper()
+	var c *genuine.Checkout
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		var err error
+		if c, err = w.app.GetCheckout(context.Background(), p, id); err != nil {
+			t.Fatal(err)
+		}
+		if c.Status == want {
+			return c
+		}
+	}
+	t.Fatalf("checkout %s is %s, want %s", id, c.Status, want)
+	return nil
+}
+
+func TestCheckoutPaySell(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	codes := w.released(t, 3)
+	c, err := w.app.Checkout(ctx, w.merchant, "k1", cart(3500, codes[0], codes[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != genuine.CheckoutAwaitingPayment || c.Payment == nil || c.Total != 7000 || c.Items[0].Decision.Outcome != "pass" {
+		t.Fatalf("checkout: %+v", c)
+	}
+	if v := w.verify(t, codes[0]); v.State != genuine.StateReserved {
+		t.Errorf("reserved unit: %s", v.State)
+	}
+	if err := w.sim.Pay(ctx, c.Payment.Reference); err != nil {
+		t.Fatal(err)
+	}
+	w.waitStatus(t, w.merchant, c.ID, genuine.CheckoutPaid)
+	for _, code := range codes[:2] {
+		if v := w.verify(t, code); v.State != genuine.StateSold {
+			t.Errorf("paid unit: %s", v.State)
+		}
+	}
+	// Sold once: the same unit again is refused with already_sold, and no
+	// payment is started.
+	again, err := w.app.Checkout(ctx, w.merchant, "k2", cart(3500, codes[0]))
+	if err != nil || again.Status != genuine.CheckoutRefused || again.Payment != nil || !hasReason(again, "already_sold") {
+		t.Fatalf("second sale: %+v, %v", again, err)
+	}
+	// Same key and cart: the same answer; same key, another cart: conflict.
+	replay, err := w.app.Checkout(ctx, w.merchant, "k1", cart(3500, codes[0], codes[1]))
+	if err != nil || replay.ID != c.ID || replay.Status != genuine.CheckoutPaid {
+		t.Errorf("replay: %+v, %v", replay, err)
+	}
+	if _, err := w.app.Checkout(ctx, w.merchant, "k1", cart(3600, codes[0], codes[1])); genuine.ErrorCode(err) != genuine.EConflict {
+		t.Errorf("key reuse: %v", err)
+	}
+	// Refund returns the units to the channel.
+	r, err := w.app.RefundCheckout(ctx, w.merchant, c.ID)
+	if err != nil || r.Status != genuine.CheckoutRefunded {
+		t.Fatalf("refund: %+v, %v", r, err)
+	}
+	if v := w.verify(t, codes[1]); v.State != genuine.StateInChannel {
+		t.Errorf("refunded unit: %s", v.State)
+	}
+	if _, err := w.app.RefundCheckout(ctx, w.merchant, c.ID); genuine.ErrorCode(err) != genuine.EConflict {
+		t.Errorf("second refund: %v", err)
+	}
+}
+
+func hasReason(c *genuine.Checkout, code string) bool {
+	for _, it := range c.Items {
+		for _, r := range it.Decision.Reasons {
+			if r.Code == code {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestCheckoutRefusals(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	codes := w.released(t, 5)
+	beijing := w.newMerchant(t, "CN-BJ")
+	tests := []struct {
+		name   string
+		p      *genuine.Principal
+		in     genuine.CheckoutInput
+		reason string
+	}{
+		{"outside region", beijing, cart(100, codes[0]), "outside_region"},
+		{"forged", w.merchant, cart(100, "(01)"+w.gtin+"(21)0000000000ABCDEFGHJ"), "counterfeit_suspected"},
+		{"not GS1", w.merchant, cart(100, "hello"), "invalid_code"},
+		{"unknown product", w.merchant, cart(100, "(01)09506000134352(21)X"), "unknown_product"},
+		{"one bad unit refuses the cart", w.merchant, cart(100, codes[1], "(01)"+w.gtin+"(21)0000000000ABCDEFGHJ"), "counterfeit_suspected"},
+	}
+	for i, tt := range tests {
+		c, err := w.app.Checkout(ctx, tt.p, fmt.Sprint("r", i), tt.in)
+		if err != nil || c.Status != genuine.CheckoutRefused || c.Payment != nil || !hasReason(c, tt.reason) {
+			t.Errorf("%s: %+v, %v", tt.name, c, err)
+		}
+	}
+	// The refused cart reserved nothing.
+	if v := w.verify(t, codes[1]); v.State != genuine.StateInChannel {
+		t.Errorf("unit of a refused cart: %s", v.State)
+	}
+	// Bad requests are 4xx and change nothing.
+	for _, tt := range []struct {
+		name string
+		p    *genuine.Principal
+		key  string
+		in   genuine.CheckoutInput
+		code string
+	}{
+		{"no key", nil, "x", cart(1, codes[2]), genuine.EUnauthorized},
+		{"brand key", w.brand, "x", cart(1, codes[2]), genuine.EForbidden},
+		{"no idempotency key", w.merchant, "", cart(1, codes[2]), genuine.EInvalid},
+		{"empty cart", w.merchant, "x", cart(1), genuine.EInvalid},
+		{"negative price", w.merchant, "x", cart(-1, codes[2]), genuine.EInvalid},
+		{"overflowing price", w.merchant, "x", cart(1<<62, codes[2]), genuine.EInvalid},
+		{"unit twice", w.merchant, "x", cart(1, codes[2], codes[2]), genuine.EInvalid},
+		{"unknown currency", w.merchant, "x", genuine.CheckoutInput{Items: cart(1, codes[2]).Items, Currency: "XYZ", Provider: "simulated"}, genuine.EInvalid},
+		{"unknown provider", w.merchant, "x", genuine.CheckoutInput{Items: cart(1, codes[2]).Items, Currency: "CNY", Provider: "bank"}, genuine.EInvalid},
+	} {
+		if _, err := w.app.Checkout(ctx, tt.p, tt.key, tt.in); genuine.ErrorCode(err) != tt.code {
+			t.Errorf("%s: %v, want %s", tt.name, err, tt.code)
+		}
+	}
+	if v := w.verify(t, codes[2]); v.State != genuine.StateInChannel {
+		t.Errorf("unit after bad requests: %s", v.State)
+	}
+	// Alerts were raised, once per unit and reason.
+	if _, err := w.app.Checkout(ctx, beijing, "again", cart(100, codes[0])); err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := w.app.Alerts(ctx, w.brand, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int64{}
+	for _, a := range alerts {
+		counts[a.Code] += a.Count
+		if a.Code == "outside_region" && a.Count != 2 {
+			t.Errorf("outside_region alert counted %d, want 2", a.Count)
+		}
+	}
+	if counts["outside_region"] != 2 || counts["counterfeit_suspected"] == 0 {
+		t.Errorf("alerts: %v", counts)
+	}
+	ds, err := w.app.Decisions(ctx, w.brand, genuine.DecisionFilter{Outcome: "refuse"})
+	if err != nil || len(ds) == 0 {
+		t.Errorf("decisions: %d, %v", len(ds), err)
+	}
+}
+
+// Many tills try to sell one unit at once: exactly one reserves it.
+func TestConcurrentCheckoutsReserveOnce(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	code := w.released(t, 1)[0]
+	const n = 16
+	var wg sync.WaitGroup
+	results := make([]*genuine.Checkout, n)
+	errs := make([]error, n)
+	for i := range n {
+		m := w.newMerchant(t, "CN-GD-SZ")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = w.app.Checkout(ctx, m, "same", cart(100, code))
+		}()
+	}
+	wg.Wait()
+	reserved := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("checkout %d: %v", i, errs[i])
+		}
+		switch results[i].Status {
+		case genuine.CheckoutAwaitingPayment:
+			reserved++
+		case genuine.CheckoutRefused:
+			if !hasReason(results[i], "in_checkout") {
+				t.Errorf("refused for the wrong reason: %+v", results[i].Items[0].Decision)
+			}
+		}
+	}
+	if reserved != 1 {
+		t.Fatalf("%d checkouts reserved the unit, want exactly 1", reserved)
+	}
+}
+
+// A notification delivered three times, and a stale failure after it, are
+// applied once.
+func TestNotificationsAppliedOnce(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	code := w.released(t, 1)[0]
+	c, err := w.app.Checkout(ctx, w.merchant, "n1", cart(100, code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliver := func(id string, status genuine.PaymentStatus) error {
+		body, sig := w.sim.Sign(genuine.Notification{ID: id, Reference: c.Payment.Reference, Status: status, At: w.clock.now()})
+		r := httptest.NewRequest("POST", "/v1/payments/simulated/notify", strings.NewReader(string(body)))
+		r.Header.Set("Genuine-Signature", sig)
+		return w.app.ApplyNotification(ctx, "simulated", r, body)
+	}
+	for range 3 {
+		if err := deliver("ntf_paid", genuine.PaymentPaid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := deliver("ntf_failed_late", genuine.PaymentFailed); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := w.app.GetCheckout(ctx, w.merchant, c.ID)
+	if got.Status != genuine.CheckoutPaid {
+		t.Fatalf("after paid ×3 and a late failure: %s", got.Status)
+	}
+	v := w.verify(t, code)
+	sells := 0
+	for _, e := range v.Events {
+		if e.Type == genuine.EventSell {
+			sells++
+		}
+	}
+	if v.State != genuine.StateSold || sells != 1 {
+		t.Errorf("unit %s with %d sale events, want sold once", v.State, sells)
+	}
+	// Unsigned or tampered notifications change nothing.
+	body, sig := w.sim.Sign(genuine.Notification{ID: "x", Reference: c.Payment.Reference, Status: genuine.PaymentRefunded, At: w.clock.now()})
+	r := httptest.NewRequest("POST", "/", strings.NewReader(string(body)))
+	r.Header.Set("Genuine-Signature", sig+"00")
+	if err := w.app.ApplyNotification(ctx, "simulated", r, body); genuine.ErrorCode(err) != genuine.EUnauthorized {
+		t.Errorf("tampered: %v", err)
+	}
+	if err := w.app.ApplyNotification(ctx, "nope", r, body); genuine.ErrorCode(err) != genuine.ENotFound {
+		t.Errorf("unknown provider: %v", err)
+	}
+}
+
+// No unit stays reserved past its deadline and one reconciler pass; the
+// payment is canceled at the provider first.
+func TestReconcilerExpires(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	code := w.released(t, 1)[0]
+	c, err := w.app.Checkout(ctx, w.merchant, "e1", cart(100, code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.app.Reconcile(ctx); err != nil || n != 0 {
+		t.Fatalf("reconcile before the deadline: %d, %v", n, err)
+	}
+	w.clock.add(16 * time.Minute)
+	if _, err := w.app.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := w.app.GetCheckout(ctx, w.merchant, c.ID)
+	if got.Status != genuine.CheckoutExpired {
+		t.Fatalf("after the deadline: %s", got.Status)
+	}
+	if v := w.verify(t, code); v.State != genuine.StateInChannel {
+		t.Errorf("unit after expiry: %s", v.State)
+	}
+	if st, _ := w.sim.Query(ctx, c.Payment.Reference); st != genuine.PaymentCanceled {
+		t.Errorf("payment at the provider: %s, want canceled", st)
+	}
+	// A payment that lands after the release is refunded, not sold.
+	next, err := w.app.Checkout(ctx, w.merchant, "e2", cart(100, code))
+	if err != nil || next.Status != genuine.CheckoutAwaitingPayment {
+		t.Fatalf("resell: %+v, %v", next, err)
+	}
+}

@@ -1,0 +1,343 @@
+// Package simulated is a payment provider for demos and tests that behaves
+// like a real one but runs on genuine's own server: it keeps its payments
+// in genuine's store, serves a pay page with a QR code and "Pay" and
+// "Decline" buttons, and tells the App what happened through signed
+// notifications (webhooks) sent over HTTP, exactly as a real provider
+// would. No money moves.
+package simulated
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"genuine/genuine"
+)
+
+// name is the provider's name in URLs, checkouts and store records.
+const name = "simulated"
+
+// defaultLifetime is how long a payment stays payable when the request
+// does not say.
+const defaultLifetime = 15 * time.Minute
+
+// Config is what a Provider needs. BaseURL, Secret and Store are required.
+type Config struct {
+	BaseURL string           // the server's public URL, e.g. "http://127.0.0.1:8080"
+	Secret  []byte           // HMAC-SHA256 key that signs notifications, at least 32 bytes
+	Store   genuine.Store    // where payments are kept, so they survive restarts and are shared by servers on one database
+	Client  *http.Client     // sends notifications; nil means a client with a 10 s timeout
+	Now     func() time.Time // nil means time.Now
+	Logger  *slog.Logger     // nil means no logging
+}
+
+// Provider is the simulated payment provider. Its methods are safe for
+// concurrent use; several Providers on one store (several servers) agree,
+// since every change is one store transaction.
+type Provider struct {
+	baseURL string
+	secret  []byte
+	store   genuine.Store
+	client  *http.Client
+	now     func() time.Time
+	log     *slog.Logger
+	page    *template.Template
+	csp     string
+	handler http.Handler
+
+	// retryDelay is the wait before the first retry of a notification;
+	// each later wait doubles it.
+	retryDelay time.Duration
+
+	mu     sync.Mutex
+	closed bool
+	done   chan struct{} // closed by Close: no more retries
+	sends  sync.WaitGroup
+}
+
+var _ genuine.Provider = (*Provider)(nil)
+
+// New returns a Provider for cfg. It panics if BaseURL is empty, Secret is
+// shorter than 32 bytes or Store is nil: the caller validates its config
+// once, so these are programming errors.
+func New(cfg Config) *Provider {
+	switch {
+	case cfg.BaseURL == "":
+		panic("simulated.New: BaseURL is empty")
+	case len(cfg.Secret) < 32:
+		panic("simulated.New: Secret is shorter than 32 bytes")
+	case cfg.Store == nil:
+		panic("simulated.New: Store is nil")
+	}
+	p := &Provider{
+		baseURL:    strings.TrimRight(cfg.BaseURL, "/"),
+		secret:     append([]byte(nil), cfg.Secret...),
+		store:      cfg.Store,
+		client:     cfg.Client,
+		now:        cfg.Now,
+		log:        cfg.Logger,
+		retryDelay: 500 * time.Millisecond,
+		done:       make(chan struct{}),
+	}
+	if p.client == nil {
+		p.client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	p.page, p.csp = parsePage()
+	p.handler = p.routes()
+	return p
+}
+
+// Name returns "simulated".
+func (p *Provider) Name() string { return name }
+
+// payment is a payment as the provider keeps it in the store, as JSON.
+type payment struct {
+	Reference   string                `json:"reference"`
+	Status      genuine.PaymentStatus `json:"status"`
+	Amount      int64                 `json:"amount"`
+	Currency    string                `json:"currency"`
+	CheckoutID  string                `json:"checkout_id"`
+	MerchantID  string                `json:"merchant_id,omitempty"`
+	Description string                `json:"description,omitempty"`
+	CreatedAt   time.Time             `json:"created_at"`
+	ExpiresAt   time.Time             `json:"expires_at"`
+	UpdatedAt   time.Time             `json:"updated_at"`
+}
+
+// Create stores a new pending payment for r and returns it with its pay
+// page: PayURL is the page, and QR, what the till shows as a QR code, is
+// the same URL. It returns an *Error with EInvalid for a negative amount, a
+// currency that is not three upper-case letters, a missing checkout id or
+// an expiry in the past. Without r.ExpiresAt the payment expires in 15
+// minutes.
+func (p *Provider) Create(ctx context.Context, r genuine.PaymentRequest) (*genuine.Payment, error) {
+	now := p.now().UTC()
+	switch {
+	case r.Amount < 0:
+		return nil, genuine.Errorf(genuine.EInvalid, "amount %d is negative", r.Amount)
+	case !isCurrency(r.Currency):
+		return nil, genuine.Errorf(genuine.EInvalid, "currency %q is not three upper-case letters", r.Currency)
+	case r.CheckoutID == "":
+		return nil, genuine.Errorf(genuine.EInvalid, "checkout id is missing")
+	case !r.ExpiresAt.IsZero() && !r.ExpiresAt.After(now):
+		return nil, genuine.Errorf(genuine.EInvalid, "payment would expire at %s, before it starts", r.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	pm := &payment{
+		Reference:   "sim_" + rand.Text()[:20],
+		Status:      genuine.PaymentPending,
+		Amount:      r.Amount,
+		Currency:    r.Currency,
+		CheckoutID:  r.CheckoutID,
+		MerchantID:  r.MerchantID,
+		Description: r.Description,
+		CreatedAt:   now,
+		ExpiresAt:   r.ExpiresAt.UTC(),
+		UpdatedAt:   now,
+	}
+	if r.ExpiresAt.IsZero() {
+		pm.ExpiresAt = now.Add(defaultLifetime)
+	}
+	err := p.store.Update(ctx, func(tx genuine.Tx) error { return put(ctx, tx, pm) })
+	if err != nil {
+		return nil, fmt.Errorf("create simulated payment: %w", err)
+	}
+	url := p.PayURL(pm.Reference)
+	return &genuine.Payment{
+		Provider:  name,
+		Reference: pm.Reference,
+		Status:    pm.Status,
+		Amount:    pm.Amount,
+		Currency:  pm.Currency,
+		PayURL:    url,
+		QR:        url,
+		ExpiresAt: pm.ExpiresAt,
+	}, nil
+}
+
+// PayURL returns the address of the pay page of a payment.
+func (p *Provider) PayURL(reference string) string {
+	return p.baseURL + "/pay/simulated/" + reference
+}
+
+// Query returns the stored status of a payment, or an *Error with
+// ENotFound if there is no such payment. A pending payment stays pending
+// past its expiry until it is canceled.
+func (p *Provider) Query(ctx context.Context, reference string) (genuine.PaymentStatus, error) {
+	pm, err := p.payment(ctx, reference)
+	if err != nil {
+		return "", err
+	}
+	return pm.Status, nil
+}
+
+// Cancel cancels a pending payment. Canceling a canceled or failed payment
+// does nothing; a paid or refunded one gives an *Error with EConflict, and
+// an unknown one ENotFound.
+func (p *Provider) Cancel(ctx context.Context, reference string) error {
+	return p.change(ctx, reference, func(pm *payment, _ time.Time) (genuine.PaymentStatus, error) {
+		switch pm.Status {
+		case genuine.PaymentPending:
+			return genuine.PaymentCanceled, nil
+		case genuine.PaymentPaid, genuine.PaymentRefunded:
+			return "", genuine.Errorf(genuine.EConflict, "payment %s was paid", pm.Reference)
+		}
+		return pm.Status, nil
+	})
+}
+
+// Refund refunds a paid payment. Refunding a refunded payment does
+// nothing; any other gives an *Error with EConflict, and an unknown one
+// ENotFound.
+func (p *Provider) Refund(ctx context.Context, reference string) error {
+	return p.change(ctx, reference, func(pm *payment, _ time.Time) (genuine.PaymentStatus, error) {
+		switch pm.Status {
+		case genuine.PaymentPaid:
+			return genuine.PaymentRefunded, nil
+		case genuine.PaymentRefunded:
+			return pm.Status, nil
+		}
+		return "", genuine.Errorf(genuine.EConflict, "payment %s is %s, not paid", pm.Reference, pm.Status)
+	})
+}
+
+// Pay is the buyer paying: a pending payment becomes paid, and a signed
+// notification goes to the App. A payment that is not pending, or is past
+// its expiry, gives an *Error with EConflict; an unknown one ENotFound.
+func (p *Provider) Pay(ctx context.Context, reference string) error {
+	return p.settle(ctx, reference, genuine.PaymentPaid)
+}
+
+// Decline is the buyer declining: a pending payment fails, and a signed
+// notification goes to the App. Like Pay, it gives an *Error with
+// EConflict for a payment that is not pending or is past its expiry.
+func (p *Provider) Decline(ctx context.Context, reference string) error {
+	return p.settle(ctx, reference, genuine.PaymentFailed)
+}
+
+// settle moves a pending, unexpired payment to status to and notifies the
+// App once the change is committed.
+func (p *Provider) settle(ctx context.Context, reference string, to genuine.PaymentStatus) error {
+	err := p.change(ctx, reference, func(pm *payment, now time.Time) (genuine.PaymentStatus, error) {
+		if pm.Status != genuine.PaymentPending {
+			return "", genuine.Errorf(genuine.EConflict, "payment %s is %s already", pm.Reference, pm.Status)
+		}
+		if !now.Before(pm.ExpiresAt) {
+			return "", genuine.Errorf(genuine.EConflict, "payment %s expired at %s", pm.Reference, pm.ExpiresAt.Format(time.RFC3339))
+		}
+		return to, nil
+	})
+	if err != nil {
+		return err
+	}
+	p.notify(reference, to)
+	return nil
+}
+
+// change applies rule to a payment in one store transaction: rule returns
+// the payment's next status, or an error that leaves it unchanged.
+func (p *Provider) change(ctx context.Context, reference string, rule func(*payment, time.Time) (genuine.PaymentStatus, error)) error {
+	if !isReference(reference) {
+		return notFound(reference)
+	}
+	return p.store.Update(ctx, func(tx genuine.Tx) error {
+		pm, err := get(ctx, tx, reference)
+		if err != nil {
+			return err
+		}
+		now := p.now().UTC()
+		next, err := rule(pm, now)
+		if err != nil {
+			return err
+		}
+		if next == pm.Status {
+			return nil
+		}
+		pm.Status, pm.UpdatedAt = next, now
+		return put(ctx, tx, pm)
+	})
+}
+
+// payment returns a stored payment.
+func (p *Provider) payment(ctx context.Context, reference string) (*payment, error) {
+	if !isReference(reference) {
+		return nil, notFound(reference)
+	}
+	var pm *payment
+	err := p.store.View(ctx, func(tx genuine.Tx) error {
+		var err error
+		pm, err = get(ctx, tx, reference)
+		return err
+	})
+	return pm, err
+}
+
+// get reads a payment in a transaction.
+func get(ctx context.Context, tx genuine.Tx, reference string) (*payment, error) {
+	data, err := tx.ProviderRecord(ctx, name, reference)
+	if genuine.ErrorCode(err) == genuine.ENotFound {
+		return nil, notFound(reference)
+	} else if err != nil {
+		return nil, fmt.Errorf("read simulated payment %s: %w", reference, err)
+	}
+	var pm payment
+	if err := json.Unmarshal(data, &pm); err != nil {
+		return nil, fmt.Errorf("decode simulated payment %s: %w", reference, err)
+	}
+	return &pm, nil
+}
+
+// put writes a payment in a transaction.
+func put(ctx context.Context, tx genuine.Tx, pm *payment) error {
+	data, err := json.Marshal(pm)
+	if err != nil {
+		return fmt.Errorf("encode simulated payment %s: %w", pm.Reference, err)
+	}
+	if err := tx.PutProviderRecord(ctx, name, pm.Reference, data); err != nil {
+		return fmt.Errorf("write simulated payment %s: %w", pm.Reference, err)
+	}
+	return nil
+}
+
+func notFound(reference string) error {
+	return genuine.Errorf(genuine.ENotFound, "payment %q not found", reference)
+}
+
+// isReference reports whether s has the form of a reference, "sim_" and
+// 20 base32 characters, so that junk never reaches the store.
+func isReference(s string) bool {
+	if len(s) != 24 || !strings.HasPrefix(s, "sim_") {
+		return false
+	}
+	for _, c := range s[4:] {
+		if !('A' <= c && c <= 'Z' || '2' <= c && c <= '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// isCurrency reports whether s is three upper-case ASCII letters.
+func isCurrency(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
+}
