@@ -85,3 +85,35 @@ func BenchmarkExportNDJSON(b *testing.B) {
 	}
 	b.ReportMetric(float64(batch.Quantity)*float64(b.N)/b.Elapsed().Seconds(), "codes/s")
 }
+
+// BenchmarkCheckout measures a one-unit checkout through the App: identify,
+// evaluate the policy, reserve durably, start the simulated payment.
+func BenchmarkCheckout(b *testing.B) {
+	w := newWorld(b)
+	ctx := context.Background()
+	batch := w.batch(b, 1_000_000)
+	if _, err := w.app.RecordBatchEvent(ctx, w.brand, batch.ID, genuine.BatchEventInput{Type: "release"}); err != nil {
+		b.Fatal(err)
+	}
+	var codes []string
+	w.app.WriteCodes(ctx, w.brand, batch.ID, func(_ int64, _, code []byte) error {
+		codes = append(codes, string(code))
+		if len(codes) == 50_000 {
+			return context.Canceled
+		}
+		return nil
+	}, nil)
+	i := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if i == len(codes) {
+			b.Fatal("out of codes")
+		}
+		c, err := w.app.Checkout(ctx, w.merchant, "bench-"+codes[i], cart(100, codes[i]))
+		if err != nil || c.Status != genuine.CheckoutAwaitingPayment {
+			b.Fatal(c, err)
+		}
+		i++
+	}
+}

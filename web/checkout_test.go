@@ -2,7 +2,11 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -298,6 +302,42 @@ func TestPaymentNotifications(t *testing.T) {
 		t.Fatalf("pay page: %d", resp.status)
 	}
 	checkPage(t, ts.do(request{method: "GET", path: c.Payment.PayURL}), 429)
+}
+
+// TestCheckoutProviderDown checks that a provider that cannot start a
+// payment is a 503 the till may retry, and that the units are released.
+func TestCheckoutProviderDown(t *testing.T) {
+	// A 503 is logged as an error, on purpose here.
+	ts := newTestServer(t, Config{Logger: slog.New(slog.DiscardHandler)}, downProvider{})
+	w := ts.newWorld("Acme", "09520123456788", 10)
+	ts.call("POST", "/v1/batches/"+w.batch.ID+"/events", w.brandKey, map[string]any{"type": "release"}, 201, nil)
+	codes := ts.codes(w.brandKey, w.batch.ID)
+	cart := cartOf(1999, codes[0].Code)
+	cart["provider"] = "down"
+	resp := ts.checkout(w.merchantKey, "down-1", cart)
+	if p := resp.problem(t); resp.status != 503 || p.Code != genuine.EUnavailable || !strings.Contains(p.Detail, "down") {
+		t.Fatalf("provider down: %d %+v", resp.status, p)
+	}
+	if v := ts.verify(codes[0].Code); v.State != genuine.StateInChannel {
+		t.Fatalf("unit after the provider failed: %s", v.State)
+	}
+	checkoutOf(t, ts.checkout(w.merchantKey, "down-2", cartOf(1999, codes[0].Code)), 201)
+}
+
+// downProvider is a payment provider that is always down.
+type downProvider struct{}
+
+var errDown = errors.New("connection refused")
+
+func (downProvider) Name() string { return "down" }
+func (downProvider) Create(context.Context, genuine.PaymentRequest) (*genuine.Payment, error) {
+	return nil, errDown
+}
+func (downProvider) Query(context.Context, string) (genuine.PaymentStatus, error) { return "", errDown }
+func (downProvider) Cancel(context.Context, string) error                         { return errDown }
+func (downProvider) Refund(context.Context, string) error                         { return errDown }
+func (downProvider) ParseNotification(*http.Request, []byte) (*genuine.Notification, error) {
+	return nil, errDown
 }
 
 // cartOf returns a cart of units at one price, in CNY, for the simulated

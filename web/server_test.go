@@ -34,9 +34,10 @@ type testServer struct {
 
 // newTestServer starts a server. Its App's base URL is the server's own,
 // so the codes it mints resolve to it, and so is the simulated provider's,
-// so its pay pages and notifications go to it. Errors the server or the
-// provider log fail the test, unless the test says it expects them.
-func newTestServer(tb testing.TB, cfg Config) *testServer {
+// so its pay pages and notifications go to it; more providers may be
+// given. Errors the server or the provider log fail the test, unless the
+// test says it expects them.
+func newTestServer(tb testing.TB, cfg Config, providers ...genuine.Provider) *testServer {
 	tb.Helper()
 	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "genuine.db"))
 	if err != nil {
@@ -52,7 +53,7 @@ func newTestServer(tb testing.TB, cfg Config) *testServer {
 		cfg.Logger = slog.New(&failOnError{tb: tb, next: slog.NewTextHandler(io.Discard, nil)})
 	}
 	ts.sim = simulated.New(simulated.Config{BaseURL: ts.url, Secret: []byte(rand.Text() + rand.Text()), Store: db, Logger: cfg.Logger})
-	ts.app = genuine.NewApp(db, genuine.Config{BaseURL: ts.url, Providers: []genuine.Provider{ts.sim}})
+	ts.app = genuine.NewApp(db, genuine.Config{BaseURL: ts.url, Providers: append([]genuine.Provider{ts.sim}, providers...)})
 	if ts.admin, err = ts.app.Bootstrap(context.Background()); err != nil {
 		tb.Fatal(err)
 	}

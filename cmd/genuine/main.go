@@ -52,6 +52,8 @@ Commands:
   codes        write a batch's codes
   verify       ask the server whether a code is genuine
   events       record or list supply-chain events
+  checkout     sell units at a till: authenticate, reserve, pay; or cancel, refund
+  policy check check a policy document
   gs1 parse    parse GS1 data in any form a scanner or person delivers
   gs1 format   print GS1 data in each form: Digital Link, bracketed, element string, scan data, HRI, EPC URN
   help         show this help, or "genuine help <command>" for a command's
@@ -112,6 +114,10 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runEvents(ctx, args[1:])
 	case "demo":
 		return m.runDemo(ctx, args[1:])
+	case "checkout":
+		return m.runCheckout(ctx, args[1:])
+	case "policy":
+		return m.runPolicy(ctx, args[1:])
 	}
 	fmt.Fprint(m.Stderr, usage)
 	return usagef("unknown command %q", args[0])

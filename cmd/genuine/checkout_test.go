@@ -1,0 +1,49 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestPolicyCheck(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(good, []byte(`{"rules":[{"rule":"state"},{"rule":"region"},{"rule":"price","currency":"CNY","min":100,"max":100000,"action":"flag"}]}`), 0o600)
+	os.WriteFile(bad, []byte(`{"rules":[{"rule":"state"},{"rule":"price","currency":"CNY","min":500,"max":100}]}`), 0o600)
+	stdout, stderr, code := run(t, "", "policy", "check", good)
+	if code != 0 || !strings.Contains(stdout, "valid") || !strings.Contains(stdout, "price (flag)") {
+		t.Errorf("good policy: exit %d, %q %q", code, stdout, stderr)
+	}
+	_, stderr, code = run(t, "", "policy", "check", bad)
+	if code != 1 || !strings.Contains(stderr, "rule") || !strings.Contains(stderr, "price") {
+		t.Errorf("bad policy: exit %d, %q", code, stderr)
+	}
+	if _, _, code := run(t, `{"rules":[{"rule":"teleport"}]}`, "policy", "check", "-"); code != 1 {
+		t.Errorf("unknown rule from stdin: exit %d", code)
+	}
+}
+
+func TestCheckoutCommand(t *testing.T) {
+	w := newCrashWorld(t)
+	s := startServer(t, w.db)
+	env := []string{"GENUINE_SERVER=" + s.url, "GENUINE_KEY=" + w.merchantKey}
+	stdout, stderr, code := runEnv(t, env, "", "checkout", "--price", "3500", w.codes[0])
+	if code != 0 || !strings.Contains(stdout, "awaiting payment") || !strings.Contains(stdout, "/pay/simulated/") {
+		t.Fatalf("checkout: exit %d\n%s%s", code, stdout, stderr)
+	}
+	id := regexp.MustCompile(`chk_\w+`).FindString(stdout)
+	stdout, _, code = runEnv(t, env, "", "checkout", "--price", "3500", w.codes[0])
+	if code != 1 || !strings.Contains(stdout, "in_checkout") {
+		t.Errorf("the same unit again: exit %d\n%s", code, stdout)
+	}
+	if stdout, _, code := runEnv(t, env, "", "checkout", "cancel", id); code != 0 || !strings.Contains(stdout, "canceled") {
+		t.Errorf("cancel: exit %d\n%s", code, stdout)
+	}
+	if _, stderr, code := runEnv(t, env, "", "checkout", "refund", id); code != 1 || !strings.Contains(stderr, "conflict") {
+		t.Errorf("refund of a canceled checkout: exit %d, %s", code, stderr)
+	}
+}
