@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +42,9 @@ type world struct {
 	brandID  string
 	merchant *genuine.Principal
 	gtin     string
+	// holdNotifications makes the notification endpoint answer 503, as a
+	// server that is down would.
+	holdNotifications atomic.Bool
 }
 
 func newWorld(t testing.TB) *world {
@@ -55,6 +59,10 @@ func newWorld(t testing.TB) *world {
 	// The simulated provider notifies this server, which applies the
 	// notification as the real one does.
 	notify := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if w.holdNotifications.Load() {
+			http.Error(rw, "down", http.StatusServiceUnavailable)
+			return
+		}
 		body, _ := io.ReadAll(r.Body)
 		if err := w.app.ApplyNotification(r.Context(), "simulated", r, body); err != nil {
 			http.Error(rw, err.Error(), http.StatusBadRequest)

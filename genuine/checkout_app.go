@@ -145,9 +145,13 @@ func (a *App) replay(ctx context.Context, p *Principal, key string, hash []byte)
 	if !bytes.Equal(c.RequestHash, hash) {
 		return nil, Errorf(EConflict, "Idempotency-Key %q was used for another request", key)
 	}
-	if c.Status == CheckoutAwaitingPayment && c.Payment == nil && a.Now().Before(c.Deadline) {
+	switch {
+	case c.Status == CheckoutAwaitingPayment && c.Payment == nil && a.Now().Before(c.Deadline):
 		// The first request stopped before its payment started.
 		return a.startPayment(ctx, c)
+	case c.Status == CheckoutFailed && c.Payment == nil:
+		// The first answer was that the payment could not start.
+		return nil, Errorf(EUnavailable, "checkout %s: the payment could not be started and its units were released; start a new checkout", c.ID)
 	}
 	return c, nil
 }

@@ -304,3 +304,59 @@ func TestReconcilerExpires(t *testing.T) {
 		t.Fatalf("resell: %+v, %v", next, err)
 	}
 }
+
+// The buyer pays just as the deadline passes and the notification is lost:
+// the reconciler cancels at the provider first, learns the payment was made,
+// and the sale stands instead of the units being released.
+func TestReconcilerFindsLatePayment(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	code := w.released(t, 1)[0]
+	c, err := w.app.Checkout(ctx, w.merchant, "late", cart(100, code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.holdNotifications.Store(true)
+	if err := w.sim.Pay(ctx, c.Payment.Reference); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.add(16 * time.Minute)
+	if _, err := w.app.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := w.app.GetCheckout(ctx, w.merchant, c.ID)
+	if got.Status != genuine.CheckoutPaid {
+		t.Fatalf("checkout %s, want paid", got.Status)
+	}
+	if v := w.verify(t, code); v.State != genuine.StateSold {
+		t.Errorf("unit %s, want sold", v.State)
+	}
+	w.holdNotifications.Store(false) // the provider's retry now lands, and changes nothing
+}
+
+// A payment whose notification never comes is asked about after the grace.
+func TestReconcilerQueriesSilentPayment(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	code := w.released(t, 1)[0]
+	c, err := w.app.Checkout(ctx, w.merchant, "silent", cart(100, code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.holdNotifications.Store(true)
+	if err := w.sim.Decline(ctx, c.Payment.Reference); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.add(time.Minute) // past the notification grace, before the deadline
+	if _, err := w.app.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := w.app.GetCheckout(ctx, w.merchant, c.ID)
+	if got.Status != genuine.CheckoutFailed {
+		t.Fatalf("checkout %s, want failed", got.Status)
+	}
+	if v := w.verify(t, code); v.State != genuine.StateInChannel {
+		t.Errorf("unit %s, want in_channel", v.State)
+	}
+	w.holdNotifications.Store(false)
+}

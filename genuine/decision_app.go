@@ -109,9 +109,17 @@ func (a *App) Decisions(ctx context.Context, p *Principal, f DecisionFilter) ([]
 	if f.Outcome != "" && f.Outcome != "pass" && f.Outcome != "refuse" {
 		return nil, Errorf(EInvalid, "outcome must be pass or refuse")
 	}
-	if f.Limit <= 0 || f.Limit > 1000 {
+	if f.GTIN != "" {
+		g, err := NormalizeGTIN(f.GTIN)
+		if err != nil {
+			return nil, err
+		}
+		f.GTIN = g
+	}
+	if f.Limit <= 0 {
 		f.Limit = 100
 	}
+	f.Limit = min(f.Limit, 1000)
 	f.BrandID = p.BrandID
 	var ds []*DecisionRecord
 	err := a.store.View(ctx, func(tx Tx) (err error) {
@@ -126,9 +134,10 @@ func (a *App) Alerts(ctx context.Context, p *Principal, limit int) ([]*Alert, er
 	if err := require(p, RoleBrand); err != nil {
 		return nil, err
 	}
-	if limit <= 0 || limit > 1000 {
+	if limit <= 0 {
 		limit = 100
 	}
+	limit = min(limit, 1000)
 	var as []*Alert
 	err := a.store.View(ctx, func(tx Tx) (err error) {
 		as, err = tx.Alerts(ctx, p.BrandID, limit)

@@ -179,6 +179,9 @@ func (a *App) GetCheckout(ctx context.Context, p *Principal, id string) (*Checko
 // canceled at the provider first, then the units are released. A checkout
 // paid meanwhile is not canceled (refund it instead).
 func (a *App) CancelCheckout(ctx context.Context, p *Principal, id string) (*Checkout, error) {
+	if err := require(p, RoleMerchant); err != nil {
+		return nil, err
+	}
 	c, err := a.GetCheckout(ctx, p, id)
 	if err != nil {
 		return nil, err

@@ -136,9 +136,11 @@ func Evaluate(p *Policy, f Facts) Decision {
 	return d
 }
 
-// label names the policy in a decision: "brand@3".
+// label names the policy in a decision by the kind of its scope and its
+// version, "brand@3" or "batch@1": a decision is shown to merchants, who
+// learn no brand's identifiers from it.
 func (p *Policy) label() string {
-	scope := p.Scope
+	scope, _, _ := strings.Cut(p.Scope, ":")
 	if scope == "" {
 		scope = "default"
 	}

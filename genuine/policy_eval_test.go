@@ -271,8 +271,9 @@ func TestEvaluatePolicyName(t *testing.T) {
 		{nil, "default@0"},
 		{genuine.DefaultPolicy(), "default@0"},
 		{mustPolicy(t, everyRule), "brand@3"},
-		{&genuine.Policy{Scope: "batch:bat_0123456789abcdefghjk", Version: 1}, "batch:bat_0123456789abcdefghjk@1"},
-		{&genuine.Policy{Scope: "product:09506000134352", Version: 12}, "product:09506000134352@12"},
+		// Merchants see decisions: the label names the kind of scope only.
+		{&genuine.Policy{Scope: "batch:bat_0123456789abcdefghjk", Version: 1}, "batch@1"},
+		{&genuine.Policy{Scope: "product:09506000134352", Version: 12}, "product@12"},
 		{&genuine.Policy{}, "default@0"},
 	}
 	for _, tt := range tests {

@@ -108,7 +108,7 @@ func (s *Server) apiRoutes() []route {
 
 		{Method: "POST", Pattern: "/v1/checkouts", Roles: byMerchant, Handle: s.createCheckout},
 		{Method: "GET", Pattern: "/v1/checkouts/{id}", Roles: byMerchantOrAdmin, Handle: s.getCheckout},
-		{Method: "POST", Pattern: "/v1/checkouts/{id}/cancel", Roles: byMerchantOrAdmin, Handle: s.cancelCheckout},
+		{Method: "POST", Pattern: "/v1/checkouts/{id}/cancel", Roles: byMerchant, Handle: s.cancelCheckout},
 		{Method: "POST", Pattern: "/v1/checkouts/{id}/refund", Roles: byMerchant, Handle: s.refundCheckout},
 		// Providers call it server to server, authenticated by their
 		// signature: no key, no CORS, no cross-origin protection.

@@ -132,8 +132,8 @@ func TestCrashAfterReserve(t *testing.T) {
 	s = startCrashServer(t, w.db, "")
 	waitState(t, s, w.codes[0], "in_channel")
 	status, body, err := checkoutOnce(s, w.merchantKey, "till-1", w.codes[0])
-	if err != nil || status != 201 || body["status"] != "failed" {
-		t.Errorf("retry with the same key: %d %v %v", status, body["status"], err)
+	if err != nil || status != 503 || body["code"] != "unavailable" {
+		t.Errorf("retry with the same key: %d %v %v; want 503: the payment never started", status, body, err)
 	}
 	// The unit can be sold again.
 	if status, body, _ := checkoutOnce(s, w.merchantKey, "till-2", w.codes[0]); status != 201 || body["status"] != "awaiting_payment" {
