@@ -195,6 +195,8 @@ func TestServeNewStorePrintsAdminKey(t *testing.T) {
 	}
 }
 
+// runEnv runs the binary with extra environment and stdin, and returns
+// stdout, stderr and exit status.
 func runEnv(t *testing.T, env []string, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
