@@ -54,6 +54,7 @@ Commands:
   events       record or list supply-chain events
   checkout     sell units at a till: authenticate, reserve, pay; or cancel, refund
   policy check check a policy document
+  bench        measure genuine under load on this machine: checkout, verify, forged, export
   gs1 parse    parse GS1 data in any form a scanner or person delivers
   gs1 format   print GS1 data in each form: Digital Link, bracketed, element string, scan data, HRI, EPC URN
   help         show this help, or "genuine help <command>" for a command's
@@ -118,6 +119,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runCheckout(ctx, args[1:])
 	case "policy":
 		return m.runPolicy(ctx, args[1:])
+	case "bench":
+		return m.runBench(ctx, args[1:])
 	}
 	fmt.Fprint(m.Stderr, usage)
 	return usagef("unknown command %q", args[0])
