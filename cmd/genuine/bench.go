@@ -14,6 +14,7 @@ import (
 	"math/bits"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,6 +24,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"genuine/genuine"
 )
@@ -95,18 +98,22 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if cfg.store != "embedded" {
-		// openService opens the embedded store only; the PostgreSQL store
-		// reaches bench when it does.
-		return errors.New("bench --store postgres://…: the PostgreSQL store is not supported yet; use --store embedded")
-	}
 	dir, err := os.MkdirTemp("", "genuine-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	db := filepath.Join(dir, "genuine.db")
+	if cfg.store != "embedded" {
+		// A run gets a database of its own on the server, dropped after.
+		var drop func()
+		if db, drop, err = freshDatabase(ctx, cfg.store); err != nil {
+			return err
+		}
+		defer drop()
+	}
 	svc, err := openService(ctx, serviceConfig{
-		db: filepath.Join(dir, "genuine.db"), addr: "127.0.0.1:0", publicRate: 0,
+		db: db, addr: "127.0.0.1:0", publicRate: 0,
 		logger: slog.New(slog.DiscardHandler),
 		// Nobody pays during a run: long deadlines keep the reconciler from
 		// expiring and querying the run's checkouts while later scenarios
@@ -949,4 +956,30 @@ func thousands(x float64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// freshDatabase creates a database for one run on the PostgreSQL server a
+// DSN names and returns its DSN and a function that drops it.
+func freshDatabase(ctx context.Context, dsn string) (string, func(), error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", nil, usagef("--store: %v", err)
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return "", nil, fmt.Errorf("connect to %s: %w", u.Redacted(), err)
+	}
+	name := "genuine_bench_" + strings.ToLower(rand.Text()[:10])
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		conn.Close(ctx)
+		return "", nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	u.Path = "/" + name
+	drop := func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn.Exec(dctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		conn.Close(dctx)
+	}
+	return u.String(), drop, nil
 }

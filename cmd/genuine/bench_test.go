@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -146,10 +147,19 @@ func TestForgeSerial(t *testing.T) {
 	}
 }
 
-func TestBenchPostgresNotYet(t *testing.T) {
-	stdout, stderr, code := run(t, "", "bench", "--store", "postgres://bench@127.0.0.1/genuine", "--duration", "1s")
-	if code != 1 || stdout != "" || !strings.Contains(stderr, "not supported yet") {
-		t.Errorf("bench --store postgres://…: exit %d, stdout %q, stderr %q; want exit 1, not supported yet", code, stdout, stderr)
+// TestBenchPostgres runs the load on a database of its own on the
+// PostgreSQL server GENUINE_TEST_POSTGRES names, if it is set.
+func TestBenchPostgres(t *testing.T) {
+	dsn := os.Getenv("GENUINE_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("GENUINE_REQUIRE_POSTGRES") != "" {
+			t.Fatal("GENUINE_REQUIRE_POSTGRES is set but GENUINE_TEST_POSTGRES names no database")
+		}
+		t.Skip("set GENUINE_TEST_POSTGRES to a PostgreSQL DSN to run bench on PostgreSQL")
+	}
+	stdout, stderr, code := run(t, "", "bench", "--store", dsn, "--duration", "1s", "--connections", "4", "--scenario", "checkout,verify", "--json")
+	if code != 0 || strings.Count(stdout, "\n") != 2 || !strings.Contains(stdout, `"store":"postgres"`) {
+		t.Fatalf("bench on PostgreSQL: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
 

@@ -6,14 +6,14 @@ import (
 	"fmt"
 
 	"genuine/genuine"
-	"genuine/sqlite"
 )
 
 const initUsage = `Usage:
   genuine init [--db FILE] [--json]
 
-Creates the embedded store FILE (default ./genuine.db) and prints its first
-admin key, which is shown only now. It refuses a store that has one already.
+Creates the embedded store FILE (default ./genuine.db), or migrates the
+PostgreSQL database a postgres:// DSN names, and prints the first admin key,
+which is shown only now. It refuses a store that has one already.
 With --json it prints {"admin_key": "…"}.
 `
 
@@ -28,7 +28,7 @@ func (m *Main) runInit(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		return usagef("init takes no arguments")
 	}
-	db, err := sqlite.Open(*path)
+	db, err := openStore(ctx, *path)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"genuine/genuine"
 	"genuine/payment/simulated"
+	"genuine/postgres"
 	"genuine/sqlite"
 	"genuine/web"
 )
@@ -34,7 +35,7 @@ type serviceConfig struct {
 // service is genuine running: store, payment providers, App, HTTP server
 // and reconciler, wired as serve and demo both run them.
 type service struct {
-	db      *sqlite.DB
+	db      genuine.Store
 	app     *genuine.App
 	sim     *simulated.Provider
 	web     *web.Server
@@ -54,7 +55,7 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 	if s.baseURL == "" {
 		s.baseURL = "http://" + ln.Addr().String()
 	}
-	if s.db, err = sqlite.Open(cfg.db); err != nil {
+	if s.db, err = openStore(ctx, cfg.db); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -79,6 +80,23 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 		Pages: map[string]http.Handler{"/pay/simulated/": s.sim.Handler()},
 	})
 	return s, nil
+}
+
+// openStore opens the store a --db value names: a PostgreSQL DSN
+// ("postgres://…"), or else the file of the embedded SQLite store.
+func openStore(ctx context.Context, db string) (genuine.Store, error) {
+	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
+		pg, err := postgres.Open(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		return pg, nil
+	}
+	lite, err := sqlite.Open(db)
+	if err != nil {
+		return nil, err
+	}
+	return lite, nil
 }
 
 // failpoint returns the App's crash hook: the process exits at once, as if

@@ -1,0 +1,84 @@
+package postgres
+
+import (
+	"context"
+
+	"genuine/genuine"
+)
+
+const insertBrand = `
+	INSERT INTO brands (id, name, link_stem, lot_in_link, expiry_in_link, serials, active_key, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+
+// CreateBrand inserts a brand with its code rule; EConflict if its id exists.
+func (t *tx) CreateBrand(ctx context.Context, b *genuine.Brand) error {
+	_, err := t.exec(ctx, insertBrand,
+		b.ID, b.Name, b.CodeRule.LinkStem, b.CodeRule.LotInLink, b.CodeRule.ExpiryInLink,
+		b.CodeRule.Serials, b.CodeRule.ActiveKey, b.CreatedAt)
+	return storeError(err, "brand %s", b.ID)
+}
+
+const selectBrand = `
+	SELECT id, name, link_stem, lot_in_link, expiry_in_link, serials, active_key, created_at
+	FROM brands
+	WHERE id = $1`
+
+// Brand returns the brand with the given id.
+func (t *tx) Brand(ctx context.Context, id string) (*genuine.Brand, error) {
+	var b genuine.Brand
+	err := t.queryRow(ctx, selectBrand, id).Scan(
+		&b.ID, &b.Name, &b.CodeRule.LinkStem, &b.CodeRule.LotInLink, &b.CodeRule.ExpiryInLink,
+		&b.CodeRule.Serials, &b.CodeRule.ActiveKey, &b.CreatedAt)
+	if err != nil {
+		return nil, storeError(err, "brand %s", id)
+	}
+	return &b, nil
+}
+
+const updateCodeRule = `
+	UPDATE brands
+	SET link_stem = $1, lot_in_link = $2, expiry_in_link = $3, serials = $4, active_key = $5
+	WHERE id = $6`
+
+// UpdateCodeRule replaces a brand's code rule.
+func (t *tx) UpdateCodeRule(ctx context.Context, brandID string, r genuine.CodeRule) error {
+	tag, err := t.exec(ctx, updateCodeRule,
+		r.LinkStem, r.LotInLink, r.ExpiryInLink, r.Serials, r.ActiveKey, brandID)
+	return updated(tag, err, "brand %s", brandID)
+}
+
+const insertSigningKey = `
+	INSERT INTO signing_keys (brand_id, id, secret, created_at)
+	VALUES ($1, $2, $3, $4)`
+
+// CreateSigningKey adds a key; EConflict if the brand has one of that id,
+// ENotFound if the brand does not exist.
+func (t *tx) CreateSigningKey(ctx context.Context, k *genuine.SigningKey) error {
+	_, err := t.exec(ctx, insertSigningKey, k.BrandID, k.ID, k.Secret, k.CreatedAt)
+	return storeError(err, "signing key %d of brand %s", k.ID, k.BrandID)
+}
+
+const selectSigningKeys = `
+	SELECT brand_id, id, secret, created_at
+	FROM signing_keys
+	WHERE brand_id = $1
+	ORDER BY id`
+
+// SigningKeys returns a brand's keys in order of id; none for a brand
+// without keys or an unknown brand.
+func (t *tx) SigningKeys(ctx context.Context, brandID string) ([]*genuine.SigningKey, error) {
+	rows, err := t.query(ctx, selectSigningKeys, brandID)
+	if err != nil {
+		return nil, storeError(err, "signing keys of brand %s", brandID)
+	}
+	defer rows.Close()
+	var keys []*genuine.SigningKey
+	for rows.Next() {
+		var k genuine.SigningKey
+		if err := rows.Scan(&k.BrandID, &k.ID, &k.Secret, &k.CreatedAt); err != nil {
+			return nil, storeError(err, "signing keys of brand %s", brandID)
+		}
+		keys = append(keys, &k)
+	}
+	return keys, storeError(rows.Err(), "signing keys of brand %s", brandID)
+}

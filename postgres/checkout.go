@@ -1,0 +1,267 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"genuine/genuine"
+
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// checkoutColumns are the columns scanCheckout reads, in its order.
+const checkoutColumns = `id, merchant_id, status, currency, total, provider, payment,
+	payment_reference, payment_status, deadline, idempotency_key, request_hash, items,
+	created_at, updated_at`
+
+const insertCheckout = `
+	INSERT INTO checkouts (` + checkoutColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+
+// CreateCheckout inserts a checkout with its items; EConflict if its id
+// exists, the merchant used its idempotency key before, or its payment's
+// reference is another checkout's; ENotFound if its merchant does not
+// exist.
+func (t *tx) CreateCheckout(ctx context.Context, c *genuine.Checkout) error {
+	pay, err := paymentValues(c.Payment)
+	if err != nil {
+		return fmt.Errorf("checkout %s: %w", c.ID, err)
+	}
+	items, err := itemsValue(c.Items)
+	if err != nil {
+		return fmt.Errorf("checkout %s: %w", c.ID, err)
+	}
+	_, err = t.exec(ctx, insertCheckout,
+		c.ID, c.MerchantID, c.Status, c.Currency, c.Total, c.Provider, pay.document, pay.reference,
+		pay.status, c.Deadline, c.IdempotencyKey, c.RequestHash, items, c.CreatedAt, c.UpdatedAt)
+	return storeError(err, "checkout %s", c.ID)
+}
+
+const selectCheckout = `
+	SELECT ` + checkoutColumns + `
+	FROM checkouts
+	WHERE id = $1`
+
+// Checkout returns the checkout with the given id.
+func (t *tx) Checkout(ctx context.Context, id string) (*genuine.Checkout, error) {
+	c, err := scanCheckout(t.queryRow(ctx, selectCheckout, id))
+	if err != nil {
+		return nil, storeError(err, "checkout %s", id)
+	}
+	return c, nil
+}
+
+const selectCheckoutByIdempotencyKey = `
+	SELECT ` + checkoutColumns + `
+	FROM checkouts
+	WHERE merchant_id = $1 AND idempotency_key = $2`
+
+// CheckoutByIdempotencyKey returns the checkout a merchant made with the
+// given idempotency key.
+func (t *tx) CheckoutByIdempotencyKey(ctx context.Context, merchantID, key string) (*genuine.Checkout, error) {
+	c, err := scanCheckout(t.queryRow(ctx, selectCheckoutByIdempotencyKey, merchantID, key))
+	if err != nil {
+		return nil, storeError(err, "checkout of merchant %s with idempotency key %q", merchantID, key)
+	}
+	return c, nil
+}
+
+const selectCheckoutByPayment = `
+	SELECT ` + checkoutColumns + `
+	FROM checkouts
+	WHERE provider = $1 AND payment_reference = $2`
+
+// CheckoutByPayment returns the checkout of the given provider (its
+// Provider, which its payment's is) whose payment has the given reference.
+func (t *tx) CheckoutByPayment(ctx context.Context, provider, reference string) (*genuine.Checkout, error) {
+	c, err := scanCheckout(t.queryRow(ctx, selectCheckoutByPayment, provider, reference))
+	if err != nil {
+		return nil, storeError(err, "checkout of payment %q at %s", reference, provider)
+	}
+	return c, nil
+}
+
+const updateCheckout = `
+	UPDATE checkouts
+	SET status = $1, payment = $2, payment_reference = $3, payment_status = $4, updated_at = $5
+	WHERE id = $6`
+
+// UpdateCheckout writes a checkout's status, payment (with the columns of
+// its reference and status) and UpdatedAt; its other fields never change.
+// ENotFound if there is no such checkout, EConflict if the payment's
+// reference is another checkout's.
+func (t *tx) UpdateCheckout(ctx context.Context, c *genuine.Checkout) error {
+	pay, err := paymentValues(c.Payment)
+	if err != nil {
+		return fmt.Errorf("checkout %s: %w", c.ID, err)
+	}
+	tag, err := t.exec(ctx, updateCheckout,
+		c.Status, pay.document, pay.reference, pay.status, c.UpdatedAt, c.ID)
+	return updated(tag, err, "checkout %s", c.ID)
+}
+
+// Checkouts returns the checkouts that match f, oldest deadline first
+// (then by id), at most f.Limit, or defaultLimit if f.Limit is not
+// positive. The reconciler pages by its own criteria, so there is no
+// maximum.
+func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuine.Checkout, error) {
+	query := checkoutsQuery(len(f.Statuses) > 0, f.PaymentStatus != "", !f.DeadlineBefore.IsZero(), !f.UpdatedBefore.IsZero())
+	var args []any
+	if len(f.Statuses) > 0 {
+		statuses := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			statuses[i] = string(s)
+		}
+		args = append(args, statuses)
+	}
+	if f.PaymentStatus != "" {
+		args = append(args, f.PaymentStatus)
+	}
+	if !f.DeadlineBefore.IsZero() {
+		args = append(args, f.DeadlineBefore)
+	}
+	if !f.UpdatedBefore.IsZero() {
+		args = append(args, f.UpdatedBefore)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	rows, err := t.query(ctx, query, append(args, limit)...)
+	if err != nil {
+		return nil, storeError(err, "checkouts")
+	}
+	defer rows.Close()
+	var cs []*genuine.Checkout
+	for rows.Next() {
+		c, err := scanCheckout(rows)
+		if err != nil {
+			return nil, storeError(err, "checkouts")
+		}
+		cs = append(cs, c)
+	}
+	return cs, storeError(rows.Err(), "checkouts")
+}
+
+// checkoutsQuery returns the query of Checkouts for a filter that sets the
+// criteria given. It has a condition only for each criterion set, rather
+// than one query with "$n IS NULL OR" for all, so that the server searches
+// the reconciler's indexes instead of scanning every checkout ever made
+// (a generic plan could not drop the conditions that do not apply). Its
+// arguments are the statuses as a text array, the payment status, the
+// deadline and the update time, each only if set, then the limit.
+func checkoutsQuery(statuses, paymentStatus, deadline, updated bool) string {
+	var where []string
+	n := 0
+	arg := func() string { n++; return "$" + strconv.Itoa(n) }
+	if statuses {
+		where = append(where, "status = ANY("+arg()+"::text[])")
+	}
+	if paymentStatus {
+		where = append(where, "payment_status = "+arg())
+	}
+	if deadline {
+		where = append(where, "deadline < "+arg())
+	}
+	if updated {
+		where = append(where, "updated_at < "+arg())
+	}
+	if len(where) == 0 {
+		where = append(where, "true")
+	}
+	return `
+	SELECT ` + checkoutColumns + `
+	FROM checkouts
+	WHERE ` + strings.Join(where, " AND ") + `
+	ORDER BY deadline, id
+	LIMIT ` + arg()
+}
+
+// scanCheckout reads the checkoutColumns of one row.
+func scanCheckout(s scanner) (*genuine.Checkout, error) {
+	var c genuine.Checkout
+	var payment, reference, paymentStatus pgtype.Text
+	var items string
+	err := s.Scan(&c.ID, &c.MerchantID, &c.Status, &c.Currency, &c.Total, &c.Provider, &payment,
+		&reference, &paymentStatus, &c.Deadline, &c.IdempotencyKey, &c.RequestHash, &items,
+		&c.CreatedAt, &c.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	if payment.Valid {
+		c.Payment = new(genuine.Payment)
+		if err := json.Unmarshal([]byte(payment.String), c.Payment); err != nil {
+			// %v, not %w: a damaged row is an internal error, not the caller's EInvalid.
+			return nil, fmt.Errorf("checkout %s: stored payment: %v", c.ID, err)
+		}
+	}
+	if c.Items, err = scanItems(items); err != nil {
+		return nil, fmt.Errorf("checkout %s: %v", c.ID, err)
+	}
+	return &c, nil
+}
+
+// payment is how a checkout's payment is stored: the document, and its
+// reference and status in columns of their own; all NULL without one.
+type payment struct {
+	document, reference, status any
+}
+
+// paymentValues returns the values under which p is stored, its times in
+// UTC.
+func paymentValues(p *genuine.Payment) (payment, error) {
+	if p == nil {
+		return payment{}, nil
+	}
+	utc := *p
+	utc.ExpiresAt, utc.PaidAt = p.ExpiresAt.UTC(), p.PaidAt.UTC()
+	doc, err := json.Marshal(&utc)
+	if err != nil {
+		return payment{}, fmt.Errorf("payment: %w", err)
+	}
+	return payment{string(doc), nullString(p.Reference), nullString(string(p.Status))}, nil
+}
+
+// item is a checkout item as stored: with the unit's sequence number,
+// batch and brand, which the item's JSON for the API leaves out and the
+// App needs to sell or release the unit.
+type item struct {
+	genuine.CheckoutItem
+	Seq     int64  `json:"seq"`
+	BatchID string `json:"batch_id,omitempty"`
+	BrandID string `json:"brand_id,omitempty"`
+}
+
+// itemsValue returns the JSON array under which a checkout's items are
+// stored.
+func itemsValue(items []genuine.CheckoutItem) (string, error) {
+	stored := make([]item, len(items))
+	for i, it := range items {
+		stored[i] = item{CheckoutItem: it, Seq: it.Seq, BatchID: it.BatchID, BrandID: it.BrandID}
+	}
+	b, err := json.Marshal(stored)
+	if err != nil {
+		return "", fmt.Errorf("items: %w", err)
+	}
+	return string(b), nil
+}
+
+// scanItems reads items stored by itemsValue; no items read as nil.
+func scanItems(text string) ([]genuine.CheckoutItem, error) {
+	var stored []item
+	if err := json.Unmarshal([]byte(text), &stored); err != nil {
+		return nil, fmt.Errorf("stored items: %v", err)
+	}
+	if len(stored) == 0 {
+		return nil, nil
+	}
+	items := make([]genuine.CheckoutItem, len(stored))
+	for i, it := range stored {
+		items[i] = it.CheckoutItem
+		items[i].Seq, items[i].BatchID, items[i].BrandID = it.Seq, it.BatchID, it.BrandID
+	}
+	return items, nil
+}

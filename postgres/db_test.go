@@ -1,0 +1,459 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"genuine/genuine"
+	"genuine/storetest"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+func TestStore(t *testing.T) {
+	requireServer(t)
+	storetest.Run(t, func(t *testing.T) genuine.Store { return openTest(t) })
+}
+
+var testBrand = &genuine.Brand{ID: "brd_00000000000000000001", Name: "Brand", CreatedAt: time.Now()}
+
+// createBrand creates a brand with the given id in db.
+func createBrand(t testing.TB, db *DB, id string) {
+	t.Helper()
+	b := *testBrand
+	b.ID = id
+	if err := db.Update(t.Context(), func(tx genuine.Tx) error { return tx.CreateBrand(t.Context(), &b) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// brandErr returns the error of looking up a brand in a View: nil if it
+// exists.
+func brandErr(t testing.TB, db *DB, id string) error {
+	return db.View(t.Context(), func(tx genuine.Tx) error {
+		_, err := tx.Brand(t.Context(), id)
+		return err
+	})
+}
+
+// appliedMigrations returns the versions recorded in schema_migrations and
+// when each was applied.
+func appliedMigrations(t *testing.T, db *DB) map[int]time.Time {
+	t.Helper()
+	rows, err := db.pool.Query(t.Context(), `SELECT version, applied_at FROM schema_migrations`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := make(map[int]time.Time)
+	var v int
+	var at time.Time
+	_, err = pgx.ForEachRow(rows, []any{&v, &at}, func() error {
+		applied[v] = at
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return applied
+}
+
+func TestMigrationsAppliedOnce(t *testing.T) {
+	ms, err := migrations(migrationFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	db := openConfigTest(t, cfg)
+	first := appliedMigrations(t, db)
+	if len(first) != len(ms) {
+		t.Fatalf("schema_migrations records %d versions, want %d", len(first), len(ms))
+	}
+	db.Close()
+
+	again := appliedMigrations(t, openConfigTest(t, cfg))
+	if fmt.Sprint(again) != fmt.Sprint(first) {
+		t.Errorf("after reopening, schema_migrations = %v, want %v unchanged", again, first)
+	}
+}
+
+// TestConcurrentOpen opens one new database from many goroutines at once,
+// as servers starting together do: each migration must be applied once,
+// and no Open may fail.
+func TestConcurrentOpen(t *testing.T) {
+	ms, err := migrations(migrationFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	const servers = 8
+	dbs := make([]*DB, servers)
+	var wg sync.WaitGroup
+	for i := range dbs {
+		wg.Go(func() {
+			db, err := openConfig(t.Context(), cfg.Copy())
+			if err != nil {
+				t.Errorf("Open %d: %v", i, err)
+				return
+			}
+			dbs[i] = db
+		})
+	}
+	wg.Wait()
+	for _, db := range dbs {
+		if db != nil {
+			defer db.Close()
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	applied := appliedMigrations(t, dbs[0])
+	for _, m := range ms {
+		if _, ok := applied[m.version]; !ok {
+			t.Errorf("migration %s not recorded", m.name)
+		}
+	}
+	if len(applied) != len(ms) {
+		t.Errorf("schema_migrations records %d versions, want %d", len(applied), len(ms))
+	}
+}
+
+func TestMigrationNames(t *testing.T) {
+	file := &fstest.MapFile{Data: []byte("CREATE TABLE t (x integer);")}
+	tests := []struct {
+		names []string
+		ok    bool
+	}{
+		{[]string{"0001_init.sql", "0002_more.sql"}, true},
+		{[]string{"0002_more.sql", "0001_init.sql", "0003_x.sql"}, true},
+		{[]string{"0001_init.sql", "0003_gap.sql"}, false},
+		{[]string{"0002_no_first.sql"}, false},
+		{[]string{"0001_init.sql", "0001_twice.sql"}, false},
+		{[]string{"1_short.sql"}, false},
+		{[]string{"init.sql"}, false},
+	}
+	for _, tt := range tests {
+		fsys := fstest.MapFS{}
+		for _, n := range tt.names {
+			fsys["migrations/"+n] = file
+		}
+		ms, err := migrations(fsys)
+		if (err == nil) != tt.ok {
+			t.Errorf("migrations(%v) = %d migrations, %v; want ok %v", tt.names, len(ms), err, tt.ok)
+		}
+	}
+}
+
+func TestRefuseNewerSchema(t *testing.T) {
+	cfg := testConfig(t)
+	db := openConfigTest(t, cfg)
+	ms, err := migrations(migrationFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.pool.Exec(t.Context(), `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())`,
+		len(ms)+1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db, err = openConfig(t.Context(), cfg.Copy())
+	if err == nil {
+		db.Close()
+		t.Fatal("Open of a database with a newer schema succeeded")
+	}
+	if !errors.Is(err, errSchemaNewer) {
+		t.Errorf("Open of a database with a newer schema: %v, want errSchemaNewer", err)
+	}
+}
+
+// TestRetryUnderContention increments one counter from many goroutines,
+// each Update reading it and writing it plus one: only serializable
+// transactions, retried when the server aborts them, keep every increment.
+func TestRetryUnderContention(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	const goroutines, increments = 16, 10
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for range increments {
+				err := db.Update(ctx, func(tx genuine.Tx) error {
+					n := 0
+					data, err := tx.ProviderRecord(ctx, "test", "counter")
+					if err == nil {
+						n, err = strconv.Atoi(string(data))
+					}
+					if err != nil && genuine.ErrorCode(err) != genuine.ENotFound {
+						return err
+					}
+					return tx.PutProviderRecord(ctx, "test", "counter", []byte(strconv.Itoa(n+1)))
+				})
+				if err != nil {
+					t.Errorf("Update: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var data []byte
+	err := db.View(ctx, func(tx genuine.Tx) (err error) {
+		data, err = tx.ProviderRecord(ctx, "test", "counter")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strconv.Itoa(goroutines * increments); string(data) != want {
+		t.Errorf("after %s increments from %d goroutines, the counter is %s", want, goroutines, data)
+	}
+	if db.retries.Load() == 0 {
+		t.Error("no Update was retried: the test made no contention")
+	}
+	t.Logf("%d retries for %d Updates", db.retries.Load(), goroutines*increments)
+}
+
+// TestSerializable runs the check-then-insert of a first admin key from
+// several Updates at once, each counting the keys before any inserts. Each
+// inserts a row of its own, so only serializable isolation, not snapshot
+// isolation, keeps it to one key.
+func TestSerializable(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	// No more than the pool's connections, which all wait at the barrier.
+	const writers = 4
+	var counted, wg sync.WaitGroup
+	counted.Add(writers)
+	for i := range writers {
+		wg.Go(func() {
+			first := true
+			err := db.Update(ctx, func(tx genuine.Tx) error {
+				n, err := tx.CountAPIKeys(ctx, genuine.RoleAdmin)
+				if first {
+					first = false
+					counted.Done()
+					counted.Wait()
+				}
+				if err != nil || n > 0 {
+					return err
+				}
+				return tx.CreateAPIKey(ctx, &genuine.APIKey{ID: fmt.Sprintf("key_%d", i), Role: genuine.RoleAdmin,
+					Hash: genuine.HashAPIKey(strconv.Itoa(i)), CreatedAt: time.Now()})
+			})
+			if err != nil {
+				t.Errorf("Update: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	err := db.View(ctx, func(tx genuine.Tx) error {
+		n, err := tx.CountAPIKeys(ctx, genuine.RoleAdmin)
+		if err == nil && n != 1 {
+			t.Errorf("after concurrent first-key Updates there are %d admin keys, want 1", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRetryAfterSwallowedAbort has fn ignore the error of a statement the
+// server aborted: Update must still run it again rather than commit.
+func TestRetryAfterSwallowedAbort(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	runs := 0
+	err := db.Update(ctx, func(gtx genuine.Tx) error {
+		if runs++; runs == 1 {
+			_, err := gtx.(*tx).exec(ctx, `DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = '40001'; END $$`)
+			if !retryable(err) {
+				t.Errorf("the raised serialization failure gave %v", err)
+			}
+		}
+		return gtx.CreateBrand(ctx, testBrand)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs != 2 {
+		t.Errorf("fn ran %d times, want 2", runs)
+	}
+	if err := brandErr(t, db, testBrand.ID); err != nil {
+		t.Errorf("the brand of the second run: %v", err)
+	}
+}
+
+// TestRetryGivesUp aborts every run of fn and checks that Update stops
+// after maxAttempts with EUnavailable.
+func TestRetryGivesUp(t *testing.T) {
+	db := openTest(t)
+	runs := 0
+	err := db.Update(t.Context(), func(genuine.Tx) error {
+		runs++
+		return fmt.Errorf("wrapped: %w", &pgconn.PgError{Code: deadlockDetected})
+	})
+	if runs != maxAttempts {
+		t.Errorf("fn ran %d times, want %d", runs, maxAttempts)
+	}
+	if genuine.ErrorCode(err) != genuine.EUnavailable {
+		t.Errorf("Update = %v, want EUnavailable", err)
+	}
+	// Another error ends the Update at once.
+	runs = 0
+	failure := errors.New("fn failed")
+	err = db.Update(t.Context(), func(genuine.Tx) error { runs++; return failure })
+	if !errors.Is(err, failure) || runs != 1 {
+		t.Errorf("Update of a failing fn ran it %d times and returned %v", runs, err)
+	}
+}
+
+func TestReadersDoNotWaitForWriter(t *testing.T) {
+	db := openTest(t)
+	written, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- db.Update(t.Context(), func(tx genuine.Tx) error {
+			if err := tx.CreateBrand(t.Context(), testBrand); err != nil {
+				return err
+			}
+			close(written)
+			<-release
+			return nil
+		})
+	}()
+	<-written
+	// The writer holds its transaction open: a View sees the state before it.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	err := db.View(ctx, func(tx genuine.Tx) error {
+		_, err := tx.Brand(ctx, testBrand.ID)
+		return err
+	})
+	if genuine.ErrorCode(err) != genuine.ENotFound {
+		t.Errorf("View during an Update: %v, want ENotFound (the uncommitted brand unseen)", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := brandErr(t, db, testBrand.ID); err != nil {
+		t.Errorf("View after the Update: %v", err)
+	}
+}
+
+func TestClosed(t *testing.T) {
+	db := openTest(t)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+	if err := brandErr(t, db, testBrand.ID); genuine.ErrorCode(err) != genuine.EUnavailable {
+		t.Errorf("View after Close: %v, want EUnavailable", err)
+	}
+	err := db.Update(t.Context(), func(genuine.Tx) error { return nil })
+	if genuine.ErrorCode(err) != genuine.EUnavailable {
+		t.Errorf("Update after Close: %v, want EUnavailable", err)
+	}
+}
+
+// TestNoServer opens a database on a port where no server listens.
+func TestNoServer(t *testing.T) {
+	db, err := Open(t.Context(), "postgres://genuine@127.0.0.1:1/genuine?sslmode=disable&connect_timeout=5")
+	if err == nil {
+		db.Close()
+		t.Fatal("Open without a server succeeded")
+	}
+	if genuine.ErrorCode(err) != genuine.EUnavailable {
+		t.Errorf("Open without a server: %v, want EUnavailable", err)
+	}
+}
+
+func TestOpenBadDSN(t *testing.T) {
+	if db, err := Open(t.Context(), "postgres://genuine@127.0.0.1:5432/x?pool_max_conns=none"); err == nil {
+		db.Close()
+		t.Error("Open of a DSN with a malformed parameter succeeded")
+	}
+}
+
+func TestStoreError(t *testing.T) {
+	pg := func(code string) error { return fmt.Errorf("exec: %w", &pgconn.PgError{Code: code, Message: "m"}) }
+	for _, tt := range []struct {
+		err       error
+		code      string
+		retryable bool
+	}{
+		{pgx.ErrNoRows, genuine.ENotFound, false},
+		{pg(uniqueViolation), genuine.EConflict, false},
+		{pg(foreignKeyViolation), genuine.ENotFound, false},
+		{pg(checkViolation), genuine.EInvalid, false},
+		{pg(notNullViolation), genuine.EInvalid, false},
+		{pg(serializationFailure), genuine.EUnavailable, true},
+		{pg(deadlockDetected), genuine.EUnavailable, true},
+		{pg("08006"), genuine.EUnavailable, false},
+		{pg(adminShutdown), genuine.EUnavailable, false},
+		{pg(tooManyConnections), genuine.EUnavailable, false},
+		{pg("28P01"), genuine.EInternal, false}, // a wrong password is no outage
+		{pg("42P01"), genuine.EInternal, false},
+		{pgconn.ErrConnClosed, genuine.EUnavailable, false},
+		{errors.New("other"), genuine.EInternal, false},
+	} {
+		got := storeError(tt.err, "brand %s", "brd_1")
+		if genuine.ErrorCode(got) != tt.code {
+			t.Errorf("storeError(%v) = %v, code %q; want %q", tt.err, got, genuine.ErrorCode(got), tt.code)
+		}
+		if retryable(got) != tt.retryable {
+			t.Errorf("retryable(storeError(%v)) = %v, want %v", tt.err, !tt.retryable, tt.retryable)
+		}
+	}
+	if got := genuine.ErrorMessage(storeError(pgx.ErrNoRows, "brand %s", "brd_1")); got != "brand brd_1 not found" {
+		t.Errorf("the message of a missing brand is %q", got)
+	}
+	if err := storeError(fmt.Errorf("query: %w", context.Canceled), "brand"); !errors.Is(err, context.Canceled) {
+		t.Errorf("storeError of a canceled query = %v, want context.Canceled kept", err)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	for attempt := 1; attempt < maxAttempts; attempt++ {
+		ceiling := min(retryCap, retryBase<<(attempt-1))
+		for range 100 {
+			if d := backoff(attempt); d <= 0 || d > ceiling {
+				t.Fatalf("backoff(%d) = %v, want within (0, %v]", attempt, d, ceiling)
+			}
+		}
+	}
+}
+
+func TestPoolSize(t *testing.T) {
+	for _, tt := range []struct {
+		dsn  string
+		want int32
+	}{
+		{"postgres://genuine@db.example/genuine", defaultPoolSize()},
+		{"postgres://genuine@db.example/genuine?pool_max_conns=3", 3},
+		{"host=db.example user=genuine dbname=genuine", defaultPoolSize()},
+		{"host=db.example user=genuine dbname=genuine pool_max_conns=50", 50},
+	} {
+		cfg, err := parseDSN(tt.dsn)
+		if err != nil {
+			t.Errorf("parseDSN(%q): %v", tt.dsn, err)
+			continue
+		}
+		if cfg.MaxConns != tt.want {
+			t.Errorf("parseDSN(%q) opens at most %d connections, want %d", tt.dsn, cfg.MaxConns, tt.want)
+		}
+		if _, ok := cfg.ConnConfig.RuntimeParams["pool_max_conns"]; ok {
+			t.Errorf("parseDSN(%q) sends pool_max_conns to the server", tt.dsn)
+		}
+	}
+}

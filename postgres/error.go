@@ -1,0 +1,106 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+
+	"genuine/genuine"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// SQLSTATE codes the store acts on.
+const (
+	uniqueViolation      = "23505"
+	foreignKeyViolation  = "23503"
+	checkViolation       = "23514"
+	notNullViolation     = "23502"
+	serializationFailure = "40001"
+	deadlockDetected     = "40P01"
+	tooManyConnections   = "53300"
+	adminShutdown        = "57P01"
+	crashShutdown        = "57P02"
+	cannotConnectNow     = "57P03"
+)
+
+// errBusy is the error of an Update the server kept aborting, and what a
+// statement's serialization failure or deadlock becomes.
+var errBusy = genuine.Errorf(genuine.EUnavailable, "the store is busy; try again")
+
+// errUnavailable is what a lost or refused connection becomes.
+var errUnavailable = genuine.Errorf(genuine.EUnavailable, "the store is unavailable; try again")
+
+// storeError translates err, from pgx or the server, into a *genuine.Error
+// where a caller can act on its cause, judged by the SQLSTATE code of a
+// *pgconn.PgError or the type of a connection's error, and never by a
+// message. The format and args name the thing concerned, such as
+// "batch %s", id:
+//
+//   - no row: ENotFound, "batch bat_x not found";
+//   - a duplicate primary or unique key (23505): EConflict, "batch bat_x exists already";
+//   - a foreign key to a missing row (23503): ENotFound;
+//   - a CHECK or NOT NULL constraint (23514, 23502): EInvalid;
+//   - a serialization failure or deadlock (40001, 40P01): EUnavailable,
+//     still wrapping the server's error so that Update knows to retry;
+//   - a connection lost, refused or shut down: EUnavailable.
+//
+// A context's error stays one (errors.Is finds it). Any other error is
+// wrapped with the name as context and stays internal.
+func storeError(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	what := fmt.Sprintf(format, args...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return genuine.Errorf(genuine.ENotFound, "%s not found", what)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		switch code := e.Code; {
+		case code == uniqueViolation:
+			return genuine.Errorf(genuine.EConflict, "%s exists already", what)
+		case code == foreignKeyViolation:
+			return genuine.Errorf(genuine.ENotFound, "%s refers to something that does not exist", what)
+		case code == checkViolation, code == notNullViolation:
+			return genuine.Errorf(genuine.EInvalid, "%s is not valid", what)
+		case code == serializationFailure, code == deadlockDetected:
+			return fmt.Errorf("%w (%s: %w)", errBusy, what, err)
+		case strings.HasPrefix(code, "08"), // connection exception
+			code == tooManyConnections, code == adminShutdown, code == crashShutdown, code == cannotConnectNow:
+			return fmt.Errorf("%w (%s: %w)", errUnavailable, what, err)
+		}
+		// Others, such as a failed login (class 28) or a missing
+		// database (3D000), are mistakes of configuration.
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if lostConnection(err) {
+		return fmt.Errorf("%w (%s: %w)", errUnavailable, what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// retryable reports whether err, or an error it wraps, is the server's
+// abort of a transaction that may succeed if run again: a serialization
+// failure or a deadlock.
+func retryable(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && (e.Code == serializationFailure || e.Code == deadlockDetected)
+}
+
+// lostConnection reports whether err is the failure of a connection to the
+// server rather than of a statement: one that could not be made, or that
+// broke or closed.
+func lostConnection(err error) bool {
+	var connect *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connect) || errors.As(err, &netErr) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}

@@ -1,0 +1,73 @@
+package postgres
+
+import (
+	"context"
+	"math"
+
+	"genuine/genuine"
+)
+
+// eventColumns are the columns scanEvent reads, in its order.
+const eventColumns = `id, type, brand_id, batch_id, gtin, serial, from_seq, to_seq, regions,
+	location, actor, role, note, created_at`
+
+const insertEvent = `
+	INSERT INTO events (` + eventColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+
+// AddEvent appends an event; EConflict if its id exists.
+func (t *tx) AddEvent(ctx context.Context, e *genuine.Event) error {
+	_, err := t.exec(ctx, insertEvent,
+		e.ID, e.Type, e.BrandID, e.BatchID, e.GTIN, e.Serial, e.FromSeq, e.ToSeq,
+		regionsValue(e.Regions), e.Location, e.Actor, e.Role, e.Note, e.CreatedAt)
+	return storeError(err, "event %s", e.ID)
+}
+
+// selectEvents reads the events of batch $1 concerning unit $2, or all if
+// $2 is NULL, at most $3.
+const selectEvents = `
+	SELECT ` + eventColumns + `
+	FROM events
+	WHERE batch_id = $1
+		AND ($2::bigint IS NULL OR from_seq IS NULL OR (from_seq <= $2 AND to_seq >= $2))
+	ORDER BY created_at, added
+	LIMIT $3`
+
+// Events returns the events of a batch that concern the unit with sequence
+// number seq (batch events, range events covering it, its own events), or
+// all of the batch's events if seq is nil, oldest first, at most limit; no
+// limit if limit is not positive. Events of the same time come in the order
+// they were added.
+func (t *tx) Events(ctx context.Context, batchID string, seq *int64, limit int) ([]*genuine.Event, error) {
+	n := int64(limit)
+	if limit <= 0 {
+		n = math.MaxInt64 // no limit, in a form every engine accepts
+	}
+	rows, err := t.query(ctx, selectEvents, batchID, seq, n)
+	if err != nil {
+		return nil, storeError(err, "events of batch %s", batchID)
+	}
+	defer rows.Close()
+	var es []*genuine.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, storeError(err, "events of batch %s", batchID)
+		}
+		es = append(es, e)
+	}
+	return es, storeError(rows.Err(), "events of batch %s", batchID)
+}
+
+// scanEvent reads the eventColumns of one row.
+func scanEvent(s scanner) (*genuine.Event, error) {
+	var e genuine.Event
+	// pgx scans a NULL range as nil pointers.
+	err := s.Scan(&e.ID, &e.Type, &e.BrandID, &e.BatchID, &e.GTIN, &e.Serial, &e.FromSeq, &e.ToSeq,
+		&e.Regions, &e.Location, &e.Actor, &e.Role, &e.Note, &e.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	e.Regions = regionsOf(e.Regions)
+	return &e, nil
+}

@@ -1,0 +1,83 @@
+package postgres
+
+import (
+	"context"
+
+	"genuine/genuine"
+
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// unitColumns are the columns scanUnit reads, in its order.
+const unitColumns = `gtin, seq, serial, batch_id, state, locked_from, checkout_id, updated_at`
+
+const selectUnit = `
+	SELECT ` + unitColumns + `
+	FROM units
+	WHERE gtin = $1 AND seq = $2`
+
+// Unit returns the unit's own row; ENotFound if nothing has happened to it
+// alone.
+func (t *tx) Unit(ctx context.Context, gtin string, seq int64) (*genuine.Unit, error) {
+	u, err := scanUnit(t.queryRow(ctx, selectUnit, gtin, seq))
+	if err != nil {
+		return nil, storeError(err, "unit %d of product %s", seq, gtin)
+	}
+	return u, nil
+}
+
+const upsertUnit = `
+	INSERT INTO units (` + unitColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	ON CONFLICT (gtin, seq) DO UPDATE SET
+		serial = excluded.serial,
+		batch_id = excluded.batch_id,
+		state = excluded.state,
+		locked_from = excluded.locked_from,
+		checkout_id = excluded.checkout_id,
+		updated_at = excluded.updated_at`
+
+// PutUnit writes a unit's own row, inserting or replacing it.
+func (t *tx) PutUnit(ctx context.Context, u *genuine.Unit) error {
+	_, err := t.exec(ctx, upsertUnit,
+		u.GTIN, u.Seq, u.Serial, u.BatchID, u.State, nullString(string(u.LockedFrom)),
+		nullString(u.CheckoutID), u.UpdatedAt)
+	return storeError(err, "unit %d of product %s", u.Seq, u.GTIN)
+}
+
+const selectUnits = `
+	SELECT ` + unitColumns + `
+	FROM units
+	WHERE batch_id = $1 AND seq BETWEEN $2 AND $3
+	ORDER BY seq`
+
+// Units returns the rows of a batch's units with sequence numbers in
+// [from, to], in order.
+func (t *tx) Units(ctx context.Context, batchID string, from, to int64) ([]*genuine.Unit, error) {
+	rows, err := t.query(ctx, selectUnits, batchID, from, to)
+	if err != nil {
+		return nil, storeError(err, "units of batch %s", batchID)
+	}
+	defer rows.Close()
+	var us []*genuine.Unit
+	for rows.Next() {
+		u, err := scanUnit(rows)
+		if err != nil {
+			return nil, storeError(err, "units of batch %s", batchID)
+		}
+		us = append(us, u)
+	}
+	return us, storeError(rows.Err(), "units of batch %s", batchID)
+}
+
+// scanUnit reads the unitColumns of one row.
+func scanUnit(s scanner) (*genuine.Unit, error) {
+	var u genuine.Unit
+	var lockedFrom, checkoutID pgtype.Text
+	err := s.Scan(&u.GTIN, &u.Seq, &u.Serial, &u.BatchID, &u.State, &lockedFrom, &checkoutID, &u.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	u.LockedFrom, u.CheckoutID = genuine.UnitState(lockedFrom.String), checkoutID.String
+	return &u, nil
+}
