@@ -17,7 +17,8 @@ type Store interface {
 	// returns nil and rolled back otherwise. Transactions are serializable:
 	// two Updates never see each other's partial effects. Update may run fn
 	// more than once when the store must retry a conflict, so fn must have no
-	// effects outside tx.
+	// effects outside tx. After a Tx method returns an error from the
+	// database, fn must return (PostgreSQL aborts the transaction).
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Close releases the store.
 	Close() error
@@ -67,7 +68,8 @@ type Tx interface {
 	// RegisteredSerial returns the sequence number of a registered serial.
 	RegisteredSerial(ctx context.Context, gtin, serial string) (int64, error)
 	// RegisteredSerials calls fn for each registered serial of a batch, in
-	// order of sequence number, stopping at fn's first error.
+	// order of sequence number, stopping at fn's first error. fn must not
+	// use tx: the rows are still being read.
 	RegisteredSerials(ctx context.Context, batchID string, fn func(seq int64, serial string) error) error
 
 	// Unit returns the unit's own row; ENotFound if nothing has happened to

@@ -222,6 +222,7 @@ func paymentValues(p *genuine.Payment) (payment, error) {
 	}
 	utc := *p
 	utc.ExpiresAt = p.ExpiresAt.UTC()
+	utc.PaidAt = p.PaidAt.UTC()
 	doc, err := json.Marshal(&utc)
 	if err != nil {
 		return payment{}, fmt.Errorf("payment: %w", err)
