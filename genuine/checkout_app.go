@@ -66,7 +66,15 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 		c.Total += it.Price
 		c.Items = append(c.Items, CheckoutItem{Code: it.Code, Price: it.Price})
 	}
-	err = a.store.Update(ctx, func(tx Tx) error { return a.authorize(ctx, tx, c, m) })
+	codes := make([]string, len(in.Items))
+	for i, it := range in.Items {
+		codes[i] = it.Code
+	}
+	checks, err := a.checkCodes(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
+	err = a.store.Update(ctx, func(tx Tx) error { return a.authorize(ctx, tx, c, m, checks) })
 	if ErrorCode(err) == EConflict {
 		// The same key raced another request: answer as that one did.
 		if c, rerr := a.replay(ctx, p, idempotencyKey, hash); c != nil || rerr != nil {
@@ -158,13 +166,14 @@ func (a *App) replay(ctx context.Context, p *Principal, key string, hash []byte)
 
 // authorize decides every item of a checkout in tx and, if all pass,
 // reserves their units; it stores the checkout either way.
-func (a *App) authorize(ctx context.Context, tx Tx, c *Checkout, m *Merchant) error {
+func (a *App) authorize(ctx context.Context, tx Tx, c *Checkout, m *Merchant, checks []checked) error {
 	seen := make(map[string]bool, len(c.Items))
 	refused := false
 	now := a.Now()
+	c.Status = ""
 	for i := range c.Items {
 		it := &c.Items[i]
-		f, id, err := a.facts(ctx, tx, it.Code, m, it.Price, c.Currency)
+		f, id, err := a.facts(ctx, tx, checks[i], m, it.Price, c.Currency)
 		if err != nil {
 			return err
 		}
@@ -229,9 +238,9 @@ func indexOfUnit(items []CheckoutItem, id *identity) int {
 }
 
 // facts gathers what a decision on one scanned code is made from.
-func (a *App) facts(ctx context.Context, tx Tx, code string, m *Merchant, price int64, currency string) (Facts, *identity, error) {
+func (a *App) facts(ctx context.Context, tx Tx, code checked, m *Merchant, price int64, currency string) (Facts, *identity, error) {
 	f := Facts{Merchant: m, Price: price, Currency: currency, Now: a.Now()}
-	id, err := a.identify(ctx, tx, code)
+	id, err := a.identifyIn(ctx, tx, code)
 	var e *Error
 	if errors.As(err, &e) && e.Code == EInvalid {
 		f.Reason, f.ReasonMessage = ReasonInvalidCode, e.Message

@@ -73,13 +73,40 @@ func (a *App) checkSerial(ctx context.Context, code string) (*identity, error) {
 	return id, nil
 }
 
-// identify checks a code fully: its serial, then its batch and unit in tx.
-func (a *App) identify(ctx context.Context, tx Tx, code string) (*identity, error) {
-	id, err := a.checkSerial(ctx, code)
-	if err != nil || id.reason != "" {
-		return id, err
+// checked is a code whose serial was checked before a transaction began:
+// checkSerial may call the store to fill its caches, which must not happen
+// inside a transaction (on PostgreSQL each would hold a second connection
+// of the pool, and many at once deadlock it). err is set, with code
+// EInvalid, for input that is not GS1 data at all.
+type checked struct {
+	id  *identity
+	err error
+}
+
+// checkCodes checks the serials of codes, outside any transaction.
+func (a *App) checkCodes(ctx context.Context, codes []string) ([]checked, error) {
+	out := make([]checked, len(codes))
+	for i, code := range codes {
+		id, err := a.checkSerial(ctx, code)
+		if err != nil && ErrorCode(err) != EInvalid {
+			return nil, err
+		}
+		out[i] = checked{id: id, err: err}
 	}
-	return id, a.locate(ctx, tx, id)
+	return out, nil
+}
+
+// identifyIn completes the identification of a checked code in tx: its
+// batch and unit. It works on a copy, since a transaction may run again.
+func (a *App) identifyIn(ctx context.Context, tx Tx, c checked) (*identity, error) {
+	if c.err != nil {
+		return nil, c.err
+	}
+	id := *c.id
+	if id.reason != "" {
+		return &id, nil
+	}
+	return &id, a.locate(ctx, tx, &id)
 }
 
 // locate finds the batch and unit of a code whose serial passed checkSerial.

@@ -255,12 +255,16 @@ func (a *App) RecordUnitEvents(ctx context.Context, p *Principal, in UnitEventIn
 		location = m.Region
 	}
 	now := a.Now()
+	checks, err := a.checkCodes(ctx, in.Codes)
+	if err != nil {
+		return nil, err
+	}
 	var events []*Event
-	err := a.store.Update(ctx, func(tx Tx) error {
+	err = a.store.Update(ctx, func(tx Tx) error {
 		events = events[:0]
 		seen := make(map[string]bool, len(in.Codes))
-		for i, code := range in.Codes {
-			id, err := a.identify(ctx, tx, code)
+		for i, code := range checks {
+			id, err := a.identifyIn(ctx, tx, code)
 			if err != nil {
 				return Errorf(ErrorCode(err), "code %d: %s", i+1, ErrorMessage(err))
 			}

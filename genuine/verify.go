@@ -74,19 +74,23 @@ func (a *App) verify(ctx context.Context, code string, count bool) (*Verificatio
 		v.Reason, v.Message = id.reason, id.message
 		return v, nil
 	}
+	// Everything cached is fetched before the transaction: no store call
+	// may nest inside one.
+	bk, err := a.brandKeys(ctx, id.brandID, -1)
+	if err != nil {
+		return nil, err
+	}
 	run := a.store.View
 	if count {
 		run = a.store.Update
 	}
+	checkedID := *id
 	err = run(ctx, func(tx Tx) error {
+		*id = checkedID // the transaction may run again
 		if err := a.locate(ctx, tx, id); err != nil || id.reason != "" {
 			return err
 		}
 		pr, err := tx.Product(ctx, id.gtin)
-		if err != nil {
-			return err
-		}
-		bk, err := a.brandKeys(ctx, id.brandID, -1)
 		if err != nil {
 			return err
 		}

@@ -157,7 +157,7 @@ func TestBenchPostgres(t *testing.T) {
 		}
 		t.Skip("set GENUINE_TEST_POSTGRES to a PostgreSQL DSN to run bench on PostgreSQL")
 	}
-	stdout, stderr, code := run(t, "", "bench", "--store", dsn, "--duration", "1s", "--connections", "4", "--scenario", "checkout,verify", "--json")
+	stdout, stderr, code := run(t, "", "bench", "--store", dsn, "--duration", "1s", "--connections", "64", "--scenario", "checkout,verify", "--json")
 	if code != 0 || strings.Count(stdout, "\n") != 2 || !strings.Contains(stdout, `"store":"postgres"`) {
 		t.Fatalf("bench on PostgreSQL: exit %d\n%s\n%s", code, stdout, stderr)
 	}
