@@ -19,7 +19,7 @@ With --json it prints {"admin_key": "…"}.
 
 func (m *Main) runInit(ctx context.Context, args []string) error {
 	fs := m.newFlagSet("init", initUsage)
-	path := fs.String("db", envOr("GENUINE_DB", "genuine.db"), "embedded store file")
+	path := fs.String("db", envOr("GENUINE_DB", "genuine.db"), "embedded store file, or a postgres:// DSN")
 	asJSON := fs.Bool("json", false, "print JSON")
 	args, err := parseFlags(fs, args)
 	if err != nil {
@@ -35,11 +35,11 @@ func (m *Main) runInit(ctx context.Context, args []string) error {
 	defer db.Close()
 	key, err := genuine.NewApp(db, genuine.Config{}).Bootstrap(ctx)
 	if err != nil {
-		return fmt.Errorf("%s: %w", *path, err)
+		return fmt.Errorf("%s: %w", redact(*path), err)
 	}
 	if *asJSON {
 		return json.NewEncoder(m.Stdout).Encode(map[string]string{"admin_key": key})
 	}
-	fmt.Fprintf(m.Stdout, "Created %s.\nAdmin key (shown once; keep it safe):\n%s\n", *path, key)
+	fmt.Fprintf(m.Stdout, "Created %s.\nAdmin key (shown once; keep it safe):\n%s\n", redact(*path), key)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"time"
 )
@@ -20,19 +21,10 @@ Environment: GENUINE_DB, GENUINE_ADDR, GENUINE_BASE_URL; GENUINE_FAILPOINT
 (crash tests only) makes the process die at a named point.
 `
 
-// serveConfig is what serve needs, from flags and the environment.
-type serveConfig struct {
-	db, addr, baseURL string
-	publicRate        float64
-	reconcileEvery    time.Duration
-	reservationTTL    time.Duration
-	notifyGrace       time.Duration
-}
-
 func (m *Main) runServe(ctx context.Context, args []string) error {
 	fs := m.newFlagSet("serve", serveUsage)
-	var cfg serveConfig
-	fs.StringVar(&cfg.db, "db", envOr("GENUINE_DB", "genuine.db"), "embedded store file")
+	var cfg serviceConfig
+	fs.StringVar(&cfg.db, "db", envOr("GENUINE_DB", "genuine.db"), "embedded store file, or a postgres:// DSN")
 	fs.StringVar(&cfg.addr, "addr", envOr("GENUINE_ADDR", "127.0.0.1:8080"), "address to listen on")
 	fs.StringVar(&cfg.baseURL, "base-url", os.Getenv("GENUINE_BASE_URL"), "public URL of the server, the stem of codes (default http://ADDR)")
 	fs.Float64Var(&cfg.publicRate, "public-rate", 50, "requests per second per client on public endpoints (0: unlimited)")
@@ -47,22 +39,28 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return usagef("serve takes no arguments")
 	}
 	logger := slog.New(slog.NewTextHandler(m.Stderr, nil))
-	svc, err := openService(ctx, serviceConfig{
-		db: cfg.db, addr: cfg.addr, baseURL: cfg.baseURL, publicRate: cfg.publicRate, logger: logger,
-		reservationTTL: cfg.reservationTTL, notifyGrace: cfg.notifyGrace, failpoint: os.Getenv("GENUINE_FAILPOINT"),
-	})
+	cfg.logger, cfg.failpoint = logger, os.Getenv("GENUINE_FAILPOINT")
+	svc, err := openService(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	if svc.adminKey != "" {
-		fmt.Fprintf(m.Stderr, "New store %s. Admin key (shown once; keep it safe):\n%s\n", cfg.db, svc.adminKey)
+		fmt.Fprintf(m.Stderr, "New store %s. Admin key (shown once; keep it safe):\n%s\n", redact(cfg.db), svc.adminKey)
 	}
-	fmt.Fprintf(m.Stderr, "genuine serving on %s (store %s)\n", svc.baseURL, cfg.db)
+	fmt.Fprintf(m.Stderr, "genuine serving on %s (store %s)\n", svc.baseURL, redact(cfg.db))
 	go func() {
 		<-ctx.Done()
 		fmt.Fprintln(m.Stderr, "shutting down: finishing requests in flight")
 	}()
 	return svc.run(ctx, cfg.reconcileEvery)
+}
+
+// redact hides the password of a DSN before it is printed.
+func redact(db string) string {
+	if u, err := url.Parse(db); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return db
 }
 
 // envOr returns the environment variable name, or def if it is unset.

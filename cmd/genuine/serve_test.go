@@ -232,3 +232,15 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"genuine.db":                             "genuine.db",
+		"postgres://user:s3cret@db:5432/genuine": "postgres://user:xxxxx@db:5432/genuine",
+		"postgres://postgres@127.0.0.1/test":     "postgres://postgres@127.0.0.1/test",
+	} {
+		if got := redact(in); got != want || strings.Contains(got, "s3cret") {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
