@@ -95,8 +95,9 @@ func NewApp(store Store, cfg Config) *App {
 	return a
 }
 
-// Now returns the App's current time in UTC.
-func (a *App) Now() time.Time { return a.now().UTC() }
+// Now returns the App's current time in UTC, to the microsecond: what every
+// store keeps, so an answer replayed from the store is the same as the first.
+func (a *App) Now() time.Time { return a.now().UTC().Truncate(time.Microsecond) }
 
 // require checks that p holds one of the roles: EUnauthorized without a
 // key, EForbidden with a key of another role.

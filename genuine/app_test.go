@@ -14,6 +14,7 @@ import (
 	"genuine/genuine"
 	"genuine/gs1"
 	"genuine/payment/simulated"
+	"genuine/postgres/pgtest"
 	"genuine/sqlite"
 )
 
@@ -34,7 +35,7 @@ func (c *clock) add(d time.Duration) {
 // product, and a merchant.
 type world struct {
 	app      *genuine.App
-	db       *sqlite.DB
+	db       genuine.Store
 	sim      *simulated.Provider
 	clock    *clock
 	admin    *genuine.Principal
@@ -50,11 +51,7 @@ type world struct {
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(t.TempDir() + "/genuine.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openStore(t)
 	w := &world{db: db, clock: &clock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}, gtin: "09520123456788"}
 	// The simulated provider notifies this server, which applies the
 	// notification as the real one does.
@@ -84,6 +81,21 @@ func newWorld(t testing.TB) *world {
 	}
 	w.merchant = w.newMerchant(t, "CN-GD-SZ")
 	return w
+}
+
+// openStore opens a fresh store for a test: SQLite, or PostgreSQL when
+// GENUINE_TEST_STORE=postgres (see package pgtest).
+func openStore(t testing.TB) genuine.Store {
+	t.Helper()
+	if pgtest.Wanted() {
+		return pgtest.Open(t)
+	}
+	db, err := sqlite.Open(t.TempDir() + "/genuine.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 func (w *world) newBrand(t testing.TB, name string) (*genuine.Principal, string) {

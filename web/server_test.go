@@ -16,6 +16,7 @@ import (
 
 	"genuine/genuine"
 	"genuine/payment/simulated"
+	"genuine/postgres/pgtest"
 	"genuine/sqlite"
 )
 
@@ -39,11 +40,17 @@ type testServer struct {
 // test says it expects them.
 func newTestServer(tb testing.TB, cfg Config, providers ...genuine.Provider) *testServer {
 	tb.Helper()
-	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "genuine.db"))
-	if err != nil {
-		tb.Fatal(err)
+	var db genuine.Store
+	if pgtest.Wanted() {
+		db = pgtest.Open(tb)
+	} else {
+		lite, err := sqlite.Open(filepath.Join(tb.TempDir(), "genuine.db"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { lite.Close() })
+		db = lite
 	}
-	tb.Cleanup(func() { db.Close() })
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
