@@ -20,7 +20,7 @@ func (t *tx) RegisterSerials(ctx context.Context, b *genuine.Batch, offset int64
 	stmt := t.stmt(ctx, insertRegisteredSerial)
 	for i, serial := range serials {
 		seq := b.FirstSeq + offset + int64(i)
-		if _, err := stmt.ExecContext(ctx, b.GTIN, serial, b.ID, seq); err != nil {
+		if _, err := stmt.ExecContext(t.context(ctx), b.GTIN, serial, b.ID, seq); err != nil {
 			return storeError(err, "serial %s (unit %d) of product %s", serial, seq, b.GTIN)
 		}
 	}

@@ -7,8 +7,10 @@
 //
 // The database runs in WAL mode with synchronous=FULL, so every committed
 // Update is on disk before Update returns, and readers never wait for the
-// writer. Writes go through one dedicated connection, one transaction at a
-// time; reads through a pool of read-only connections.
+// writer. Writes go through one dedicated connection, owned by a committer
+// goroutine that gathers concurrent Updates into one transaction and one
+// fsync (group commit, group.go); reads through a pool of read-only
+// connections.
 package sqlite
 
 import (
@@ -37,7 +39,7 @@ const busyTimeout = 5 * time.Second
 
 // DB is a genuine.Store in one SQLite file. It is safe for concurrent use.
 type DB struct {
-	write *sql.DB // one connection: Updates run one at a time
+	write *sql.DB // one connection, used by the committer only
 	read  *sql.DB // read-only connections for Views
 	// writeStmts and readStmts hold every query of queries, prepared on
 	// write and read; database/sql prepares each once per connection.
@@ -46,6 +48,10 @@ type DB struct {
 	// tests keep at zero.
 	unprepared atomic.Int64
 	closed     atomic.Bool
+	commits    atomic.Int64  // write transactions committed, for tests
+	queue      chan *call    // Updates waiting for the committer
+	stop       chan struct{} // closed by Close
+	exited     chan struct{} // closed when the committer has stopped
 }
 
 // Open opens the database in the file at path, creating it (readable by
@@ -104,6 +110,8 @@ func Open(path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
+	db.queue, db.stop, db.exited = make(chan *call), make(chan struct{}), make(chan struct{})
+	go db.commitLoop()
 	return db, nil
 }
 
@@ -148,10 +156,16 @@ func queries() []string {
 // file: URI or be decoded in it.
 var uriEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
-// Close closes the database. Transactions still running fail.
+// Close closes the database. The batch of Updates being run is finished;
+// Updates still waiting for it fail with EUnavailable. Views still running
+// fail.
 func (db *DB) Close() error {
 	if db.closed.Swap(true) {
 		return nil
+	}
+	if db.stop != nil {
+		close(db.stop)
+		<-db.exited
 	}
 	// Closing a pool closes its prepared statements.
 	var rerr error
@@ -179,37 +193,38 @@ func (db *DB) View(ctx context.Context, fn func(genuine.Tx) error) error {
 	return fn(&tx{tx: t, db: db, stmts: db.readStmts})
 }
 
-// Update runs fn in a write transaction (BEGIN IMMEDIATE) and commits it
-// durably if fn returns nil; otherwise it rolls back and returns fn's error
-// as it is. If fn panics, Update rolls back and panics again.
+// Update runs fn in a write transaction and commits it durably if fn
+// returns nil; otherwise it rolls back fn's writes and returns fn's error as
+// it is. If fn panics, Update rolls back fn's writes and panics again.
 //
-// Updates run one at a time on the one write connection, waiting their turn
-// until ctx is done, so they are serializable and never conflict: Update
-// runs fn exactly once and never needs to retry. fn must not call Update.
-// A lock held by another process for longer than the busy timeout gives
-// EUnavailable.
+// Concurrent Updates are committed together (group commit): one committer
+// goroutine begins a transaction (BEGIN IMMEDIATE) and runs the fn of each
+// waiting Update in turn, each in its own savepoint and in its caller's
+// goroutine; a failed fn's savepoint is rolled back, leaving the others'
+// writes. After at most 64 calls or about 2 ms it commits once, and only
+// then does each successful Update return nil: its writes are on disk. A
+// lone Update does not wait for company. If the commit fails, each fn that
+// succeeded in the batch runs again alone, in a transaction of its own, so
+// fn may run more than once. fns run one at a time on the one write
+// connection, so Updates are serializable and never conflict. An Update
+// whose ctx is done before its fn starts returns ctx's error without running
+// it, and so does one whose ctx is done when fn returns, with fn's writes
+// rolled back; a running fn sees ctx, but statements that have started are
+// not interrupted. fn must not call Update. A lock held by
+// another process for longer than the busy timeout gives EUnavailable.
 func (db *DB) Update(ctx context.Context, fn func(genuine.Tx) error) error {
 	if db.closed.Load() {
 		return errClosed
 	}
-	t, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return txError(ctx, "begin", err)
+	c := &call{ctx: ctx, turn: make(chan *tx), back: make(chan error), done: make(chan error, 1)}
+	select {
+	case db.queue <- c:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-db.stop:
+		return errClosed
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			t.Rollback()
-		}
-	}()
-	if err := fn(&tx{tx: t, db: db, stmts: db.writeStmts}); err != nil {
-		return err
-	}
-	committed = true
-	if err := t.Commit(); err != nil {
-		return txError(ctx, "commit", err)
-	}
-	return nil
+	return c.wait(fn)
 }
 
 // errClosed is returned by View and Update after Close.
@@ -229,6 +244,9 @@ type tx struct {
 	tx    *sql.Tx
 	db    *DB
 	stmts map[string]*sql.Stmt // prepared on the pool tx runs on
+	// shared is set when tx is a batch of Updates, which a statement
+	// interrupted by one caller's context would roll back whole.
+	shared bool
 }
 
 var _ genuine.Tx = (*tx)(nil)
@@ -236,6 +254,7 @@ var _ genuine.Tx = (*tx)(nil)
 // stmt returns query prepared on the transaction's connection, preparing it
 // there the first time; nil if query is not one of queries.
 func (t *tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	ctx = t.context(ctx)
 	s, ok := t.stmts[query]
 	if !ok {
 		t.db.unprepared.Add(1)
@@ -244,8 +263,21 @@ func (t *tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	return t.tx.StmtContext(ctx, s)
 }
 
+// context returns the context under which a statement of t runs: ctx, but
+// in a shared transaction one that is never canceled unless ctx is already
+// done. database/sql refuses to start a statement whose context is done,
+// while the driver interrupts a running one, which in SQLite rolls back the
+// whole transaction — every fn of the batch.
+func (t *tx) context(ctx context.Context) context.Context {
+	if t.shared && ctx.Err() == nil {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 // exec runs a statement that returns no rows.
 func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = t.context(ctx)
 	if s := t.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -254,6 +286,7 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 
 // query runs a statement that returns rows.
 func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = t.context(ctx)
 	if s := t.stmt(ctx, query); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -262,6 +295,7 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 
 // queryRow runs a statement that returns at most one row.
 func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = t.context(ctx)
 	if s := t.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
