@@ -1,6 +1,9 @@
 package genuine
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // CheckoutStatus is where a checkout stands.
 type CheckoutStatus string
@@ -77,4 +80,41 @@ type Alert struct {
 	Count      int64     `json:"count"`
 	FirstAt    time.Time `json:"first_at"`
 	LastAt     time.Time `json:"last_at"`
+}
+
+// storedItem is a checkout item as stores keep it: with the unit's sequence
+// number, batch and brand, which the item's JSON for the API leaves out and
+// the App needs to sell or release the unit.
+type storedItem struct {
+	CheckoutItem
+	Seq     int64  `json:"seq"`
+	BatchID string `json:"batch_id,omitempty"`
+	BrandID string `json:"brand_id,omitempty"`
+}
+
+// MarshalItems returns the JSON document under which stores keep a
+// checkout's items; every store uses this one form.
+func MarshalItems(items []CheckoutItem) ([]byte, error) {
+	stored := make([]storedItem, len(items))
+	for i, it := range items {
+		stored[i] = storedItem{CheckoutItem: it, Seq: it.Seq, BatchID: it.BatchID, BrandID: it.BrandID}
+	}
+	return json.Marshal(stored)
+}
+
+// UnmarshalItems reads items written by MarshalItems; no items read as nil.
+func UnmarshalItems(doc []byte) ([]CheckoutItem, error) {
+	var stored []storedItem
+	if err := json.Unmarshal(doc, &stored); err != nil {
+		return nil, err
+	}
+	if len(stored) == 0 {
+		return nil, nil
+	}
+	items := make([]CheckoutItem, len(stored))
+	for i, it := range stored {
+		items[i] = it.CheckoutItem
+		items[i].Seq, items[i].BatchID, items[i].BrandID = it.Seq, it.BatchID, it.BrandID
+	}
+	return items, nil
 }

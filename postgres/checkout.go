@@ -225,43 +225,21 @@ func paymentValues(p *genuine.Payment) (payment, error) {
 	return payment{string(doc), nullString(p.Reference), nullString(string(p.Status))}, nil
 }
 
-// item is a checkout item as stored: with the unit's sequence number,
-// batch and brand, which the item's JSON for the API leaves out and the
-// App needs to sell or release the unit.
-type item struct {
-	genuine.CheckoutItem
-	Seq     int64  `json:"seq"`
-	BatchID string `json:"batch_id,omitempty"`
-	BrandID string `json:"brand_id,omitempty"`
-}
-
 // itemsValue returns the JSON array under which a checkout's items are
-// stored.
+// stored, in the domain's one stored form.
 func itemsValue(items []genuine.CheckoutItem) (string, error) {
-	stored := make([]item, len(items))
-	for i, it := range items {
-		stored[i] = item{CheckoutItem: it, Seq: it.Seq, BatchID: it.BatchID, BrandID: it.BrandID}
-	}
-	b, err := json.Marshal(stored)
+	b, err := genuine.MarshalItems(items)
 	if err != nil {
 		return "", fmt.Errorf("items: %w", err)
 	}
 	return string(b), nil
 }
 
-// scanItems reads items stored by itemsValue; no items read as nil.
+// scanItems reads items stored by itemsValue.
 func scanItems(text string) ([]genuine.CheckoutItem, error) {
-	var stored []item
-	if err := json.Unmarshal([]byte(text), &stored); err != nil {
+	items, err := genuine.UnmarshalItems([]byte(text))
+	if err != nil {
 		return nil, fmt.Errorf("stored items: %v", err)
-	}
-	if len(stored) == 0 {
-		return nil, nil
-	}
-	items := make([]genuine.CheckoutItem, len(stored))
-	for i, it := range stored {
-		items[i] = it.CheckoutItem
-		items[i].Seq, items[i].BatchID, items[i].BrandID = it.Seq, it.BatchID, it.BrandID
 	}
 	return items, nil
 }
