@@ -27,10 +27,25 @@ type App struct {
 
 	// brands caches what verification needs of each brand, so that a
 	// forged serial is refused without a store call.
-	mu       sync.Mutex
-	brands   map[string]*brandKeys // by brand id
-	products sync.Map              // GTIN → brand id; a product never changes brand
+	mu     sync.Mutex
+	brands map[string]*brandKeys // by brand id
+	// products caches products by GTIN: nothing changes a product once
+	// created (see keyring.go).
+	products sync.Map
+	// verifications counts public verifications and stores them in
+	// batches (verifycount.go).
+	verifications *verifyCounter
+	// principals caches the holders of API keys by the keys' hashes: a
+	// key, once made, never changes its role, brand or merchant, and keys
+	// are not revoked (a revocation must clear this cache, on every
+	// server). Keys that were not found are not cached, so that a key made
+	// on another server works at once and guesses cannot fill it.
+	keysMu     sync.Mutex
+	principals map[string]Principal
 }
+
+// maxCachedKeys bounds the principals cache; when full it starts again.
+const maxCachedKeys = 4096
 
 // Config configures an App.
 type Config struct {
@@ -53,6 +68,11 @@ type Config struct {
 	NotifyGrace time.Duration
 	// Logger logs what the App recovers from; nil discards.
 	Logger *slog.Logger
+	// VerificationFlush is how often counted public verifications are
+	// stored (default 50 ms): how long other servers, and the velocity rule
+	// of policies, may lag behind this one's counts, and the counts lost if
+	// the process dies without Close.
+	VerificationFlush time.Duration
 	// Failpoint, if set, is called at the points where a crash matters most
 	// ("after-reserve": units reserved, provider not yet called;
 	// "before-sold": payment notified, units not yet sold). Crash tests
@@ -92,6 +112,7 @@ func NewApp(store Store, cfg Config) *App {
 	if a.baseURL == "" {
 		a.baseURL = "http://localhost:8080"
 	}
+	a.verifications = newVerifyCounter(store, cfg.VerificationFlush, a.logf)
 	return a
 }
 
@@ -126,9 +147,16 @@ func (a *App) Authenticate(ctx context.Context, key string) (*Principal, error) 
 	if len(key) < len(keyPrefix)+10 || len(key) > 100 {
 		return nil, Errorf(EUnauthorized, "invalid API key")
 	}
+	hash := HashAPIKey(key)
+	a.keysMu.Lock()
+	p, ok := a.principals[string(hash)]
+	a.keysMu.Unlock()
+	if ok {
+		return &p, nil
+	}
 	var k *APIKey
 	err := a.store.View(ctx, func(tx Tx) (err error) {
-		k, err = tx.APIKeyByHash(ctx, HashAPIKey(key))
+		k, err = tx.APIKeyByHash(ctx, hash)
 		return err
 	})
 	if ErrorCode(err) == ENotFound {
@@ -137,7 +165,14 @@ func (a *App) Authenticate(ctx context.Context, key string) (*Principal, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Principal{KeyID: k.ID, Role: k.Role, BrandID: k.BrandID, MerchantID: k.MerchantID}, nil
+	p = Principal{KeyID: k.ID, Role: k.Role, BrandID: k.BrandID, MerchantID: k.MerchantID}
+	a.keysMu.Lock()
+	if a.principals == nil || len(a.principals) >= maxCachedKeys {
+		a.principals = make(map[string]Principal)
+	}
+	a.principals[string(hash)] = p
+	a.keysMu.Unlock()
+	return &p, nil
 }
 
 // CreateAPIKey creates a key for a brand, merchant or partner, or another

@@ -68,6 +68,8 @@ func newWorld(t testing.TB) *world {
 	w.sim = simulated.New(simulated.Config{BaseURL: notify.URL, Secret: make([]byte, 32), Store: db, Now: w.clock.now})
 	t.Cleanup(func() { w.sim.Close(); notify.Close() })
 	w.app = genuine.NewApp(db, genuine.Config{BaseURL: "https://genuine.test", Now: w.clock.now, Providers: []genuine.Provider{w.sim}})
+	// Before the store closes: Close stores the verifications counted.
+	t.Cleanup(func() { w.app.Close() })
 	key, err := w.app.Bootstrap(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -385,5 +387,38 @@ func TestHealthAndCheck(t *testing.T) {
 	w.db.Close()
 	if err := w.app.Health(ctx); genuine.ErrorCode(err) != genuine.EUnavailable {
 		t.Errorf("Health with the store closed: %v", err)
+	}
+}
+
+// A key is looked up once per server: its holder never changes. A key
+// unknown here is looked up every time, so a key made on another server
+// works at once.
+func TestAuthenticateCachesKeys(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	s := &hookStore{Store: w.db}
+	app := w.appOn(t, s)
+	key, err := w.app.CreateAPIKey(ctx, w.admin, &genuine.APIKey{Role: genuine.RoleMerchant, MerchantID: w.merchant.MerchantID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		p, err := app.Authenticate(ctx, key)
+		if err != nil || p.Role != genuine.RoleMerchant || p.MerchantID != w.merchant.MerchantID {
+			t.Fatalf("Authenticate: %+v, %v", p, err)
+		}
+		p.MerchantID = "changed by the caller" // must not reach the cache
+	}
+	if n := s.views.Load(); n != 1 {
+		t.Errorf("three authentications read the store %d times, want 1", n)
+	}
+	unknown := key[:len(key)-1] + string(key[len(key)-1]^1)
+	for range 2 {
+		if _, err := app.Authenticate(ctx, unknown); genuine.ErrorCode(err) != genuine.EUnauthorized {
+			t.Fatalf("unknown key: %v", err)
+		}
+	}
+	if n := s.views.Load(); n != 3 {
+		t.Errorf("after two unknown keys the store was read %d times, want 3", n)
 	}
 }

@@ -41,7 +41,8 @@ func BenchmarkSignerVerify(b *testing.B) {
 }
 
 // BenchmarkVerifyAuthentic measures a public verification of an authentic
-// code through the store (it counts the verification: one durable write).
+// code through the store: one read-only transaction; the count is stored
+// in batches.
 func BenchmarkVerifyAuthentic(b *testing.B) {
 	w := newWorld(b)
 	code := w.codes(b, w.batch(b, 1))[0]

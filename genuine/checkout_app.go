@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -37,6 +38,18 @@ const (
 // with another cart it is a conflict. A refused checkout is returned with
 // status CheckoutRefused and every item's decision, and no provider is
 // called.
+//
+// The decisions are made on a snapshot, in a read transaction that runs
+// beside other checkouts. The write transaction then reads each unit's
+// batch to check that its disposition and regions are still what was
+// decided on, and swaps each unit's row for the reserved one only if it is
+// still the row decided on (Tx.SwapUnit: one statement, no read, so that
+// on PostgreSQL checkouts of neighbouring units do not fail serialization).
+// If anything changed, the checkout is decided again inside a second write
+// transaction. So a unit is never reserved twice, and the writer — one
+// connection on SQLite — does a handful of statements per checkout. With a
+// provider that can prepare a payment (a Preparer), the payment is stored
+// in that same commit: one durable commit per checkout.
 func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string, in CheckoutInput) (*Checkout, error) {
 	if err := require(p, RoleMerchant); err != nil {
 		return nil, err
@@ -49,23 +62,6 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 		return nil, err
 	}
 	hash := cartHash(in)
-	if c, err := a.replay(ctx, p, idempotencyKey, hash); c != nil || err != nil {
-		return c, err
-	}
-	m, err := a.Merchant(ctx, p, p.MerchantID)
-	if err != nil {
-		return nil, err
-	}
-	now := a.Now()
-	c := &Checkout{
-		ID: newID("chk"), MerchantID: m.ID, Currency: in.Currency, Provider: prov.Name(),
-		IdempotencyKey: idempotencyKey, RequestHash: hash, CreatedAt: now, UpdatedAt: now,
-		Deadline: now.Add(a.reservationTTL),
-	}
-	for _, it := range in.Items {
-		c.Total += it.Price
-		c.Items = append(c.Items, CheckoutItem{Code: it.Code, Price: it.Price})
-	}
 	codes := make([]string, len(in.Items))
 	for i, it := range in.Items {
 		codes[i] = it.Code
@@ -74,7 +70,62 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 	if err != nil {
 		return nil, err
 	}
-	err = a.store.Update(ctx, func(tx Tx) error { return a.authorize(ctx, tx, c, m, checks) })
+	now := a.Now()
+	base := Checkout{
+		ID: newID("chk"), MerchantID: p.MerchantID, Currency: in.Currency, Provider: prov.Name(),
+		IdempotencyKey: idempotencyKey, RequestHash: hash, CreatedAt: now, UpdatedAt: now,
+		Deadline: now.Add(a.reservationTTL),
+	}
+	for _, it := range in.Items {
+		base.Total += it.Price
+		base.Items = append(base.Items, CheckoutItem{Code: it.Code, Price: it.Price})
+	}
+	var (
+		prior *Checkout
+		m     *Merchant
+		d     *decided
+	)
+	err = a.store.View(ctx, func(tx Tx) (err error) {
+		prior, err = tx.CheckoutByIdempotencyKey(ctx, p.MerchantID, idempotencyKey)
+		if ErrorCode(err) != ENotFound {
+			return err
+		}
+		prior = nil
+		if m, err = tx.Merchant(ctx, p.MerchantID); err != nil {
+			return err
+		}
+		d, err = a.decide(ctx, tx, &base, m, checks)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if prior != nil {
+		return a.replayed(ctx, prior, idempotencyKey, hash)
+	}
+	if !d.refused {
+		d.payment = a.preparePayment(prov, &d.c)
+	}
+	var c *Checkout
+	err = a.store.Update(ctx, func(tx Tx) (err error) {
+		c, err = a.commitCheckout(ctx, tx, m, d)
+		return err
+	})
+	if errors.Is(err, errStale) {
+		// A unit or batch changed since the snapshot: decide again, inside
+		// the write transaction this time.
+		err = a.store.Update(ctx, func(tx Tx) error {
+			fresh, err := a.decide(ctx, tx, &base, m, checks)
+			if err != nil {
+				return err
+			}
+			if !fresh.refused {
+				fresh.payment = d.payment
+			}
+			c, err = a.commitCheckout(ctx, tx, m, fresh)
+			return err
+		})
+	}
 	if ErrorCode(err) == EConflict {
 		// The same key raced another request: answer as that one did.
 		if c, rerr := a.replay(ctx, p, idempotencyKey, hash); c != nil || rerr != nil {
@@ -88,7 +139,34 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 		return c, nil
 	}
 	a.failpoint("after-reserve")
+	if c.Payment != nil {
+		return c, nil
+	}
 	return a.startPayment(ctx, c)
+}
+
+// preparePayment names the payment of a checkout if its provider can do so
+// without a call (a Preparer); nil otherwise, or if it refuses, and the
+// payment is started after the units are reserved.
+func (a *App) preparePayment(prov Provider, c *Checkout) *Payment {
+	prep, ok := prov.(Preparer)
+	if !ok {
+		return nil
+	}
+	pay, err := prep.Prepare(paymentRequest(c))
+	if err != nil {
+		a.logf("checkout %s: payment provider %s: prepare: %v", c.ID, c.Provider, err)
+		return nil
+	}
+	return pay
+}
+
+// paymentRequest is what a provider is asked for the payment of c.
+func paymentRequest(c *Checkout) PaymentRequest {
+	return PaymentRequest{
+		CheckoutID: c.ID, MerchantID: c.MerchantID, Amount: c.Total, Currency: c.Currency,
+		Description: "checkout " + c.ID, ExpiresAt: c.Deadline,
+	}
 }
 
 // validCart checks a cart and returns its provider.
@@ -150,6 +228,11 @@ func (a *App) replay(ctx context.Context, p *Principal, key string, hash []byte)
 	if err != nil {
 		return nil, err
 	}
+	return a.replayed(ctx, c, key, hash)
+}
+
+// replayed answers a request with the checkout made before with its key.
+func (a *App) replayed(ctx context.Context, c *Checkout, key string, hash []byte) (*Checkout, error) {
 	if !bytes.Equal(c.RequestHash, hash) {
 		return nil, Errorf(EConflict, "Idempotency-Key %q was used for another request", key)
 	}
@@ -164,68 +247,110 @@ func (a *App) replay(ctx context.Context, p *Principal, key string, hash []byte)
 	return c, nil
 }
 
-// authorize decides every item of a checkout in tx and, if all pass,
-// reserves their units; it stores the checkout either way.
-func (a *App) authorize(ctx context.Context, tx Tx, c *Checkout, m *Merchant, checks []checked) error {
-	seen := make(map[string]bool, len(c.Items))
-	refused := false
-	now := a.Now()
-	c.Status = ""
-	for i := range c.Items {
-		it := &c.Items[i]
-		f, id, err := a.facts(ctx, tx, checks[i], m, it.Price, c.Currency)
+// decided is a checkout decided in a transaction: the checkout with every
+// item's decision, and what each decision was made on.
+type decided struct {
+	c       Checkout
+	ids     []*identity // per item; nil for a code that is not GS1 data
+	refused bool
+	payment *Payment // prepared, stored with the checkout if it passes
+}
+
+// decide decides every item of a checkout (base, which it leaves as it is)
+// in tx. An item naming a unit another item names too is an error.
+func (a *App) decide(ctx context.Context, tx Tx, base *Checkout, m *Merchant, checks []checked) (*decided, error) {
+	d := &decided{c: *base, ids: make([]*identity, len(base.Items))}
+	d.c.Items = slices.Clone(base.Items)
+	seen := make(map[string]bool, len(d.c.Items))
+	for i := range d.c.Items {
+		it := &d.c.Items[i]
+		f, id, err := a.facts(ctx, tx, checks[i], m, it.Price, d.c.Currency)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		d.ids[i] = id
 		pol := DefaultPolicy()
 		if id != nil && id.reason == "" {
 			key := id.gtin + "/" + strconv.FormatInt(id.seq, 10)
 			if seen[key] {
-				return Errorf(EInvalid, "item %d names a unit that item %d names too", i+1, indexOfUnit(c.Items[:i], id))
+				return nil, Errorf(EInvalid, "item %d names a unit that item %d names too", i+1, indexOfUnit(d.c.Items[:i], id))
 			}
 			seen[key] = true
 			it.GTIN, it.Serial, it.Seq, it.BatchID, it.BrandID = id.gtin, id.serial, id.seq, id.batch.ID, id.brandID
 			if pol, err = a.policyFor(ctx, tx, id.brandID, id.gtin, id.batch.ID); err != nil {
-				return err
+				return nil, err
 			}
 		} else if id != nil {
 			it.GTIN, it.Serial, it.BrandID = id.gtin, id.serial, id.brandID
 		}
-		d := Evaluate(pol, f)
-		if d.Outcome == "pass" && id != nil && id.reason == "" {
+		dec := Evaluate(pol, f)
+		if dec.Outcome == "pass" && id != nil && id.reason == "" {
 			// A unit is never reserved twice, whatever a policy allows.
 			if _, err := UnitTransition(EventReserve, id.state, ""); err != nil {
-				d.Outcome = "refuse"
-				d.Reasons = append(d.Reasons, Reason{Rule: "state", Code: ErrorCode(err), Message: ErrorMessage(err), Action: "refuse"})
+				dec.Outcome = "refuse"
+				dec.Reasons = append(dec.Reasons, Reason{Rule: "state", Code: ErrorCode(err), Message: ErrorMessage(err), Action: "refuse"})
 			}
 		}
-		it.Decision = &d
-		refused = refused || d.Outcome != "pass"
-		if err := a.recordDecision(ctx, tx, c, it, m, now); err != nil {
-			return err
+		it.Decision = &dec
+		d.refused = d.refused || dec.Outcome != "pass"
+	}
+	d.c.Status = CheckoutAwaitingPayment
+	if d.refused {
+		d.c.Status = CheckoutRefused
+	}
+	return d, nil
+}
+
+// errStale is commitCheckout's answer when a unit or batch a checkout was
+// decided on has changed since.
+var errStale = errors.New("genuine: a unit or batch changed since the checkout was decided")
+
+// commitCheckout stores a decided checkout in tx and, if it passed,
+// reserves its units, and returns the checkout stored. If a unit or batch
+// it was decided on has changed since — a unit's row, a batch's
+// disposition or regions — it returns errStale. It does not change d, since
+// a transaction may run again.
+func (a *App) commitCheckout(ctx context.Context, tx Tx, m *Merchant, d *decided) (*Checkout, error) {
+	c := d.c
+	c.Items = slices.Clone(d.c.Items)
+	now := a.Now()
+	if !d.refused {
+		c.Payment = d.payment
+		for i, it := range c.Items {
+			id := d.ids[i]
+			b, err := tx.Batch(ctx, it.BatchID)
+			if err != nil {
+				return nil, err
+			}
+			if b.Disposition != id.batch.Disposition || !slices.Equal(b.Regions, id.batch.Regions) {
+				return nil, errStale
+			}
+			// The unit's row is swapped only if it is still the one
+			// decided on: one statement, and no read.
+			err = a.applyMove(ctx, tx, &c, it, b, id.unit, EventReserve, m.Region, now)
+			if ErrorCode(err) == EConflict {
+				return nil, errStale
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i := range c.Items {
+		it, id := &c.Items[i], d.ids[i]
+		if err := a.recordDecision(ctx, tx, &c, it, m, now); err != nil {
+			return nil, err
 		}
 		if id != nil && id.reason == "" && m.Lat != nil {
 			if err := tx.RecordScan(ctx, id.gtin, id.seq, ScanPoint{Lat: *m.Lat, Lon: *m.Lon, At: now}); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	c.Status = CheckoutAwaitingPayment
-	if refused {
-		c.Status = CheckoutRefused
+	if err := tx.CreateCheckout(ctx, &c); err != nil {
+		return nil, err
 	}
-	if err := tx.CreateCheckout(ctx, c); err != nil {
-		return err
-	}
-	if refused {
-		return nil
-	}
-	for _, it := range c.Items {
-		if err := a.moveUnit(ctx, tx, c, it, EventReserve, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return &c, nil
 }
 
 func indexOfUnit(items []CheckoutItem, id *identity) int {
@@ -284,19 +409,40 @@ func (a *App) recordDecision(ctx context.Context, tx Tx, c *Checkout, it *Checko
 	return nil
 }
 
-// moveUnit moves the unit of a checkout item through a checkout event and
-// records it.
-func (a *App) moveUnit(ctx context.Context, tx Tx, c *Checkout, it CheckoutItem, t EventType, now time.Time) error {
-	b, err := tx.Batch(ctx, it.BatchID)
+// moveUnits moves every unit of a checkout through an event.
+func (a *App) moveUnits(ctx context.Context, tx Tx, c *Checkout, t EventType) error {
+	now := a.Now()
+	m, err := tx.Merchant(ctx, c.MerchantID)
 	if err != nil {
 		return err
 	}
-	u, err := tx.Unit(ctx, it.GTIN, it.Seq)
-	switch {
-	case ErrorCode(err) == ENotFound:
-		u = &Unit{GTIN: it.GTIN, Serial: it.Serial, Seq: it.Seq, BatchID: it.BatchID}
-	case err != nil:
-		return err
+	for _, it := range c.Items {
+		b, err := tx.Batch(ctx, it.BatchID)
+		if err != nil {
+			return err
+		}
+		u, err := tx.Unit(ctx, it.GTIN, it.Seq)
+		if ErrorCode(err) == ENotFound {
+			u, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := a.applyMove(ctx, tx, c, it, b, u, t, m.Region, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyMove moves the unit of a checkout item through a checkout event at
+// a merchant in region, and records it. b is the unit's batch and old its
+// own row as read (nil if it has none); the row is written only if it is
+// still old, and EConflict returned if not.
+func (a *App) applyMove(ctx context.Context, tx Tx, c *Checkout, it CheckoutItem, b *Batch, old *Unit, t EventType, region string, now time.Time) error {
+	u := Unit{GTIN: it.GTIN, Serial: it.Serial, Seq: it.Seq, BatchID: it.BatchID}
+	if old != nil {
+		u = *old
 	}
 	if t != EventReserve && u.CheckoutID != c.ID {
 		return Errorf(EConflict, "unit %s is not held by checkout %s", it.Serial, c.ID)
@@ -312,27 +458,12 @@ func (a *App) moveUnit(ctx context.Context, tx Tx, c *Checkout, it CheckoutItem,
 	default:
 		u.CheckoutID = ""
 	}
-	if err := tx.PutUnit(ctx, u); err != nil {
+	if err := tx.SwapUnit(ctx, old, &u); err != nil {
 		return err
 	}
 	seq := it.Seq
-	m, err := tx.Merchant(ctx, c.MerchantID)
-	if err != nil {
-		return err
-	}
 	return tx.AddEvent(ctx, &Event{
 		ID: newID("evt"), Type: t, BrandID: b.BrandID, BatchID: b.ID, GTIN: it.GTIN, Serial: it.Serial,
-		FromSeq: &seq, ToSeq: &seq, Location: m.Region, Role: RoleMerchant, Note: c.ID, CreatedAt: now,
+		FromSeq: &seq, ToSeq: &seq, Location: region, Role: RoleMerchant, Note: c.ID, CreatedAt: now,
 	})
-}
-
-// moveUnits moves every unit of a checkout through an event.
-func (a *App) moveUnits(ctx context.Context, tx Tx, c *Checkout, t EventType) error {
-	now := a.Now()
-	for _, it := range c.Items {
-		if err := a.moveUnit(ctx, tx, c, it, t, now); err != nil {
-			return err
-		}
-	}
-	return nil
 }

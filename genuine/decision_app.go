@@ -8,16 +8,11 @@ import (
 // policyFor returns the policy that applies to a unit: its batch's if set,
 // else its product's, else its brand's, else the built-in default.
 func (a *App) policyFor(ctx context.Context, tx Tx, brandID, gtin, batchID string) (*Policy, error) {
-	for _, scope := range []string{"batch:" + batchID, "product:" + gtin, "brand"} {
-		p, err := tx.Policy(ctx, brandID, scope)
-		if err == nil {
-			return p, nil
-		}
-		if ErrorCode(err) != ENotFound {
-			return nil, err
-		}
+	p, err := tx.FirstPolicy(ctx, brandID, [3]string{"batch:" + batchID, "product:" + gtin, "brand"})
+	if ErrorCode(err) == ENotFound {
+		return DefaultPolicy(), nil
 	}
-	return DefaultPolicy(), nil
+	return p, err
 }
 
 // SetPolicy stores a new version of the policy of a brand ("brand"), one of

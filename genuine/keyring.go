@@ -71,24 +71,37 @@ func (a *App) forgetBrand(brandID string) {
 	a.mu.Unlock()
 }
 
-// productBrand returns the brand of a product, from the cache when it can:
-// a product never changes brand. ENotFound for an unknown GTIN.
+// productBrand returns the brand of a product, from the cache when it can.
+// ENotFound for an unknown GTIN.
 func (a *App) productBrand(ctx context.Context, gtin string) (string, error) {
-	if v, ok := a.products.Load(gtin); ok {
-		return v.(string), nil
-	}
-	var brandID string
-	err := a.store.View(ctx, func(tx Tx) error {
-		p, err := tx.Product(ctx, gtin)
-		if err != nil {
-			return err
-		}
-		brandID = p.BrandID
-		return nil
-	})
+	p, err := a.product(ctx, gtin)
 	if err != nil {
 		return "", err
 	}
-	a.products.Store(gtin, brandID)
-	return brandID, nil
+	return p.BrandID, nil
+}
+
+// product returns a product, from the cache when it can; ENotFound for an
+// unknown GTIN. The cache holds immutable data, so it is never stale, even
+// with several servers on one database: no Tx method changes a product's
+// brand, name or creation time once it is created (AllocateSequences moves
+// a counter that Product does not return), and products are never deleted.
+// It grows only with the products that exist: an unknown GTIN is not
+// cached. A product cached is shared: callers must not change it.
+func (a *App) product(ctx context.Context, gtin string) (*Product, error) {
+	if v, ok := a.products.Load(gtin); ok {
+		return v.(*Product), nil
+	}
+	var p *Product
+	err := a.store.View(ctx, func(tx Tx) (err error) {
+		p, err = tx.Product(ctx, gtin)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Keyed by the store's GTIN, not the caller's, which may be part of a
+	// request's code that the cache would keep in memory.
+	a.products.Store(p.GTIN, p)
+	return p, nil
 }

@@ -71,3 +71,15 @@ type Provider interface {
 	// it; an *Error with EUnauthorized if the signature does not verify.
 	ParseNotification(r *http.Request, body []byte) (*Notification, error)
 }
+
+// Preparer is a Provider that can name a payment before it is started,
+// with no call over the network and nothing written: Prepare returns the
+// pending payment the provider will accept once the App has stored it with
+// its checkout. The App then reserves a checkout's units and stores its
+// payment in one durable commit, rather than one to reserve and another
+// once the provider has answered. A provider that implements it finds a
+// payment it has no record of through the store's checkouts
+// (Tx.CheckoutByPayment) and must treat it as pending.
+type Preparer interface {
+	Prepare(r PaymentRequest) (*Payment, error)
+}

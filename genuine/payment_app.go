@@ -11,10 +11,7 @@ import (
 // and the checkout fails.
 func (a *App) startPayment(ctx context.Context, c *Checkout) (*Checkout, error) {
 	prov := a.providers[c.Provider]
-	pay, err := prov.Create(ctx, PaymentRequest{
-		CheckoutID: c.ID, MerchantID: c.MerchantID, Amount: c.Total, Currency: c.Currency,
-		Description: "checkout " + c.ID, ExpiresAt: c.Deadline,
-	})
+	pay, err := prov.Create(ctx, paymentRequest(c))
 	if err != nil {
 		a.logf("checkout %s: payment provider %s: %v", c.ID, c.Provider, err)
 		rerr := a.store.Update(ctx, func(tx Tx) error {

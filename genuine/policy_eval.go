@@ -21,7 +21,12 @@ type Facts struct {
 	Currency              string
 	Now                   time.Time
 	// Scans is how many verifications came before this one, and LastScan
-	// the last located scan (nil if none).
+	// the last located scan (nil if none). Scans is the store's count:
+	// servers store their verifications in batches, so it may lag the
+	// verifications made by up to one flush interval (Config.
+	// VerificationFlush, 50 ms by default; see verifycount.go). The
+	// velocity rule tolerates that: it looks for units verified far more
+	// often than expected, not for the last few.
 	Scans    int64
 	LastScan *ScanPoint
 }

@@ -77,6 +77,14 @@ type Tx interface {
 	Unit(ctx context.Context, gtin string, seq int64) (*Unit, error)
 	// PutUnit writes a unit's own row.
 	PutUnit(ctx context.Context, u *Unit) error
+	// SwapUnit writes a unit's own row in place of old, the row as read
+	// before (nil if it had none), only if the stored row is still old:
+	// the same state, checkout and update time. If not it writes nothing
+	// and returns EConflict, and the transaction may go on. It checks and
+	// writes in one statement, so that PostgreSQL takes no predicate lock
+	// on the index around a unit without a row, which would make
+	// concurrent checkouts of neighbouring units fail serialization.
+	SwapUnit(ctx context.Context, old, u *Unit) error
 	// Units returns the rows of a batch's units with sequence numbers in
 	// [from, to], in order.
 	Units(ctx context.Context, batchID string, from, to int64) ([]*Unit, error)
@@ -88,15 +96,26 @@ type Tx interface {
 	// most limit.
 	Events(ctx context.Context, batchID string, seq *int64, limit int) ([]*Event, error)
 
-	// CountVerification records a public verification of a unit and returns
-	// how many came before it.
-	CountVerification(ctx context.Context, gtin string, seq int64, at time.Time) (int64, error)
+	// AddVerifications adds counted public verifications to the units'
+	// stored counts: Count + N, and the later of the stored last time and
+	// LastAt, so that the counts of several servers on one database add up.
+	// It sets each Total to the unit's count once added. counts names each
+	// unit at most once; nothing is done for an empty list. ENotFound if a
+	// unit's product does not exist.
+	AddVerifications(ctx context.Context, counts []VerificationCount) error
+	// Verifications returns how many public verifications of a unit are
+	// stored and when the last was; 0 and the zero time if none.
+	Verifications(ctx context.Context, gtin string, seq int64) (int64, time.Time, error)
 
 	// PutPolicy stores a new version of the policy of a scope: the App sets
 	// Version to the latest plus one; EConflict if that version exists.
 	PutPolicy(ctx context.Context, p *Policy) error
 	// Policy returns the latest version of the policy of a brand's scope.
 	Policy(ctx context.Context, brandID, scope string) (*Policy, error)
+	// FirstPolicy returns the latest version of the policy of the first of
+	// a brand's scopes, most specific first, that has one, in one look-up;
+	// ENotFound if none has.
+	FirstPolicy(ctx context.Context, brandID string, scopes [3]string) (*Policy, error)
 
 	// CreateCheckout stores a new checkout with its items; EConflict if the
 	// merchant used its idempotency key before.

@@ -49,8 +49,9 @@ const maxJourney = 100
 // Verify checks a code for anyone, with no API key: the GS1 Digital Link
 // resolver and POST /v1/verify call it. A forged or mistyped minted serial
 // is refused without a store call once the product's brand is cached. An
-// authentic unit's verification is counted. An *Error with EInvalid means
-// the code is not GS1 data at all.
+// authentic unit's verification is counted, in memory first and in the
+// store within a flush interval (verifycount.go). An *Error with EInvalid
+// means the code is not GS1 data at all.
 func (a *App) Verify(ctx context.Context, code string) (*Verification, error) {
 	return a.verify(ctx, code, true)
 }
@@ -80,45 +81,50 @@ func (a *App) verify(ctx context.Context, code string, count bool) (*Verificatio
 	if err != nil {
 		return nil, err
 	}
-	run := a.store.View
-	if count {
-		run = a.store.Update
+	pr, err := a.product(ctx, id.gtin)
+	if err != nil {
+		return nil, err
 	}
-	checkedID := *id
-	err = run(ctx, func(tx Tx) error {
-		*id = checkedID // the transaction may run again
+	// A verification only reads: its count goes to the counter, which
+	// needs the stored count of a unit it does not hold, read in a View
+	// begun after the generation taken here.
+	began := a.verifications.generation()
+	var stored int64
+	var read bool
+	var events []*Event
+	err = a.store.View(ctx, func(tx Tx) (err error) {
 		if err := a.locate(ctx, tx, id); err != nil || id.reason != "" {
 			return err
 		}
-		pr, err := tx.Product(ctx, id.gtin)
-		if err != nil {
-			return err
-		}
-		var n int64
-		if count {
-			if n, err = tx.CountVerification(ctx, id.gtin, id.seq, a.Now()); err != nil {
+		if count && !a.verifications.holds(unitKey{pr.GTIN, id.seq}) {
+			if stored, _, err = tx.Verifications(ctx, id.gtin, id.seq); err != nil {
 				return err
 			}
+			read = true
 		}
 		seq := id.seq
-		events, err := tx.Events(ctx, id.batch.ID, &seq, maxJourney)
-		if err != nil {
-			return err
-		}
-		v.Authentic, v.Serial, v.State, v.Verifications = true, id.serial, id.state, n
-		v.Product = &PublicProduct{GTIN: pr.GTIN, Name: pr.Name, Brand: bk.name}
-		v.Batch = &PublicBatch{Lot: id.batch.Lot, Expiry: id.batch.Expiry, Expired: id.batch.Expired(a.Now())}
-		v.Events = v.Events[:0]
-		for _, e := range events {
-			v.Events = append(v.Events, PublicEvent{Type: e.Type, At: e.CreatedAt, Location: e.Location})
-		}
-		return nil
+		events, err = tx.Events(ctx, id.batch.ID, &seq, maxJourney)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	if id.reason != "" {
 		v.Reason, v.Message = id.reason, id.message
+		return v, nil
+	}
+	if count {
+		if v.Verifications, err = a.countVerification(ctx, unitKey{pr.GTIN, id.seq}, stored, read, began); err != nil {
+			return nil, err
+		}
+	}
+	now := a.Now()
+	v.Authentic, v.Serial, v.State = true, id.serial, id.state
+	v.Product = &PublicProduct{GTIN: pr.GTIN, Name: pr.Name, Brand: bk.name}
+	v.Batch = &PublicBatch{Lot: id.batch.Lot, Expiry: id.batch.Expiry, Expired: id.batch.Expired(now)}
+	v.Events = make([]PublicEvent, len(events))
+	for i, e := range events {
+		v.Events[i] = PublicEvent{Type: e.Type, At: e.CreatedAt, Location: e.Location}
 	}
 	return v, nil
 }

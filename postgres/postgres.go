@@ -69,6 +69,10 @@ type DB struct {
 	retries atomic.Int64
 }
 
+// Retries returns how many times Update has run a transaction again after
+// a serialization failure or deadlock, since Open.
+func (db *DB) Retries() int64 { return db.retries.Load() }
+
 // Open connects to the database named by dsn, a PostgreSQL URL or
 // keyword/value string such as
 // "postgres://genuine@db.example/genuine?sslmode=verify-full", and brings

@@ -37,6 +37,32 @@ const upsertUnit = `
 		checkout_id = excluded.checkout_id,
 		updated_at = excluded.updated_at`
 
+const swapUnit = upsertUnit + `
+	WHERE units.state = $9 AND units.checkout_id IS NOT DISTINCT FROM $10 AND units.updated_at = $11`
+
+// SwapUnit writes a unit's own row in place of old, only if the stored row
+// is still old; EConflict if not. A nil old matches no row: the state
+// compared with NULL is never true.
+func (t *tx) SwapUnit(ctx context.Context, old, u *genuine.Unit) error {
+	var state, checkout pgtype.Text
+	var updated pgtype.Timestamptz
+	if old != nil {
+		state = pgtype.Text{String: string(old.State), Valid: true}
+		checkout = pgtype.Text{String: old.CheckoutID, Valid: old.CheckoutID != ""}
+		updated = pgtype.Timestamptz{Time: old.UpdatedAt, Valid: true}
+	}
+	tag, err := t.exec(ctx, swapUnit,
+		u.GTIN, u.Seq, u.Serial, u.BatchID, u.State, nullString(string(u.LockedFrom)),
+		nullString(u.CheckoutID), u.UpdatedAt, state, checkout, updated)
+	if err != nil {
+		return storeError(err, "unit %d of product %s", u.Seq, u.GTIN)
+	}
+	if tag.RowsAffected() == 0 {
+		return genuine.Errorf(genuine.EConflict, "unit %d of product %s changed", u.Seq, u.GTIN)
+	}
+	return nil
+}
+
 // PutUnit writes a unit's own row, inserting or replacing it.
 func (t *tx) PutUnit(ctx context.Context, u *genuine.Unit) error {
 	_, err := t.exec(ctx, upsertUnit,

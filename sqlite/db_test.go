@@ -186,6 +186,8 @@ func TestPragmas(t *testing.T) {
 		{db.write, "foreign_keys", "1"},
 		{db.write, "synchronous", "2"}, // FULL
 		{db.write, "busy_timeout", fmt.Sprint(busyTimeout.Milliseconds())},
+		{db.write, "temp_store", "2"}, // MEMORY
+		{db.write, "cache_size", fmt.Sprint(-writeCacheKiB)},
 		{db.read, "journal_mode", "wal"},
 		{db.read, "busy_timeout", fmt.Sprint(busyTimeout.Milliseconds())},
 	} {

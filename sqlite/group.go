@@ -19,7 +19,7 @@ import (
 // maxBatchTime, then commits once and answers the successful calls.
 const (
 	maxBatch     = 64
-	maxBatchTime = 2 * time.Millisecond
+	maxBatchTime = 10 * time.Millisecond
 )
 
 // A call is one Update waiting for, or running in, the committer.
@@ -123,7 +123,7 @@ func (db *DB) batch(first *call, more bool) (ok []*call, n int, err error) {
 	if err != nil {
 		return []*call{first}, 1, storeError(err, "sqlite: begin")
 	}
-	deadline := time.Now().Add(maxBatchTime)
+	deadline := time.Now().Add(db.batchTime)
 	for c := first; c != nil; c = db.next(more, n, deadline) {
 		n++
 		succeeded, err := db.step(t, c)

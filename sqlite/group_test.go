@@ -41,9 +41,10 @@ func startBlocker(t *testing.T, db *DB) (release chan struct{}, done chan error)
 	t.Helper()
 	started := make(chan struct{})
 	release, done = make(chan struct{}), make(chan error, 1)
+	var once sync.Once // a failed batch runs the blocker again
 	go func() {
 		done <- db.Update(t.Context(), func(genuine.Tx) error {
-			close(started)
+			once.Do(func() { close(started) })
 			<-release
 			return nil
 		})
@@ -57,6 +58,7 @@ func startBlocker(t *testing.T, db *DB) (release chan struct{}, done chan error)
 // nothing, and each panic goes on in its own caller's goroutine.
 func TestGroupCommitFailuresInBatch(t *testing.T) {
 	db := openTest(t)
+	db.batchTime = 10 * time.Second // batches fill however slow this machine is
 	ctx := t.Context()
 	release, blocked := startBlocker(t, db)
 	const n = 150
@@ -122,6 +124,9 @@ func TestGroupCommitFailuresInBatch(t *testing.T) {
 // and are committed; the failing one returns the commit's error.
 func TestGroupCommitFailsRunsAlone(t *testing.T) {
 	db := openTest(t)
+	// The calls must share a batch (the blocker's), however slow this
+	// machine is.
+	db.batchTime = 10 * time.Second
 	ctx := t.Context()
 	release, blocked := startBlocker(t, db)
 	bad := make(chan error, 1)

@@ -44,6 +44,31 @@ func (t *tx) PutUnit(ctx context.Context, u *genuine.Unit) error {
 	return storeError(err, "unit %d of product %s", u.Seq, u.GTIN)
 }
 
+const swapUnit = upsertUnit + `
+	WHERE units.state = ? AND units.checkout_id IS ? AND units.updated_at = ?`
+
+// SwapUnit writes a unit's own row in place of old, only if the stored row
+// is still old; EConflict if not. A nil old matches no row: the state
+// compared with NULL is never true.
+func (t *tx) SwapUnit(ctx context.Context, old, u *genuine.Unit) error {
+	var state, checkout, updated any
+	if old != nil {
+		state, checkout, updated = string(old.State), nullString(old.CheckoutID), timeValue(old.UpdatedAt)
+	}
+	res, err := t.exec(ctx, swapUnit,
+		u.GTIN, u.Seq, u.Serial, u.BatchID, u.State, nullString(string(u.LockedFrom)),
+		nullString(u.CheckoutID), timeValue(u.UpdatedAt), state, checkout, updated)
+	if err != nil {
+		return storeError(err, "unit %d of product %s", u.Seq, u.GTIN)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return storeError(err, "unit %d of product %s", u.Seq, u.GTIN)
+	} else if n == 0 {
+		return genuine.Errorf(genuine.EConflict, "unit %d of product %s changed", u.Seq, u.GTIN)
+	}
+	return nil
+}
+
 const selectUnits = `
 	SELECT ` + unitColumns + `
 	FROM units

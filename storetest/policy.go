@@ -117,6 +117,39 @@ func testPolicyVersions(t *testing.T, s genuine.Store) {
 		same(t, what, got, tt.want)
 	}
 
+	// FirstPolicy: the most specific scope that has a policy, at its latest
+	// version, whatever the order the scopes were stored in.
+	batch2 := "batch:" + id("bat", 2)
+	for _, tt := range []struct {
+		brand  string
+		scopes [3]string
+		want   *genuine.Policy // nil: ENotFound
+	}{
+		{a, [3]string{batch, "product:" + gtinA, "brand"}, puts[5]},
+		{a, [3]string{batch2, "product:" + gtinA, "brand"}, puts[3]},
+		{a, [3]string{batch2, "product:" + gtinB, "brand"}, puts[1]},
+		{a, [3]string{"brand", batch2, batch}, puts[1]},
+		{b, [3]string{batch, "product:" + gtinA, "brand"}, puts[7]},
+		{b, [3]string{batch, "product:" + gtinA, "product:" + gtinB}, nil},
+		{id("brd", 3), [3]string{batch, "product:" + gtinA, "brand"}, nil},
+	} {
+		what := fmt.Sprintf("FirstPolicy(%s, %q)", tt.brand, tt.scopes)
+		var got *genuine.Policy
+		err := s.View(t.Context(), func(tx genuine.Tx) (err error) {
+			got, err = tx.FirstPolicy(t.Context(), tt.brand, tt.scopes)
+			return err
+		})
+		if tt.want == nil {
+			wantCode(t, what, err, genuine.ENotFound)
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", what, err)
+			continue
+		}
+		same(t, what, got, tt.want)
+	}
+
 	dup := newPolicy(a, "brand", 3)
 	dup.Mode = genuine.ModeShadow
 	wantCode(t, "PutPolicy of an existing version", putPolicy(t, s, dup), genuine.EConflict)

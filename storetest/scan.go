@@ -35,7 +35,7 @@ func testScan(t *testing.T, s genuine.Store) {
 
 	// Verifications count without a located scan.
 	for i := range 3 {
-		if _, err := countVerification(t, s, gtinA, seq, at(i)); err != nil {
+		if err := addVerifications(t, s, genuine.VerificationCount{GTIN: gtinA, Seq: seq, N: 1, LastAt: at(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}

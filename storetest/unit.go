@@ -107,3 +107,70 @@ func testUnits(t *testing.T, s genuine.Store) {
 		return nil
 	})
 }
+
+// testSwapUnit checks SwapUnit's compare and swap: a unit without a row is
+// written only if none was expected, a row only replaced if it is still the
+// one read, and a refused swap leaves the transaction usable.
+func testSwapUnit(t *testing.T, s genuine.Store) {
+	ctx := t.Context()
+	w := newWorld(t, s)
+	b := w.batch(t, s, gtinA, 1, 10)
+	seq := b.FirstSeq + 4
+	unit := func(state genuine.UnitState, checkout string, v int) *genuine.Unit {
+		return &genuine.Unit{GTIN: gtinA, Serial: "SERIAL4", Seq: seq, BatchID: b.ID, State: state, CheckoutID: checkout, UpdatedAt: at(v)}
+	}
+	stored := func(what string, want *genuine.Unit) {
+		t.Helper()
+		view(t, s, func(tx genuine.Tx) error {
+			got, err := tx.Unit(ctx, gtinA, seq)
+			if err != nil {
+				return err
+			}
+			same(t, what, got, want)
+			return nil
+		})
+	}
+	swap := func(old, u *genuine.Unit) error {
+		return s.Update(ctx, func(tx genuine.Tx) error { return tx.SwapUnit(ctx, old, u) })
+	}
+
+	// No row, none expected: written.
+	first := unit(genuine.StateReserved, id("chk", 1), 5)
+	if err := swap(nil, first); err != nil {
+		t.Fatalf("SwapUnit of a unit without a row: %v", err)
+	}
+	stored("Unit after SwapUnit(nil, …)", first)
+	// A row where none was expected: refused.
+	wantCode(t, "SwapUnit(nil, …) of a unit with a row", swap(nil, unit(genuine.StateReserved, id("chk", 2), 6)), genuine.EConflict)
+	stored("Unit after a refused SwapUnit", first)
+	// Another row than the one stored, in state, checkout or time: refused.
+	for _, old := range []*genuine.Unit{
+		unit(genuine.StateInChannel, id("chk", 1), 5),
+		unit(genuine.StateReserved, id("chk", 2), 5),
+		unit(genuine.StateReserved, "", 5),
+		unit(genuine.StateReserved, id("chk", 1), 4),
+	} {
+		wantCode(t, fmt.Sprintf("SwapUnit from %+v", old), swap(old, unit(genuine.StateSold, id("chk", 3), 7)), genuine.EConflict)
+	}
+	stored("Unit after refused swaps", first)
+	// The row as stored: replaced, and a row without a checkout is matched
+	// too.
+	released := unit(genuine.StateInChannel, "", 8)
+	if err := swap(first, released); err != nil {
+		t.Fatalf("SwapUnit from the stored row: %v", err)
+	}
+	stored("Unit after SwapUnit", released)
+	sold := unit(genuine.StateSold, id("chk", 4), 9)
+	// A refused swap leaves the transaction usable: the next statement
+	// of the same transaction runs and commits.
+	err := s.Update(ctx, func(tx genuine.Tx) error {
+		if err := tx.SwapUnit(ctx, first, sold); genuine.ErrorCode(err) != genuine.EConflict {
+			return fmt.Errorf("stale SwapUnit: %v, want EConflict", err)
+		}
+		return tx.SwapUnit(ctx, released, sold)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored("Unit after a refused then a good swap in one transaction", sold)
+}

@@ -79,6 +79,10 @@ func newTestServer(tb testing.TB, cfg Config, providers ...genuine.Provider) *te
 		if err := <-done; err != nil {
 			tb.Errorf("Serve: %v", err)
 		}
+		// As a server shutting down does, before the store closes.
+		if err := ts.app.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
 		ts.client.CloseIdleConnections()
 	})
 	// Cleanups run last first: the provider's notifications in flight are

@@ -27,6 +27,7 @@ import (
 const benchUsage = `Usage:
   genuine bench [--store embedded|postgres://…] [--duration 10s] [--connections 64]
                 [--scenario checkout,verify,forged,export] [--json]
+                [--cpuprofile PREFIX]
 
 Measures genuine under load on this machine, the figures of DESIGN §10. It
 starts a genuine server in this process on a loopback port — a fresh
@@ -52,6 +53,10 @@ than the success above, and transport errors), the resident memory of this
 process in MB — server and load generator together, read at the end of the
 scenario — and ops/s as a fraction of the ceiling's. Server and load
 generator share this machine's CPUs, so compare ratios of one run.
+
+With --cpuprofile PREFIX it writes a CPU profile of this process (server
+and load generator) for each scenario to PREFIX-SCENARIO.pprof, for
+"go tool pprof".
 
 With --json it prints one JSON object per line per scenario:
 {"scenario","store","ops_per_s","p50_ms","p99_ms","errors","ceiling_ops_per_s","rss_mb",…}.
@@ -85,6 +90,7 @@ type benchConfig struct {
 	connections int
 	scenarios   []string
 	json        bool
+	cpuprofile  string // file name prefix; empty: no profiles
 }
 
 func (m *Main) runBench(ctx context.Context, args []string) error {
@@ -133,6 +139,9 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 		m: m, cfg: cfg, http: newBenchClient(cfg.connections), server: svc.baseURL,
 		ceilingURL: "http://" + ceiling.Addr + "/", progress: isTerminal(m.Stderr), runID: rand.Text()[:8],
 	}
+	if r, ok := svc.db.(interface{ Retries() int64 }); ok {
+		b.storeRetries = r.Retries
+	}
 	defer b.http.CloseIdleConnections()
 	b.admin = &client{server: svc.baseURL, key: svc.adminKey, http: b.http}
 	return b.run(ctx)
@@ -147,6 +156,7 @@ func (m *Main) benchFlags(args []string) (benchConfig, error) {
 	fs.IntVar(&cfg.connections, "connections", 64, "concurrent clients, each on its own connection")
 	fs.StringVar(&scenarios, "scenario", strings.Join(benchScenarios, ","), "comma-separated scenarios to run, in order")
 	fs.BoolVar(&cfg.json, "json", false, "print one JSON object per line per scenario")
+	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each scenario to `PREFIX`-SCENARIO.pprof")
 	args, err := parseFlags(fs, args)
 	switch {
 	case err != nil:
@@ -214,6 +224,9 @@ type bench struct {
 	ceilingURL string
 	progress   bool   // show progress on standard error, a terminal
 	runID      string // makes the run's idempotency keys unique
+	// storeRetries counts the store's retried transactions; nil if it
+	// does not retry.
+	storeRetries func() int64
 
 	brandKey, merchantKey string
 	exportBatch           string
@@ -293,6 +306,14 @@ func (b *bench) setup(ctx context.Context) error {
 		})
 	}
 	return nil
+}
+
+// retries returns how many transactions the store has retried.
+func (b *bench) retries() int64 {
+	if b.storeRetries == nil {
+		return 0
+	}
+	return b.storeRetries()
 }
 
 // storeName names the store in the results, without a DSN's secrets.

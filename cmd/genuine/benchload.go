@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -282,6 +283,11 @@ func (b *bench) measure(ctx context.Context, sc benchScenario) (*benchResult, er
 		workers[i] = &benchWorker{id: i, buf: make([]byte, 0, 4<<10), keyPrefix: fmt.Appendf(nil, "bench-%s-%s-%d-", b.runID, sc.name, i)}
 	}
 	var fails failures
+	retriesBefore := b.retries()
+	stopProfile, err := b.startProfile(sc.name)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	deadline := start.Add(b.cfg.duration)
 	end := deadline.Add(benchGrace)
@@ -297,6 +303,9 @@ func (b *bench) measure(ctx context.Context, sc benchScenario) (*benchResult, er
 	stopProgress := b.showProgress(sc.name, start, workers)
 	wg.Wait()
 	elapsed := time.Since(start)
+	if err := stopProfile(); err != nil {
+		return nil, err
+	}
 	if sc.cut {
 		// Requests are cut at the deadline: the moment they take to notice
 		// is not the scenario's.
@@ -322,6 +331,7 @@ func (b *bench) measure(ctx context.Context, sc benchScenario) (*benchResult, er
 	r.OpsPerSecond = float64(r.Ops) / elapsed.Seconds()
 	r.P50Millis, r.P99Millis = h.quantile(0.50).Seconds()*1000, h.quantile(0.99).Seconds()*1000
 	r.ErrorMessages, r.Requests = fails.first, h.n
+	r.StoreRetries = b.retries() - retriesBefore
 	r.RSSMB = residentMB()
 	return r, nil
 }
@@ -329,6 +339,26 @@ func (b *bench) measure(ctx context.Context, sc benchScenario) (*benchResult, er
 // work is one worker's loop: requests one after the other until the
 // deadline. A request that fails because the run was interrupted, or was
 // cut off at the deadline, is not an error.
+// startProfile starts the CPU profile of a scenario if one was asked for;
+// the function it returns stops it.
+func (b *bench) startProfile(scenario string) (func() error, error) {
+	if b.cfg.cpuprofile == "" || scenario == "ceiling" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(b.cfg.cpuprofile + "-" + scenario + ".pprof")
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
 func (b *bench) work(ctx, rctx context.Context, sc benchScenario, w *benchWorker, deadline time.Time, fails *failures) {
 	for ctx.Err() == nil && time.Now().Before(deadline) {
 		if sc.prepare != nil && !sc.prepare(w) {
@@ -472,21 +502,24 @@ func (h *latencyHistogram) quantile(q float64) time.Duration {
 // benchResult is one scenario's figures; the JSON members up to rss_mb are
 // the contract of --json, and members may be added after them.
 type benchResult struct {
-	Scenario            string   `json:"scenario"`
-	Store               string   `json:"store"`
-	OpsPerSecond        float64  `json:"ops_per_s"`
-	P50Millis           float64  `json:"p50_ms"`
-	P99Millis           float64  `json:"p99_ms"`
-	Errors              int64    `json:"errors"`
-	CeilingOpsPerSecond float64  `json:"ceiling_ops_per_s"`
-	RSSMB               float64  `json:"rss_mb"`
-	Ratio               float64  `json:"ratio"` // ops_per_s ÷ ceiling_ops_per_s
-	Unit                string   `json:"unit"`  // what an op is: requests, or codes
-	Ops                 int64    `json:"ops"`
-	Requests            uint64   `json:"requests"` // whole requests, the ones timed
-	Seconds             float64  `json:"seconds"`
-	Connections         int      `json:"connections"`
-	ErrorMessages       []string `json:"error_messages,omitempty"`
+	Scenario            string  `json:"scenario"`
+	Store               string  `json:"store"`
+	OpsPerSecond        float64 `json:"ops_per_s"`
+	P50Millis           float64 `json:"p50_ms"`
+	P99Millis           float64 `json:"p99_ms"`
+	Errors              int64   `json:"errors"`
+	CeilingOpsPerSecond float64 `json:"ceiling_ops_per_s"`
+	RSSMB               float64 `json:"rss_mb"`
+	Ratio               float64 `json:"ratio"` // ops_per_s ÷ ceiling_ops_per_s
+	Unit                string  `json:"unit"`  // what an op is: requests, or codes
+	Ops                 int64   `json:"ops"`
+	Requests            uint64  `json:"requests"` // whole requests, the ones timed
+	Seconds             float64 `json:"seconds"`
+	Connections         int     `json:"connections"`
+	// StoreRetries counts the transactions the store ran again after a
+	// serialization failure or deadlock (PostgreSQL only).
+	StoreRetries  int64    `json:"store_retries,omitempty"`
+	ErrorMessages []string `json:"error_messages,omitempty"`
 }
 
 // finish sets the figures relative to the ceiling and rounds the rest.

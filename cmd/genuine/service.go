@@ -26,6 +26,9 @@ type serviceConfig struct {
 	reservationTTL    time.Duration
 	notifyGrace       time.Duration
 	reconcileEvery    time.Duration
+	// verificationFlush is how often counted verifications are stored;
+	// 0 means the App's default.
+	verificationFlush time.Duration
 	logger            *slog.Logger
 	// failpoint names the point at which the process dies at once, for
 	// crash tests ($GENUINE_FAILPOINT); "" in production.
@@ -67,7 +70,8 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 	s.sim = simulated.New(simulated.Config{BaseURL: s.baseURL, Secret: secret, Store: s.db, Logger: cfg.logger})
 	s.app = genuine.NewApp(s.db, genuine.Config{
 		BaseURL: s.baseURL, Providers: []genuine.Provider{s.sim}, ReservationTTL: cfg.reservationTTL,
-		NotifyGrace: cfg.notifyGrace, Logger: cfg.logger, Failpoint: failpoint(cfg.failpoint),
+		NotifyGrace: cfg.notifyGrace, VerificationFlush: cfg.verificationFlush, Logger: cfg.logger,
+		Failpoint: failpoint(cfg.failpoint),
 	})
 	if key, err := s.app.Bootstrap(ctx); err == nil {
 		s.adminKey = key
@@ -133,7 +137,8 @@ func providerSecret(ctx context.Context, db genuine.Store) ([]byte, error) {
 }
 
 // run serves and reconciles until ctx ends, then shuts down gracefully:
-// requests in flight finish, notifications in flight are sent.
+// requests in flight finish, notifications in flight are sent, and the
+// verifications counted are stored (close).
 func (s *service) run(ctx context.Context, reconcileEvery time.Duration) error {
 	defer s.close()
 	rctx, stopReconciler := context.WithCancel(context.Background())
@@ -160,9 +165,15 @@ func (s *service) run(ctx context.Context, reconcileEvery time.Duration) error {
 	return err
 }
 
+// close stops what runs and closes the store. The App closes after the
+// last request and before the store: it stores the verifications it has
+// counted but not yet written.
 func (s *service) close() {
 	if s.sim != nil {
 		s.sim.Close()
+	}
+	if s.app != nil {
+		s.app.Close()
 	}
 	if s.db != nil {
 		s.db.Close()

@@ -117,13 +117,39 @@ type payment struct {
 	UpdatedAt   time.Time             `json:"updated_at"`
 }
 
-// Create stores a new pending payment for r and returns it with its pay
-// page: PayURL is the page, and QR, what the till shows as a QR code, is
-// the same URL. It returns an *Error with EInvalid for a negative amount, a
-// currency that is not three upper-case letters, a missing checkout id or
-// an expiry in the past. Without r.ExpiresAt the payment expires in 15
-// minutes.
+var _ genuine.Preparer = (*Provider)(nil)
+
+// Prepare returns a new pending payment for r, with its pay page, without
+// storing it: the App stores it with r's checkout, and the provider reads
+// it from there (see get) until it first changes. PayURL is the page, and
+// QR, what the till shows as a QR code, is the same URL. It returns an
+// *Error with EInvalid for a negative amount, a currency that is not three
+// upper-case letters, a missing checkout id or an expiry in the past.
+// Without r.ExpiresAt the payment expires in 15 minutes.
+func (p *Provider) Prepare(r genuine.PaymentRequest) (*genuine.Payment, error) {
+	pm, err := p.newPayment(r)
+	if err != nil {
+		return nil, err
+	}
+	return p.public(pm), nil
+}
+
+// Create stores a new pending payment for r and returns it, as Prepare
+// does; it is for callers that do not store the payment themselves.
 func (p *Provider) Create(ctx context.Context, r genuine.PaymentRequest) (*genuine.Payment, error) {
+	pm, err := p.newPayment(r)
+	if err != nil {
+		return nil, err
+	}
+	err = p.store.Update(ctx, func(tx genuine.Tx) error { return put(ctx, tx, pm) })
+	if err != nil {
+		return nil, fmt.Errorf("create simulated payment: %w", err)
+	}
+	return p.public(pm), nil
+}
+
+// newPayment validates r and returns its pending payment.
+func (p *Provider) newPayment(r genuine.PaymentRequest) (*payment, error) {
 	now := p.now().UTC()
 	switch {
 	case r.Amount < 0:
@@ -150,10 +176,11 @@ func (p *Provider) Create(ctx context.Context, r genuine.PaymentRequest) (*genui
 	if r.ExpiresAt.IsZero() {
 		pm.ExpiresAt = now.Add(defaultLifetime)
 	}
-	err := p.store.Update(ctx, func(tx genuine.Tx) error { return put(ctx, tx, pm) })
-	if err != nil {
-		return nil, fmt.Errorf("create simulated payment: %w", err)
-	}
+	return pm, nil
+}
+
+// public returns what the App and the till see of a payment.
+func (p *Provider) public(pm *payment) *genuine.Payment {
 	url := p.PayURL(pm.Reference)
 	return &genuine.Payment{
 		Provider:  name,
@@ -164,7 +191,7 @@ func (p *Provider) Create(ctx context.Context, r genuine.PaymentRequest) (*genui
 		PayURL:    url,
 		QR:        url,
 		ExpiresAt: pm.ExpiresAt,
-	}, nil
+	}
 }
 
 // PayURL returns the address of the pay page of a payment.
@@ -284,11 +311,13 @@ func (p *Provider) payment(ctx context.Context, reference string) (*payment, err
 	return pm, err
 }
 
-// get reads a payment in a transaction.
+// get reads a payment in a transaction: its record, or, for a payment
+// the App prepared and stored with its checkout and that has not changed
+// since, the checkout's.
 func get(ctx context.Context, tx genuine.Tx, reference string) (*payment, error) {
 	data, err := tx.ProviderRecord(ctx, name, reference)
 	if genuine.ErrorCode(err) == genuine.ENotFound {
-		return nil, notFound(reference)
+		return prepared(ctx, tx, reference)
 	} else if err != nil {
 		return nil, fmt.Errorf("read simulated payment %s: %w", reference, err)
 	}
@@ -297,6 +326,34 @@ func get(ctx context.Context, tx genuine.Tx, reference string) (*payment, error)
 		return nil, fmt.Errorf("decode simulated payment %s: %w", reference, err)
 	}
 	return &pm, nil
+}
+
+// prepared returns a prepared payment as its checkout holds it: pending,
+// whatever became of the checkout, since the App tells the provider of
+// every change (Cancel, Refund) and the buyer's come through Pay and
+// Decline, all of which write the provider's own record.
+func prepared(ctx context.Context, tx genuine.Tx, reference string) (*payment, error) {
+	c, err := tx.CheckoutByPayment(ctx, name, reference)
+	if genuine.ErrorCode(err) == genuine.ENotFound {
+		return nil, notFound(reference)
+	} else if err != nil {
+		return nil, fmt.Errorf("read checkout of simulated payment %s: %w", reference, err)
+	}
+	if c.Payment == nil || c.Payment.Reference != reference {
+		return nil, notFound(reference)
+	}
+	return &payment{
+		Reference:   reference,
+		Status:      genuine.PaymentPending,
+		Amount:      c.Payment.Amount,
+		Currency:    c.Payment.Currency,
+		CheckoutID:  c.ID,
+		MerchantID:  c.MerchantID,
+		Description: "checkout " + c.ID,
+		CreatedAt:   c.CreatedAt,
+		ExpiresAt:   c.Payment.ExpiresAt,
+		UpdatedAt:   c.CreatedAt,
+	}, nil
 }
 
 // put writes a payment in a transaction.

@@ -1,0 +1,211 @@
+package genuine_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"genuine/genuine"
+)
+
+// hookStore is a store that counts its Views and Updates and can run a function
+// after a View, between the read a checkout is decided on and the write
+// that commits it.
+type hookStore struct {
+	genuine.Store
+	updates   atomic.Int64
+	views     atomic.Int64
+	mu        sync.Mutex
+	afterView func() // run once, after the next View
+}
+
+func (s *hookStore) View(ctx context.Context, fn func(genuine.Tx) error) error {
+	s.views.Add(1)
+	err := s.Store.View(ctx, fn)
+	s.mu.Lock()
+	hook := s.afterView
+	s.afterView = nil
+	s.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return err
+}
+
+func (s *hookStore) Update(ctx context.Context, fn func(genuine.Tx) error) error {
+	s.updates.Add(1)
+	return s.Store.Update(ctx, fn)
+}
+
+// onceAfterView sets the function the next View runs after it.
+func (s *hookStore) onceAfterView(f func()) {
+	s.mu.Lock()
+	s.afterView = f
+	s.mu.Unlock()
+}
+
+// appOn returns another App of the world's store, through s, with the
+// given providers.
+func (w *world) appOn(t testing.TB, s genuine.Store, providers ...genuine.Provider) *genuine.App {
+	t.Helper()
+	app := genuine.NewApp(s, genuine.Config{BaseURL: "https://genuine.test", Now: w.clock.now, Providers: providers})
+	t.Cleanup(func() { app.Close() })
+	return app
+}
+
+// With a provider that prepares its payments, a passing checkout is one
+// durable commit: its units reserved and its payment stored together. The
+// payment is then the provider's as any other: pending, payable, and paid
+// it sells the units.
+func TestCheckoutIsOneCommit(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	codes := w.released(t, 2)
+	s := &hookStore{Store: w.db}
+	app := w.appOn(t, s, w.sim)
+	c, err := app.Checkout(ctx, w.merchant, "one", cart(100, codes[0], codes[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.updates.Load(); n != 1 {
+		t.Errorf("a checkout made %d write transactions, want 1", n)
+	}
+	if c.Status != genuine.CheckoutAwaitingPayment || c.Payment == nil || c.Payment.Status != genuine.PaymentPending {
+		t.Fatalf("checkout: %+v", c)
+	}
+	stored, err := w.app.GetCheckout(ctx, w.merchant, c.ID)
+	if err != nil || stored.Payment == nil || stored.Payment.Reference != c.Payment.Reference {
+		t.Fatalf("stored checkout: %+v, %v; want its payment stored with it", stored, err)
+	}
+	if st, err := w.sim.Query(ctx, c.Payment.Reference); err != nil || st != genuine.PaymentPending {
+		t.Fatalf("provider's status of the prepared payment: %q, %v", st, err)
+	}
+	if err := w.sim.Pay(ctx, c.Payment.Reference); err != nil {
+		t.Fatal(err)
+	}
+	w.waitStatus(t, w.merchant, c.ID, genuine.CheckoutPaid)
+	for _, code := range codes {
+		if v := w.verify(t, code); v.State != genuine.StateSold {
+			t.Errorf("paid unit: %s", v.State)
+		}
+	}
+	// A refused checkout is one commit too, and prepares nothing.
+	s.updates.Store(0)
+	r, err := app.Checkout(ctx, w.merchant, "two", cart(100, codes[0]))
+	if err != nil || r.Status != genuine.CheckoutRefused || r.Payment != nil {
+		t.Fatalf("checkout of a sold unit: %+v, %v", r, err)
+	}
+	if n := s.updates.Load(); n != 1 {
+		t.Errorf("a refused checkout made %d write transactions, want 1", n)
+	}
+}
+
+// A checkout is decided on a snapshot; if a unit or its batch changes
+// before the commit, the commit decides again and refuses what no longer
+// passes. Without that second look, each of these would reserve a unit
+// that must not be sold.
+func TestCheckoutDecidesAgainIfUnitChanged(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	s := &hookStore{Store: w.db}
+	app := w.appOn(t, s, w.sim)
+	for _, tt := range []struct {
+		name   string
+		change func(codes []string, b *genuine.Batch) error
+		reason string
+	}{
+		{"stolen", func(codes []string, _ *genuine.Batch) error {
+			_, err := w.app.RecordUnitEvents(ctx, w.brand, genuine.UnitEventInput{Type: "stolen", Codes: codes[:1]})
+			return err
+		}, genuine.EStolen},
+		{"reserved by another till", func(codes []string, _ *genuine.Batch) error {
+			_, err := w.app.Checkout(ctx, w.merchant, "other-till", cart(100, codes[0]))
+			return err
+		}, genuine.EInCheckout},
+		{"batch recalled", func(_ []string, b *genuine.Batch) error {
+			_, err := w.app.RecordBatchEvent(ctx, w.brand, b.ID, genuine.BatchEventInput{Type: "recall"})
+			return err
+		}, genuine.ERecalled},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := w.batch(t, 2)
+			if _, err := w.app.RecordBatchEvent(ctx, w.brand, b.ID, genuine.BatchEventInput{Type: "release"}); err != nil {
+				t.Fatal(err)
+			}
+			codes := w.codes(t, b)
+			// Fill the App's caches first: the View to run the change after
+			// must be the one the checkout is decided in.
+			if _, err := app.Check(ctx, codes[1]); err != nil {
+				t.Fatal(err)
+			}
+			var changed error
+			s.onceAfterView(func() { changed = tt.change(codes, b) })
+			c, err := app.Checkout(ctx, w.merchant, "till-"+strings.ReplaceAll(tt.name, " ", "-"), cart(100, codes[0], codes[1]))
+			if changed != nil {
+				t.Fatalf("change: %v", changed)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Status != genuine.CheckoutRefused || c.Payment != nil || !hasReason(c, tt.reason) {
+				t.Fatalf("checkout after the unit changed: %+v; want refused with %s", c, tt.reason)
+			}
+			// Refused whole: the other unit is not reserved either.
+			if v := w.verify(t, codes[1]); v.State == genuine.StateReserved {
+				t.Errorf("the other unit of a refused cart is reserved")
+			}
+		})
+	}
+}
+
+// failingCreate is a provider that cannot prepare payments and fails to
+// start them.
+type failingCreate struct{ genuine.Provider }
+
+func (failingCreate) Create(context.Context, genuine.PaymentRequest) (*genuine.Payment, error) {
+	return nil, errors.New("provider down")
+}
+
+// callOnly hides a provider's Prepare: the App must reserve first and then
+// call it, as it does a provider across the network.
+type callOnly struct{ genuine.Provider }
+
+// With a provider that cannot prepare its payments, the units are
+// reserved in one commit and the payment stored in another once the
+// provider answered. If the provider fails, the units are released and the
+// checkout fails; a retry with the same key says so.
+func TestPaymentStartedAfterReserve(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	codes := w.released(t, 2)
+	s := &hookStore{Store: w.db}
+	app := w.appOn(t, s, callOnly{w.sim})
+	c, err := app.Checkout(ctx, w.merchant, "call", cart(100, codes[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != genuine.CheckoutAwaitingPayment || c.Payment == nil {
+		t.Fatalf("checkout: %+v", c)
+	}
+	if n := s.updates.Load(); n < 2 {
+		t.Errorf("%d write transactions, want the reservation's, the provider's and the payment's", n)
+	}
+	if st, err := w.sim.Query(ctx, c.Payment.Reference); err != nil || st != genuine.PaymentPending {
+		t.Fatalf("provider's status of the payment: %q, %v", st, err)
+	}
+
+	down := w.appOn(t, w.db, failingCreate{w.sim})
+	_, err = down.Checkout(ctx, w.merchant, "down", cart(100, codes[1]))
+	if genuine.ErrorCode(err) != genuine.EUnavailable {
+		t.Fatalf("checkout with the provider down: %v, want %s", err, genuine.EUnavailable)
+	}
+	if v := w.verify(t, codes[1]); v.State != genuine.StateInChannel {
+		t.Errorf("unit of a checkout whose payment failed to start: %s, want released", v.State)
+	}
+	if _, err := down.Checkout(ctx, w.merchant, "down", cart(100, codes[1])); genuine.ErrorCode(err) != genuine.EUnavailable {
+		t.Errorf("retry with the same key: %v, want %s", err, genuine.EUnavailable)
+	}
+}
