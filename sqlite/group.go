@@ -12,11 +12,18 @@ import (
 
 // Group commit: concurrent Updates share one transaction and one fsync.
 // The committer goroutine owns the write connection. It takes a queued call,
-// begins a transaction and, for each call, opens a savepoint and hands the
-// transaction to the caller's goroutine, which runs fn and reports back; a
-// failed fn's savepoint is rolled back at once, a successful one released.
-// While calls are queued it goes on with the next, up to maxBatch calls or
-// maxBatchTime, then commits once and answers the successful calls.
+// begins a transaction and hands it to the caller's goroutine, which runs
+// fn and reports back. While calls are queued it goes on with the next, up
+// to maxBatch calls or maxBatchTime, then commits once and answers them.
+//
+// Batches are optimistic: a fn that fails (returns an error, panics, or
+// sees its ctx end) is rare — a refused checkout is a success — so calls
+// get no savepoint of their own, which would copy every page each of them
+// changes. Instead a failed fn rolls back its whole batch: it is answered
+// with its error once its effects are undone, and the calls that ran
+// before it, and those not yet run, run again in a new batch. Their
+// outcome, and that of the failed call, is what it would have been in
+// that order without it.
 const (
 	maxBatch     = 64
 	maxBatchTime = 10 * time.Millisecond
@@ -62,7 +69,7 @@ func (c *call) wait(fn func(genuine.Tx) error) error {
 }
 
 // run runs fn in t and reports how it ended. If fn panics or calls
-// runtime.Goexit, run waits until fn's savepoint is rolled back before the
+// runtime.Goexit, run waits until fn's batch is rolled back before the
 // panic (or exit) goes on in the caller's goroutine.
 func (c *call) run(fn func(genuine.Tx) error, t *tx) {
 	returned := false
@@ -90,18 +97,28 @@ func (db *DB) commitLoop() {
 	}
 }
 
-// commit runs a batch that starts with first and answers its calls. If the
-// batch fails after some fns succeeded (its COMMIT, or a savepoint, failed),
-// it runs each of them again alone in its own transaction.
+// commit runs a batch that starts with first and answers its calls. A
+// failed fn ends the batch and the others run again in a new one. If a
+// batch fails as a whole (its COMMIT failed), it runs each of its calls
+// again alone in its own transaction.
 func (db *DB) commit(first *call) {
-	ok, n, err := db.batch(first, true)
-	if err == nil || n == 1 {
-		answer(ok, err)
-		return
-	}
-	for _, c := range ok {
-		again, _, err := db.batch(c, false)
-		answer(again, err)
+	calls, more := []*call{first}, true
+	for len(calls) > 0 {
+		ran, again, err := db.batch(calls, more)
+		switch {
+		case err == nil:
+			answer(ran, nil)
+		case len(ran) == 1:
+			answer(ran, err)
+		default:
+			for _, c := range ran {
+				alone, _, err := db.batch([]*call{c}, false)
+				answer(alone, err)
+			}
+		}
+		// The calls of a batch ended by a failed fn run again; the queue
+		// waits until they are done, so each round answers at least one.
+		calls, more = again, false
 	}
 }
 
@@ -112,37 +129,51 @@ func answer(calls []*call, err error) {
 	}
 }
 
-// batch runs first and, if more, further queued calls in one transaction,
-// each in its own savepoint, and commits it. It answers the calls that
-// failed or did not start, and returns those whose fn succeeded, still to be
-// answered, how many calls it took, and the error that ended the
-// transaction, if any.
-func (db *DB) batch(first *call, more bool) (ok []*call, n int, err error) {
+// batch runs calls and, if more, further queued calls in one transaction,
+// and commits it. It returns the calls that ran, still to be answered, and
+// the error that ended the transaction, if any. If a fn fails, batch rolls
+// back, answers that call, and returns the calls to run again: those that
+// ran before it and those not yet run, in order.
+func (db *DB) batch(calls []*call, more bool) (ran, again []*call, err error) {
 	ctx := context.Background()
 	t, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return []*call{first}, 1, storeError(err, "sqlite: begin")
+		return calls, nil, storeError(err, "sqlite: begin")
 	}
 	deadline := time.Now().Add(db.batchTime)
-	for c := first; c != nil; c = db.next(more, n, deadline) {
-		n++
-		succeeded, err := db.step(t, c)
-		if succeeded {
-			ok = append(ok, c)
+	next := func() *call {
+		if len(calls) > 0 {
+			c := calls[0]
+			calls = calls[1:]
+			return c
 		}
-		if err != nil {
-			t.Rollback()
-			return ok, n, err
+		return db.next(more, len(ran), deadline)
+	}
+	for c := next(); c != nil; c = next() {
+		started, ferr := db.step(t, c)
+		if !started {
+			continue
 		}
+		if ferr != nil {
+			rerr := t.Rollback()
+			c.done <- ferr // errAborted only lets a panic go on
+			if rerr != nil {
+				// The connection is in doubt: the calls left run again
+				// alone, each in a transaction of its own.
+				return append(ran, calls...), nil, storeError(rerr, "sqlite: rollback")
+			}
+			return nil, append(ran, calls...), nil
+		}
+		ran = append(ran, c)
 	}
 	if err := t.Commit(); err != nil {
 		// A COMMIT that fails on a deferred constraint leaves the
 		// transaction open, and database/sql no longer rolls it back.
 		db.write.ExecContext(ctx, "ROLLBACK")
-		return ok, n, storeError(err, "sqlite: commit")
+		return ran, nil, storeError(err, "sqlite: commit")
 	}
 	db.commits.Add(1)
-	return ok, n, nil
+	return ran, nil, nil
 }
 
 // next returns the next queued call to add to a batch of n calls, or nil if
@@ -159,10 +190,10 @@ func (db *DB) next(more bool, n int, deadline time.Time) *call {
 	}
 }
 
-// step runs c's fn in a savepoint of t. It reports whether fn succeeded
-// (its savepoint released, c not yet answered), and returns an error if
-// the savepoint could not be opened, released or rolled back, which ends
-// the batch. A call that fails is answered once its savepoint is undone.
+// step runs c's fn in t. It reports whether the call started (it was not
+// abandoned, nor its ctx ended) and fn's error, or the call's ctx's if it
+// ended while fn ran: a call canceled meanwhile commits nothing. A call
+// that does not start is answered, or was by its caller.
 func (db *DB) step(t *sql.Tx, c *call) (bool, error) {
 	if !c.state.CompareAndSwap(waiting, started) && c.state.Load() != started {
 		return false, nil // abandoned: its caller has returned
@@ -171,23 +202,10 @@ func (db *DB) step(t *sql.Tx, c *call) (bool, error) {
 		c.done <- err
 		return false, nil
 	}
-	ctx := context.Background()
-	if _, err := t.ExecContext(ctx, "SAVEPOINT g"); err != nil {
-		return true, storeError(err, "sqlite: savepoint")
-	}
 	c.turn <- &tx{tx: t, db: db, stmts: db.writeStmts, shared: true}
 	ferr := <-c.back
 	if ferr == nil {
-		ferr = c.ctx.Err() // a call canceled while it ran commits nothing
+		ferr = c.ctx.Err()
 	}
-	if ferr == nil {
-		_, err := t.ExecContext(ctx, "RELEASE g")
-		return true, storeError(err, "sqlite: release savepoint")
-	}
-	_, err := t.ExecContext(ctx, "ROLLBACK TO g")
-	if err == nil {
-		_, err = t.ExecContext(ctx, "RELEASE g")
-	}
-	c.done <- ferr // errAborted only lets a panic go on
-	return false, storeError(err, "sqlite: rollback to savepoint")
+	return true, ferr
 }

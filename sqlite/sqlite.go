@@ -44,6 +44,7 @@ const writeCacheKiB = 16 << 10
 type DB struct {
 	write *sql.DB // one connection, used by the committer only
 	read  *sql.DB // read-only connections for Views
+	ckpt  *sql.DB // one connection that checkpoints the WAL (checkpoint.go)
 	// writeStmts and readStmts hold every query of queries, prepared on
 	// write and read; database/sql prepares each once per connection.
 	writeStmts, readStmts map[string]*sql.Stmt
@@ -56,6 +57,8 @@ type DB struct {
 	batchTime  time.Duration // how long a batch takes queued calls; tests set it before the first Update
 	stop       chan struct{} // closed by Close
 	exited     chan struct{} // closed when the committer has stopped
+	// checkpointed is closed when the checkpointer has stopped.
+	checkpointed chan struct{}
 }
 
 // Open opens the database in the file at path, creating it (readable by
@@ -79,14 +82,15 @@ func Open(path string) (*DB, error) {
 	ms := busyTimeout.Milliseconds()
 	// _txlock=immediate makes every write transaction BEGIN IMMEDIATE: it
 	// takes the write lock at once instead of failing on its first write
-	// when another process holds it. Group commit runs each Update in a
-	// savepoint, and SQLite keeps the pages a savepoint changes in a
-	// statement journal: temp_store=memory keeps it in memory rather than
-	// in a temporary file written page by page. The cache (in KiB) holds the
-	// pages a batch of checkouts touches.
+	// when another process holds it. SQLite keeps the pages a statement
+	// changes inside a longer transaction in a statement journal, to undo
+	// the statement alone if it fails: temp_store=memory keeps it in memory
+	// rather than in a temporary file written page by page. The cache (in
+	// KiB) holds the pages a batch of checkouts touches. The writer leaves
+	// checkpoints to the checkpointer (checkpoint.go).
 	db.write, err = sql.Open("sqlite", fmt.Sprintf(
 		"%s?_busy_timeout=%d&_foreign_keys=1&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"+
-			"&_pragma=temp_store(memory)&_pragma=cache_size(-%d)", uri, ms, writeCacheKiB))
+			"&_pragma=temp_store(memory)&_pragma=cache_size(-%d)&_pragma=wal_autocheckpoint(0)", uri, ms, writeCacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -107,6 +111,14 @@ func Open(path string) (*DB, error) {
 		db.write.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	db.ckpt, err = sql.Open("sqlite", fmt.Sprintf("%s?_busy_timeout=%d", uri, ms))
+	if err != nil {
+		db.read.Close()
+		db.write.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	db.ckpt.SetMaxOpenConns(1)
+	db.ckpt.SetMaxIdleConns(1)
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	db.read.SetMaxOpenConns(n)
 	// Opening an SQLite connection costs far more than a query, so idle
@@ -120,8 +132,10 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
 	db.queue, db.stop, db.exited = make(chan *call), make(chan struct{}), make(chan struct{})
+	db.checkpointed = make(chan struct{})
 	db.batchTime = maxBatchTime
 	go db.commitLoop()
+	go db.checkpointLoop()
 	return db, nil
 }
 
@@ -176,11 +190,15 @@ func (db *DB) Close() error {
 	if db.stop != nil {
 		close(db.stop)
 		<-db.exited
+		<-db.checkpointed
 	}
 	// Closing a pool closes its prepared statements.
 	var rerr error
 	if db.read != nil {
 		rerr = db.read.Close()
+	}
+	if db.ckpt != nil {
+		rerr = errors.Join(rerr, db.ckpt.Close())
 	}
 	// The writer closes last: as the last connection to the file it
 	// checkpoints the WAL into the database and removes it.
@@ -209,13 +227,13 @@ func (db *DB) View(ctx context.Context, fn func(genuine.Tx) error) error {
 //
 // Concurrent Updates are committed together (group commit): one committer
 // goroutine begins a transaction (BEGIN IMMEDIATE) and runs the fn of each
-// waiting Update in turn, each in its own savepoint and in its caller's
-// goroutine; a failed fn's savepoint is rolled back, leaving the others'
-// writes. After at most 64 calls or about 2 ms it commits once, and only
-// then does each successful Update return nil: its writes are on disk. A
-// lone Update does not wait for company. If the commit fails, each fn that
-// succeeded in the batch runs again alone, in a transaction of its own, so
-// fn may run more than once. fns run one at a time on the one write
+// waiting Update in turn, in its caller's goroutine. After at most 64 calls
+// or about 10 ms it commits once, and only then does each successful Update
+// return nil: its writes are on disk. A lone Update does not wait for
+// company. A fn that fails rolls back its batch, and the other fns of the
+// batch run again in a new one; if the commit fails, each fn that succeeded
+// in the batch runs again alone, in a transaction of its own. So fn may run
+// more than once. fns run one at a time on the one write
 // connection, so Updates are serializable and never conflict. An Update
 // whose ctx is done before its fn starts returns ctx's error without running
 // it, and so does one whose ctx is done when fn returns, with fn's writes

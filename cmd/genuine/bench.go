@@ -465,7 +465,17 @@ func freshDatabase(ctx context.Context, dsn string) (string, func(), error) {
 	if err != nil {
 		return "", nil, usagef("--store: %v", err)
 	}
-	conn, err := pgx.Connect(ctx, dsn)
+	// pgx.Connect takes no pool settings (pool_max_conns …), which the
+	// run's own DSN keeps.
+	admin := *u
+	q := admin.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	admin.RawQuery = q.Encode()
+	conn, err := pgx.Connect(ctx, admin.String())
 	if err != nil {
 		return "", nil, fmt.Errorf("connect to %s: %w", u.Redacted(), err)
 	}
