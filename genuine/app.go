@@ -74,7 +74,9 @@ type Config struct {
 	// the process dies without Close.
 	VerificationFlush time.Duration
 	// Failpoint, if set, is called at the points where a crash matters most
-	// ("after-reserve": units reserved, provider not yet called;
+	// ("after-reserve": units reserved — with a provider that prepares its
+	// payments, the payment stored with them — the till not yet answered
+	// and any other provider not yet called;
 	// "before-sold": payment notified, units not yet sold). Crash tests
 	// make it end the process there; it is nil in production.
 	Failpoint func(name string)

@@ -221,6 +221,24 @@ func TestQueryUnknown(t *testing.T) {
 	}
 }
 
+// A prepared payment is known to the provider only once the App has
+// stored it with its checkout: one whose checkout was never stored (the
+// commit failed, or the process died first) is unknown, and every
+// operation on it says so. Prepare validates as Create does.
+func TestPrepare(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	pm, err := f.p.Prepare(genuine.PaymentRequest{CheckoutID: "chk_1", Amount: 1999, Currency: "CNY"})
+	if err != nil || pm.Status != genuine.PaymentPending || pm.PayURL != f.srv.URL+"/pay/simulated/"+pm.Reference {
+		t.Fatalf("Prepare = %+v, %v", pm, err)
+	}
+	_, err = f.p.Query(ctx, pm.Reference)
+	wantCode(t, "Query of a prepared payment never stored", err, genuine.ENotFound)
+	wantCode(t, "Pay of a prepared payment never stored", f.p.Pay(ctx, pm.Reference), genuine.ENotFound)
+	_, err = f.p.Prepare(genuine.PaymentRequest{CheckoutID: "chk_1", Amount: -1, Currency: "CNY"})
+	wantCode(t, "Prepare of a negative amount", err, genuine.EInvalid)
+}
+
 // TestStateMachine runs every operation on a payment in every state.
 func TestStateMachine(t *testing.T) {
 	ctx := context.Background()
