@@ -3,10 +3,11 @@ package main
 import (
 	"encoding/json"
 	"math"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"genuine/postgres/pgtest"
 )
 
 // benchLine is a line of bench --json, with the members the contract names.
@@ -150,13 +151,7 @@ func TestForgeSerial(t *testing.T) {
 // TestBenchPostgres runs the load on a database of its own on the
 // PostgreSQL server GENUINE_TEST_POSTGRES names, if it is set.
 func TestBenchPostgres(t *testing.T) {
-	dsn := os.Getenv("GENUINE_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("GENUINE_REQUIRE_POSTGRES") != "" {
-			t.Fatal("GENUINE_REQUIRE_POSTGRES is set but GENUINE_TEST_POSTGRES names no database")
-		}
-		t.Skip("set GENUINE_TEST_POSTGRES to a PostgreSQL DSN to run bench on PostgreSQL")
-	}
+	dsn := pgtest.DSN(t, "to run bench on PostgreSQL")
 	stdout, stderr, code := run(t, "", "bench", "--store", dsn, "--duration", "1s", "--connections", "64", "--scenario", "checkout,verify", "--json")
 	if code != 0 || strings.Count(stdout, "\n") != 2 || !strings.Contains(stdout, `"store":"postgres"`) {
 		t.Fatalf("bench on PostgreSQL: exit %d\n%s\n%s", code, stdout, stderr)

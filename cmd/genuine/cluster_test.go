@@ -2,14 +2,9 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -18,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"genuine/postgres/pgtest"
 )
 
 // clusterClient bounds every request the cluster tests make.
@@ -78,22 +73,7 @@ func newClusterWorld(t *testing.T, s *server, adminKey string, regions []string,
 	if st := api(t, s, key.Key, "POST", "/v1/batches/"+batch.ID+"/events", map[string]any{"type": "release"}, nil); st/100 != 2 {
 		t.Fatalf("release: %d", st)
 	}
-	req, _ := http.NewRequest("GET", s.url+"/v1/batches/"+batch.ID+"/codes?format=csv", nil)
-	req.Header.Set("Authorization", "Bearer "+key.Key)
-	resp, err := clusterClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	buf.ReadFrom(resp.Body)
-	resp.Body.Close()
-	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n")[1:] {
-		_, code, _ := strings.Cut(line, ",")
-		w.codes = append(w.codes, code)
-	}
-	if len(w.codes) != quantity {
-		t.Fatalf("codes: %d, want %d", len(w.codes), quantity)
-	}
+	w.codes = batchCodes(t, s, key.Key, batch.ID, quantity)
 	return w
 }
 
@@ -180,58 +160,13 @@ func errorLines(s *server) []string {
 	return out
 }
 
-// testDatabase creates a fresh database on the PostgreSQL server dsn names,
-// dropped when the test ends, and returns its DSN.
-func testDatabase(t *testing.T, dsn string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect to GENUINE_TEST_POSTGRES: %v", err)
-	}
-	defer conn.Close(ctx)
-	rnd := make([]byte, 6)
-	rand.Read(rnd)
-	name := "genuine_cluster_" + hex.EncodeToString(rnd)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("GENUINE_TEST_POSTGRES: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
 // Three servers on one PostgreSQL, with their reconcilers all running,
 // take concurrent checkouts of the same few units from several merchants:
 // no unit is reserved by two checkouts at once or sold twice, every paid
 // checkout's unit is sold, and nothing stays reserved past its deadline.
 func TestThreeServersOnePostgres(t *testing.T) {
-	dsn := os.Getenv("GENUINE_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("GENUINE_REQUIRE_POSTGRES") != "" {
-			t.Fatal("GENUINE_REQUIRE_POSTGRES is set but GENUINE_TEST_POSTGRES names no database")
-		}
-		t.Skip("set GENUINE_TEST_POSTGRES to a PostgreSQL DSN to run three servers on one database")
-	}
 	testStart := time.Now()
-	db := testDatabase(t, dsn)
+	db := pgtest.Database(t, "to run three servers on one database")
 	adminKey := initStore(t, db)
 	const ttl = 3 * time.Second
 	var servers []*server

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -39,22 +38,7 @@ func newCrashWorld(t *testing.T) *crashWorld {
 	var batch struct{ ID string }
 	api(t, s, key.Key, "POST", "/v1/batches", map[string]any{"gtin": "09520123456788", "lot": "L1", "expiry": "2027-12-31", "quantity": 5, "regions": []string{"CN-GD"}}, &batch)
 	api(t, s, key.Key, "POST", "/v1/batches/"+batch.ID+"/events", map[string]any{"type": "release"}, nil)
-	req, _ := http.NewRequest("GET", s.url+"/v1/batches/"+batch.ID+"/codes?format=csv", nil)
-	req.Header.Set("Authorization", "Bearer "+key.Key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	buf.ReadFrom(resp.Body)
-	resp.Body.Close()
-	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n")[1:] {
-		_, code, _ := strings.Cut(line, ",")
-		w.codes = append(w.codes, code)
-	}
-	if len(w.codes) != 5 {
-		t.Fatalf("codes: %q", buf.String())
-	}
+	w.codes = batchCodes(t, s, key.Key, batch.ID, 5)
 	stopServer(t, s)
 	return w
 }

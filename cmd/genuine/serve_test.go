@@ -103,6 +103,30 @@ func api(t *testing.T, s *server, key, method, path string, body, out any) int {
 	return resp.StatusCode
 }
 
+// batchCodes returns the codes of a batch of want units, as the server
+// exports them to its brand (key).
+func batchCodes(t *testing.T, s *server, key, batchID string, want int) []string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.url+"/v1/batches/"+batchID+"/codes?format=csv", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	var codes []string
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n")[1:] {
+		_, code, _ := strings.Cut(line, ",")
+		codes = append(codes, code)
+	}
+	if len(codes) != want {
+		t.Fatalf("export of batch %s: %d codes, want %d", batchID, len(codes), want)
+	}
+	return codes
+}
+
 // The README's walk-through, with the binary: init, serve, mint, release,
 // verify, forge, and a graceful stop.
 func TestInitServeMintVerify(t *testing.T) {
