@@ -8,11 +8,6 @@ import (
 	"genuine/genuine"
 )
 
-const selectVerificationCount = `
-	SELECT count
-	FROM verifications
-	WHERE gtin = ? AND seq = ?`
-
 const selectUnitScan = `
 	SELECT lat, lon, at
 	FROM unit_scans
@@ -21,10 +16,9 @@ const selectUnitScan = `
 // Scan returns how many times a unit was verified (0 if never) and its
 // last located scan (nil if none).
 func (t *tx) Scan(ctx context.Context, gtin string, seq int64) (int64, *genuine.ScanPoint, error) {
-	var count int64
-	err := t.queryRow(ctx, selectVerificationCount, gtin, seq).Scan(&count)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, nil, storeError(err, "verifications of unit %d of product %s", seq, gtin)
+	count, _, err := t.Verifications(ctx, gtin, seq)
+	if err != nil {
+		return 0, nil, err
 	}
 	var p genuine.ScanPoint
 	err = t.queryRow(ctx, selectUnitScan, gtin, seq).Scan(&p.Lat, &p.Lon, scanTime(&p.At))

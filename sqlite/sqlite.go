@@ -170,7 +170,7 @@ func queries() []string {
 		updateCheckout,
 		insertDecision, selectDecisions, raiseAlert, selectAlerts,
 		insertNotification,
-		selectVerificationCount, selectUnitScan, upsertUnitScan,
+		selectUnitScan, upsertUnitScan,
 		upsertProviderRecord, selectProviderRecord,
 	}
 	return append(qs, checkoutsQueries()...)
