@@ -349,6 +349,9 @@ func (a *App) countVerification(ctx context.Context, k unitKey, stored int64, re
 	c := a.verifications
 	for range 4 {
 		n, closed, err := c.add(k, stored, read, began, a.Now())
+		if err == errUnread {
+			n, closed, err = a.readAndCount(ctx, k)
+		}
 		switch err {
 		case nil:
 			if closed {
@@ -361,20 +364,35 @@ func (a *App) countVerification(ctx context.Context, k unitKey, stored int64, re
 			if err := c.flush(ctx); err != nil {
 				return 0, errFull
 			}
+			read = false
 		case errUnread:
-			began = c.generation()
-			err := a.store.View(ctx, func(tx Tx) (err error) {
-				stored, _, err = tx.Verifications(ctx, k.gtin, k.seq)
-				return err
-			})
-			if err != nil {
-				return 0, err
-			}
-			read = true
+			// Only a counter full of units evicts between a read and its
+			// count now; try again.
+		default:
+			return 0, err
 		}
 	}
-	// Units evicted again and again while this one was read.
 	return 0, errFull
+}
+
+// readAndCount reads unit k's stored count and counts a verification on
+// it with flushes held off: a flush evicts idle units, and any eviction
+// makes a count read before it untrusted (see verifyCounter), so under
+// frequent flushes a read could be overtaken again and again.
+func (a *App) readAndCount(ctx context.Context, k unitKey) (n int64, closed bool, err error) {
+	c := a.verifications
+	c.flushMu.Lock()
+	defer c.flushMu.Unlock()
+	began := c.generation()
+	var stored int64
+	err = a.store.View(ctx, func(tx Tx) (err error) {
+		stored, _, err = tx.Verifications(ctx, k.gtin, k.seq)
+		return err
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	return c.add(k, stored, true, began, a.Now())
 }
 
 // FlushVerifications stores the verifications counted since the last
