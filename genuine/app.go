@@ -40,12 +40,13 @@ type App struct {
 	// are not revoked (a revocation must clear this cache, on every
 	// server). Keys that were not found are not cached, so that a key made
 	// on another server works at once and guesses cannot fill it.
-	keysMu     sync.Mutex
-	principals map[string]Principal
+	principals *cache[string, Principal]
+	// merchants, batches (by GTIN) and policies cache what checkouts
+	// decide on; see snapshotTx for why each may be.
+	merchants *cache[string, *Merchant]
+	batches   *cache[string, []*Batch]
+	policies  *cache[policyKey, *Policy]
 }
-
-// maxCachedKeys bounds the principals cache; when full it starts again.
-const maxCachedKeys = 4096
 
 // Config configures an App.
 type Config struct {
@@ -88,7 +89,11 @@ func NewApp(store Store, cfg Config) *App {
 		store: store, now: cfg.Now, baseURL: cfg.BaseURL, brands: make(map[string]*brandKeys),
 		providers: make(map[string]Provider), reservationTTL: cfg.ReservationTTL,
 		refundWindow: cfg.RefundWindow, notifyGrace: cfg.NotifyGrace, logger: cfg.Logger,
-		failpoint: cfg.Failpoint,
+		failpoint:  cfg.Failpoint,
+		principals: newCache[string, Principal](maxCachedKeys, 0),
+		merchants:  newCache[string, *Merchant](maxCachedMerchants, 0),
+		batches:    newCache[string, []*Batch](maxCachedBatches, 0),
+		policies:   newCache[policyKey, *Policy](maxCachedPolicies, policyTTL),
 	}
 	for _, p := range cfg.Providers {
 		a.providers[p.Name()] = p
@@ -150,10 +155,7 @@ func (a *App) Authenticate(ctx context.Context, key string) (*Principal, error) 
 		return nil, Errorf(EUnauthorized, "invalid API key")
 	}
 	hash := HashAPIKey(key)
-	a.keysMu.Lock()
-	p, ok := a.principals[string(hash)]
-	a.keysMu.Unlock()
-	if ok {
+	if p, ok := a.principals.get(string(hash), time.Time{}); ok {
 		return &p, nil
 	}
 	var k *APIKey
@@ -167,13 +169,8 @@ func (a *App) Authenticate(ctx context.Context, key string) (*Principal, error) 
 	if err != nil {
 		return nil, err
 	}
-	p = Principal{KeyID: k.ID, Role: k.Role, BrandID: k.BrandID, MerchantID: k.MerchantID}
-	a.keysMu.Lock()
-	if a.principals == nil || len(a.principals) >= maxCachedKeys {
-		a.principals = make(map[string]Principal)
-	}
-	a.principals[string(hash)] = p
-	a.keysMu.Unlock()
+	p := Principal{KeyID: k.ID, Role: k.Role, BrandID: k.BrandID, MerchantID: k.MerchantID}
+	a.principals.put(string(hash), p, time.Time{})
 	return &p, nil
 }
 

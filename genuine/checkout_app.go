@@ -40,10 +40,11 @@ const (
 // called.
 //
 // The decisions are made on a snapshot, in a read transaction that runs
-// beside other checkouts. The write transaction then reads each unit's
-// batch to check that its disposition and regions are still what was
-// decided on, and swaps each unit's row for the reserved one only if it is
-// still the row decided on (Tx.SwapUnit: one statement, no read, so that
+// beside other checkouts, with the merchant, batches and policies read
+// through the App's caches (snapshotTx). The write transaction then reads
+// each unit's batch to check that its disposition and regions are still
+// what was decided on, and swaps each unit's row for the reserved one only
+// if it is still the row decided on (Tx.SwapUnit: one statement, no read, so that
 // on PostgreSQL checkouts of neighbouring units do not fail serialization).
 // If anything changed, the checkout is decided again inside a second write
 // transaction. So a unit is never reserved twice, and the writer — one
@@ -91,10 +92,11 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 			return err
 		}
 		prior = nil
-		if m, err = tx.Merchant(ctx, p.MerchantID); err != nil {
+		snap := snapshotTx{Tx: tx, a: a}
+		if m, err = snap.Merchant(ctx, p.MerchantID); err != nil {
 			return err
 		}
-		d, err = a.decide(ctx, tx, &base, m, checks)
+		d, err = a.decide(ctx, snap, &base, m, checks)
 		return err
 	})
 	if err != nil {
@@ -113,14 +115,19 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 	})
 	if errors.Is(err, errStale) {
 		// A unit or batch changed since the snapshot: decide again, inside
-		// the write transaction this time.
+		// the write transaction this time, on what it reads. A checkout
+		// first refused may pass now: its payment is prepared first.
+		payment := d.payment
+		if payment == nil {
+			payment = a.preparePayment(prov, &base)
+		}
 		err = a.store.Update(ctx, func(tx Tx) error {
 			fresh, err := a.decide(ctx, tx, &base, m, checks)
 			if err != nil {
 				return err
 			}
 			if !fresh.refused {
-				fresh.payment = d.payment
+				fresh.payment = payment
 			}
 			c, err = a.commitCheckout(ctx, tx, m, fresh)
 			return err
@@ -307,27 +314,39 @@ var errStale = errors.New("genuine: a unit or batch changed since the checkout w
 
 // commitCheckout stores a decided checkout in tx and, if it passed,
 // reserves its units, and returns the checkout stored. If a unit or batch
-// it was decided on has changed since — a unit's row, a batch's
-// disposition or regions — it returns errStale. It does not change d, since
-// a transaction may run again.
+// it was decided on has changed since — a unit's row (for a checkout that
+// passed), a batch's disposition or regions (for any) — it returns
+// errStale. It does not change d, since a transaction may run again.
 func (a *App) commitCheckout(ctx context.Context, tx Tx, m *Merchant, d *decided) (*Checkout, error) {
 	c := d.c
 	c.Items = slices.Clone(d.c.Items)
 	now := a.Now()
+	batches := make([]*Batch, len(c.Items))
+	for i, id := range d.ids {
+		if id == nil || id.batch == nil {
+			continue
+		}
+		// The batch may have been decided on from the cache: a refusal,
+		// too, must stand on the batch as it is.
+		b, err := tx.Batch(ctx, id.batch.ID)
+		if err != nil {
+			return nil, err
+		}
+		if b.Disposition != id.batch.Disposition || !slices.Equal(b.Regions, id.batch.Regions) {
+			a.cacheBatch(b)
+			return nil, errStale
+		}
+		batches[i] = b
+	}
 	if !d.refused {
 		c.Payment = d.payment
 		for i, it := range c.Items {
-			id := d.ids[i]
-			b, err := tx.Batch(ctx, it.BatchID)
-			if err != nil {
-				return nil, err
-			}
-			if b.Disposition != id.batch.Disposition || !slices.Equal(b.Regions, id.batch.Regions) {
-				return nil, errStale
+			if batches[i] == nil || d.ids[i].reason != "" {
+				return nil, Errorf(EInternal, "item %d passed without a unit to reserve", i+1)
 			}
 			// The unit's row is swapped only if it is still the one
 			// decided on: one statement, and no read.
-			err = a.applyMove(ctx, tx, &c, it, b, id.unit, EventReserve, m.Region, now)
+			err := a.applyMove(ctx, tx, &c, it, batches[i], d.ids[i].unit, EventReserve, m.Region, now)
 			if ErrorCode(err) == EConflict {
 				return nil, errStale
 			}

@@ -46,6 +46,7 @@ func (a *App) SetPolicy(ctx context.Context, p *Principal, scope string, doc []b
 	if err != nil {
 		return nil, err
 	}
+	a.policies.clear()
 	return pol, nil
 }
 
