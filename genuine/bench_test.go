@@ -2,6 +2,7 @@ package genuine_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 
 	"genuine/genuine"
@@ -117,4 +118,43 @@ func BenchmarkCheckout(b *testing.B) {
 		}
 		i++
 	}
+}
+
+// BenchmarkCheckoutParallel measures one-unit checkouts from 16 goroutines
+// per CPU, as tills at many shops make them: the App and store's own
+// throughput, without HTTP.
+func BenchmarkCheckoutParallel(b *testing.B) {
+	w := newWorld(b)
+	ctx := context.Background()
+	batch := w.batch(b, 1_000_000)
+	if _, err := w.app.RecordBatchEvent(ctx, w.brand, batch.ID, genuine.BatchEventInput{Type: "release"}); err != nil {
+		b.Fatal(err)
+	}
+	var codes []string
+	w.app.WriteCodes(ctx, w.brand, batch.ID, func(_ int64, _, code []byte) error {
+		codes = append(codes, string(code))
+		if len(codes) == 200_000 {
+			return context.Canceled
+		}
+		return nil
+	}, nil)
+	var next atomic.Int64
+	b.SetParallelism(16)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1) - 1
+			if i >= int64(len(codes)) {
+				b.Error("out of codes")
+				return
+			}
+			c, err := w.app.Checkout(ctx, w.merchant, "bench-"+codes[i], cart(100, codes[i]))
+			if err != nil || c.Status != genuine.CheckoutAwaitingPayment {
+				b.Error(c, err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checkouts/s")
 }

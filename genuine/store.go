@@ -17,8 +17,10 @@ type Store interface {
 	// returns nil and rolled back otherwise. Transactions are serializable:
 	// two Updates never see each other's partial effects. Update may run fn
 	// more than once when the store must retry a conflict, so fn must have no
-	// effects outside tx. After a Tx method returns an error from the
-	// database, fn must return (PostgreSQL aborts the transaction).
+	// effects outside tx. fn may run on another goroutine than Update's
+	// caller, so it must not call runtime.Goexit (or t.FailNow). After a Tx
+	// method returns an error from the database, fn must return
+	// (PostgreSQL aborts the transaction).
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Close releases the store.
 	Close() error

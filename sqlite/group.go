@@ -3,7 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -12,9 +12,10 @@ import (
 
 // Group commit: concurrent Updates share one transaction and one fsync.
 // The committer goroutine owns the write connection. It takes a queued call,
-// begins a transaction and hands it to the caller's goroutine, which runs
-// fn and reports back. While calls are queued it goes on with the next, up
-// to maxBatch calls or maxBatchTime, then commits once and answers them.
+// begins a transaction and runs the call's fn in it, on its own goroutine,
+// so that no goroutine switch lies between one fn and the next. While calls
+// are queued it goes on with the next, up to maxBatch calls or
+// maxBatchTime, then commits once and answers them.
 //
 // Batches are optimistic: a fn that fails (returns an error, panics, or
 // sees its ctx end) is rare — a refused checkout is a success — so calls
@@ -23,7 +24,7 @@ import (
 // with its error once its effects are undone, and the calls that ran
 // before it, and those not yet run, run again in a new batch. Their
 // outcome, and that of the failed call, is what it would have been in
-// that order without it.
+// that order without it. A panic in fn goes on in its caller's goroutine.
 const (
 	maxBatch     = 64
 	maxBatchTime = 10 * time.Millisecond
@@ -32,9 +33,8 @@ const (
 // A call is one Update waiting for, or running in, the committer.
 type call struct {
 	ctx   context.Context
+	fn    func(genuine.Tx) error
 	state atomic.Int32 // waiting, started or abandoned
-	turn  chan *tx     // the committer lends the transaction to run fn
-	back  chan error   // fn's error, or errAborted, once fn ends
 	done  chan error   // Update's answer
 }
 
@@ -45,43 +45,47 @@ const (
 	abandoned        // the caller's ctx ended before it started
 )
 
-// errAborted reports to the committer that fn panicked or exited its
-// goroutine (runtime.Goexit) instead of returning.
-var errAborted = errors.New("sqlite: fn did not return")
+// fnPanic is the answer to a call whose fn panicked: its caller panics
+// again with the value.
+type fnPanic struct{ value any }
 
-// wait runs fn each time the committer lends c the transaction, and returns
-// the committer's answer, or ctx's error if the call ends before it starts.
-func (c *call) wait(fn func(genuine.Tx) error) error {
-	cancel := c.ctx.Done()
-	for {
-		select {
-		case t := <-c.turn:
-			c.run(fn, t)
-		case err := <-c.done:
-			return err
-		case <-cancel:
-			if c.state.CompareAndSwap(waiting, abandoned) {
-				return c.ctx.Err()
-			}
-			cancel = nil // started: fn sees ctx, the committer answers
+func (p *fnPanic) Error() string { return fmt.Sprintf("sqlite: fn panicked: %v", p.value) }
+
+// wait returns the committer's answer, or ctx's error if the call ends
+// before it starts. If fn panicked, wait panics with the same value once
+// fn's batch is rolled back.
+func (c *call) wait() error {
+	var err error
+	select {
+	case err = <-c.done:
+	case <-c.ctx.Done():
+		if c.state.CompareAndSwap(waiting, abandoned) {
+			return c.ctx.Err()
 		}
+		err = <-c.done // started: fn sees ctx, the committer answers
 	}
+	if p, ok := err.(*fnPanic); ok {
+		panic(p.value)
+	}
+	return err
 }
 
-// run runs fn in t and reports how it ended. If fn panics or calls
-// runtime.Goexit, run waits until fn's batch is rolled back before the
-// panic (or exit) goes on in the caller's goroutine.
-func (c *call) run(fn func(genuine.Tx) error, t *tx) {
+// run runs c's fn in t on the committer's goroutine and returns its error;
+// a panic is returned as a *fnPanic. fn must not call runtime.Goexit (as
+// t.FailNow does): it would end the committer, so run ends the process
+// with a message that says so instead.
+func (c *call) run(t *tx) (err error) {
 	returned := false
 	defer func() {
-		if !returned {
-			c.back <- errAborted
-			<-c.done
+		if v := recover(); v != nil {
+			err = &fnPanic{v}
+		} else if !returned {
+			panic("sqlite: an Update's fn called runtime.Goexit (t.FailNow?) on the store's committer goroutine")
 		}
 	}()
-	err := fn(t)
+	err = c.fn(t)
 	returned = true
-	c.back <- err
+	return err
 }
 
 // commitLoop is the committer: it runs queued calls in batches until Close.
@@ -156,7 +160,7 @@ func (db *DB) batch(calls []*call, more bool) (ran, again []*call, err error) {
 		}
 		if ferr != nil {
 			rerr := t.Rollback()
-			c.done <- ferr // errAborted only lets a panic go on
+			c.done <- ferr
 			if rerr != nil {
 				// The connection is in doubt: the calls left run again
 				// alone, each in a transaction of its own.
@@ -202,8 +206,7 @@ func (db *DB) step(t *sql.Tx, c *call) (bool, error) {
 		c.done <- err
 		return false, nil
 	}
-	c.turn <- &tx{tx: t, db: db, stmts: db.writeStmts, shared: true}
-	ferr := <-c.back
+	ferr := c.run(&tx{tx: t, db: db, stmts: db.writeStmts, shared: true})
 	if ferr == nil {
 		ferr = c.ctx.Err()
 	}

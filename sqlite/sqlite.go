@@ -227,7 +227,8 @@ func (db *DB) View(ctx context.Context, fn func(genuine.Tx) error) error {
 //
 // Concurrent Updates are committed together (group commit): one committer
 // goroutine begins a transaction (BEGIN IMMEDIATE) and runs the fn of each
-// waiting Update in turn, in its caller's goroutine. After at most 64 calls
+// waiting Update in turn, on its own goroutine (so fn must not call
+// runtime.Goexit, nor t.FailNow). After at most 64 calls
 // or about 10 ms it commits once, and only then does each successful Update
 // return nil: its writes are on disk. A lone Update does not wait for
 // company. A fn that fails rolls back its batch, and the other fns of the
@@ -244,7 +245,7 @@ func (db *DB) Update(ctx context.Context, fn func(genuine.Tx) error) error {
 	if db.closed.Load() {
 		return errClosed
 	}
-	c := &call{ctx: ctx, turn: make(chan *tx), back: make(chan error), done: make(chan error, 1)}
+	c := &call{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case db.queue <- c:
 	case <-ctx.Done():
@@ -252,7 +253,7 @@ func (db *DB) Update(ctx context.Context, fn func(genuine.Tx) error) error {
 	case <-db.stop:
 		return errClosed
 	}
-	return c.wait(fn)
+	return c.wait()
 }
 
 // errClosed is returned by View and Update after Close.
