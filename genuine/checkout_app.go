@@ -41,13 +41,14 @@ const (
 //
 // The decisions are made on a snapshot, in a read transaction that runs
 // beside other checkouts, with the merchant, batches and policies read
-// through the App's caches (snapshotTx). The write transaction then reads
-// each unit's batch to check that its disposition and regions are still
-// what was decided on, and swaps each unit's row for the reserved one only
-// if it is still the row decided on (Tx.SwapUnit: one statement, no read, so that
-// on PostgreSQL checkouts of neighbouring units do not fail serialization).
-// If anything changed, the checkout is decided again inside a second write
-// transaction. So a unit is never reserved twice, and the writer — one
+// through the App's caches (snapshotTx). The write transaction then swaps
+// each unit's row for the reserved one only if it is still the row decided
+// on and its batch still has the disposition and regions decided on
+// (Tx.SwapUnit: one statement, no read, so that on PostgreSQL checkouts of
+// neighbouring units do not fail serialization); a refusal reads its
+// batches again instead. If anything changed, the checkout is decided
+// again inside a second write transaction, and the batches it reads are
+// cached. So a unit is never reserved twice, and the writer — one
 // connection on SQLite — does a handful of statements per checkout. With a
 // provider that can prepare a payment (a Preparer), the payment is stored
 // in that same commit: one durable commit per checkout.
@@ -125,6 +126,11 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 			fresh, err := a.decide(ctx, tx, &base, m, checks)
 			if err != nil {
 				return err
+			}
+			for _, id := range fresh.ids {
+				if id != nil && id.batch != nil {
+					a.cacheBatch(id.batch) // as it is now
+				}
 			}
 			if !fresh.refused {
 				fresh.payment = payment
@@ -321,32 +327,33 @@ func (a *App) commitCheckout(ctx context.Context, tx Tx, m *Merchant, d *decided
 	c := d.c
 	c.Items = slices.Clone(d.c.Items)
 	now := a.Now()
-	batches := make([]*Batch, len(c.Items))
-	for i, id := range d.ids {
-		if id == nil || id.batch == nil {
-			continue
+	if d.refused {
+		// The batches may have been decided on from the cache: a refusal,
+		// too, must stand on each batch as it is.
+		for _, id := range d.ids {
+			if id == nil || id.batch == nil {
+				continue
+			}
+			b, err := tx.Batch(ctx, id.batch.ID)
+			if err != nil {
+				return nil, err
+			}
+			if b.Disposition != id.batch.Disposition || !slices.Equal(b.Regions, id.batch.Regions) {
+				a.cacheBatch(b)
+				return nil, errStale
+			}
 		}
-		// The batch may have been decided on from the cache: a refusal,
-		// too, must stand on the batch as it is.
-		b, err := tx.Batch(ctx, id.batch.ID)
-		if err != nil {
-			return nil, err
-		}
-		if b.Disposition != id.batch.Disposition || !slices.Equal(b.Regions, id.batch.Regions) {
-			a.cacheBatch(b)
-			return nil, errStale
-		}
-		batches[i] = b
-	}
-	if !d.refused {
+	} else {
 		c.Payment = d.payment
 		for i, it := range c.Items {
-			if batches[i] == nil || d.ids[i].reason != "" {
+			id := d.ids[i]
+			if id == nil || id.batch == nil || id.reason != "" {
 				return nil, Errorf(EInternal, "item %d passed without a unit to reserve", i+1)
 			}
 			// The unit's row is swapped only if it is still the one
-			// decided on: one statement, and no read.
-			err := a.applyMove(ctx, tx, &c, it, batches[i], d.ids[i].unit, EventReserve, m.Region, now)
+			// decided on and its batch still has the disposition and
+			// regions decided on: one statement, and no read.
+			err := a.applyMove(ctx, tx, &c, it, id.batch, id.unit, EventReserve, m.Region, now)
 			if ErrorCode(err) == EConflict {
 				return nil, errStale
 			}
@@ -457,7 +464,8 @@ func (a *App) moveUnits(ctx context.Context, tx Tx, c *Checkout, t EventType) er
 // applyMove moves the unit of a checkout item through a checkout event at
 // a merchant in region, and records it. b is the unit's batch and old its
 // own row as read (nil if it has none); the row is written only if it is
-// still old, and EConflict returned if not.
+// still old and b's disposition and regions are still the stored ones, and
+// EConflict returned if not.
 func (a *App) applyMove(ctx context.Context, tx Tx, c *Checkout, it CheckoutItem, b *Batch, old *Unit, t EventType, region string, now time.Time) error {
 	u := Unit{GTIN: it.GTIN, Serial: it.Serial, Seq: it.Seq, BatchID: it.BatchID}
 	if old != nil {
@@ -477,7 +485,7 @@ func (a *App) applyMove(ctx context.Context, tx Tx, c *Checkout, it CheckoutItem
 	default:
 		u.CheckoutID = ""
 	}
-	if err := tx.SwapUnit(ctx, old, &u); err != nil {
+	if err := tx.SwapUnit(ctx, old, &u, b); err != nil {
 		return err
 	}
 	seq := it.Seq

@@ -80,13 +80,14 @@ type Tx interface {
 	// PutUnit writes a unit's own row.
 	PutUnit(ctx context.Context, u *Unit) error
 	// SwapUnit writes a unit's own row in place of old, the row as read
-	// before (nil if it had none), only if the stored row is still old:
-	// the same state, checkout and update time. If not it writes nothing
-	// and returns EConflict, and the transaction may go on. It checks and
-	// writes in one statement, so that PostgreSQL takes no predicate lock
-	// on the index around a unit without a row, which would make
-	// concurrent checkouts of neighbouring units fail serialization.
-	SwapUnit(ctx context.Context, old, u *Unit) error
+	// before (nil if it had none), only if the stored row is still old —
+	// the same state, checkout and update time — and the unit's batch b
+	// still has the disposition and regions it had when read. If not it
+	// writes nothing and returns EConflict, and the transaction may go on.
+	// It checks and writes in one statement, so that PostgreSQL takes no
+	// predicate lock on the index around a unit without a row, which would
+	// make concurrent checkouts of neighbouring units fail serialization.
+	SwapUnit(ctx context.Context, old, u *Unit, b *Batch) error
 	// Units returns the rows of a batch's units with sequence numbers in
 	// [from, to], in order.
 	Units(ctx context.Context, batchID string, from, to int64) ([]*Unit, error)

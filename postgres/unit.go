@@ -37,13 +37,26 @@ const upsertUnit = `
 		checkout_id = excluded.checkout_id,
 		updated_at = excluded.updated_at`
 
-const swapUnit = upsertUnit + `
+// swapUnit is upsertUnit from a SELECT that gives the row only if the
+// unit's batch is as it was read, and updates only a row that is as it was.
+const swapUnit = `
+	INSERT INTO units (` + unitColumns + `)
+	SELECT $1, $2, $3, $4, $5, $6, $7, $8::timestamptz
+	WHERE EXISTS (SELECT 1 FROM batches WHERE id = $12 AND disposition = $13 AND regions = $14)
+	ON CONFLICT (gtin, seq) DO UPDATE SET
+		serial = excluded.serial,
+		batch_id = excluded.batch_id,
+		state = excluded.state,
+		locked_from = excluded.locked_from,
+		checkout_id = excluded.checkout_id,
+		updated_at = excluded.updated_at
 	WHERE units.state = $9 AND units.checkout_id IS NOT DISTINCT FROM $10 AND units.updated_at = $11`
 
 // SwapUnit writes a unit's own row in place of old, only if the stored row
-// is still old; EConflict if not. A nil old matches no row: the state
-// compared with NULL is never true.
-func (t *tx) SwapUnit(ctx context.Context, old, u *genuine.Unit) error {
+// is still old and the unit's batch still b's disposition and regions;
+// EConflict if not. A nil old matches no row: the state compared with NULL
+// is never true.
+func (t *tx) SwapUnit(ctx context.Context, old, u *genuine.Unit, b *genuine.Batch) error {
 	var state, checkout pgtype.Text
 	var updated pgtype.Timestamptz
 	if old != nil {
@@ -53,12 +66,13 @@ func (t *tx) SwapUnit(ctx context.Context, old, u *genuine.Unit) error {
 	}
 	tag, err := t.exec(ctx, swapUnit,
 		u.GTIN, u.Seq, u.Serial, u.BatchID, u.State, nullString(string(u.LockedFrom)),
-		nullString(u.CheckoutID), u.UpdatedAt, state, checkout, updated)
+		nullString(u.CheckoutID), u.UpdatedAt, state, checkout, updated,
+		b.ID, b.Disposition, regionsValue(b.Regions))
 	if err != nil {
 		return storeError(err, "unit %d of product %s", u.Seq, u.GTIN)
 	}
 	if tag.RowsAffected() == 0 {
-		return genuine.Errorf(genuine.EConflict, "unit %d of product %s changed", u.Seq, u.GTIN)
+		return genuine.Errorf(genuine.EConflict, "unit %d of product %s or its batch changed", u.Seq, u.GTIN)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"genuine/genuine"
 )
@@ -44,27 +45,46 @@ func (t *tx) PutUnit(ctx context.Context, u *genuine.Unit) error {
 	return storeError(err, "unit %d of product %s", u.Seq, u.GTIN)
 }
 
-const swapUnit = upsertUnit + `
+// swapUnit is upsertUnit from a SELECT that gives the row only if the
+// unit's batch is as it was read (the WHERE also tells SQLite's parser that
+// ON CONFLICT is the upsert's), and updates only a row that is as it was.
+const swapUnit = `
+	INSERT INTO units (` + unitColumns + `)
+	SELECT ?, ?, ?, ?, ?, ?, ?, ?
+	WHERE EXISTS (SELECT 1 FROM batches WHERE id = ? AND disposition = ? AND regions = ?)
+	ON CONFLICT (gtin, seq) DO UPDATE SET
+		serial = excluded.serial,
+		batch_id = excluded.batch_id,
+		state = excluded.state,
+		locked_from = excluded.locked_from,
+		checkout_id = excluded.checkout_id,
+		updated_at = excluded.updated_at
 	WHERE units.state = ? AND units.checkout_id IS ? AND units.updated_at = ?`
 
 // SwapUnit writes a unit's own row in place of old, only if the stored row
-// is still old; EConflict if not. A nil old matches no row: the state
-// compared with NULL is never true.
-func (t *tx) SwapUnit(ctx context.Context, old, u *genuine.Unit) error {
+// is still old and the unit's batch still b's disposition and regions;
+// EConflict if not. A nil old matches no row: the state compared with NULL
+// is never true.
+func (t *tx) SwapUnit(ctx context.Context, old, u *genuine.Unit, b *genuine.Batch) error {
 	var state, checkout, updated any
 	if old != nil {
 		state, checkout, updated = string(old.State), nullString(old.CheckoutID), timeValue(old.UpdatedAt)
 	}
+	regions, err := regionsValue(b.Regions)
+	if err != nil {
+		return fmt.Errorf("unit %d of product %s: %w", u.Seq, u.GTIN, err)
+	}
 	res, err := t.exec(ctx, swapUnit,
 		u.GTIN, u.Seq, u.Serial, u.BatchID, u.State, nullString(string(u.LockedFrom)),
-		nullString(u.CheckoutID), timeValue(u.UpdatedAt), state, checkout, updated)
+		nullString(u.CheckoutID), timeValue(u.UpdatedAt), b.ID, b.Disposition, regions,
+		state, checkout, updated)
 	if err != nil {
 		return storeError(err, "unit %d of product %s", u.Seq, u.GTIN)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return storeError(err, "unit %d of product %s", u.Seq, u.GTIN)
 	} else if n == 0 {
-		return genuine.Errorf(genuine.EConflict, "unit %d of product %s changed", u.Seq, u.GTIN)
+		return genuine.Errorf(genuine.EConflict, "unit %d of product %s or its batch changed", u.Seq, u.GTIN)
 	}
 	return nil
 }

@@ -110,7 +110,8 @@ func testUnits(t *testing.T, s genuine.Store) {
 
 // testSwapUnit checks SwapUnit's compare and swap: a unit without a row is
 // written only if none was expected, a row only replaced if it is still the
-// one read, and a refused swap leaves the transaction usable.
+// one read, either only if the batch's disposition and regions are still
+// those read, and a refused swap leaves the transaction usable.
 func testSwapUnit(t *testing.T, s genuine.Store) {
 	ctx := t.Context()
 	w := newWorld(t, s)
@@ -131,8 +132,30 @@ func testSwapUnit(t *testing.T, s genuine.Store) {
 		})
 	}
 	swap := func(old, u *genuine.Unit) error {
-		return s.Update(ctx, func(tx genuine.Tx) error { return tx.SwapUnit(ctx, old, u) })
+		return s.Update(ctx, func(tx genuine.Tx) error { return tx.SwapUnit(ctx, old, u, b) })
 	}
+	// The batch as another transaction may have read it before it changed.
+	asRead := func(d genuine.Disposition, regions ...string) *genuine.Batch {
+		r := *b
+		r.Disposition, r.Regions = d, regions
+		return &r
+	}
+	for _, other := range []*genuine.Batch{
+		asRead(genuine.Released, "CN-GD", "CN-SH"),
+		asRead(genuine.Commissioned, "CN-GD"),
+		asRead(genuine.Commissioned, "CN-SH", "CN-GD"),
+		asRead(genuine.Commissioned),
+	} {
+		err := s.Update(ctx, func(tx genuine.Tx) error {
+			return tx.SwapUnit(ctx, nil, unit(genuine.StateReserved, id("chk", 1), 5), other)
+		})
+		wantCode(t, fmt.Sprintf("SwapUnit with the batch read as %s in %v", other.Disposition, other.Regions), err, genuine.EConflict)
+	}
+	view(t, s, func(tx genuine.Tx) error {
+		_, err := tx.Unit(ctx, gtinA, seq)
+		wantCode(t, "Unit after swaps with a changed batch", err, genuine.ENotFound)
+		return nil
+	})
 
 	// No row, none expected: written.
 	first := unit(genuine.StateReserved, id("chk", 1), 5)
@@ -164,13 +187,27 @@ func testSwapUnit(t *testing.T, s genuine.Store) {
 	// A refused swap leaves the transaction usable: the next statement
 	// of the same transaction runs and commits.
 	err := s.Update(ctx, func(tx genuine.Tx) error {
-		if err := tx.SwapUnit(ctx, first, sold); genuine.ErrorCode(err) != genuine.EConflict {
+		if err := tx.SwapUnit(ctx, first, sold, b); genuine.ErrorCode(err) != genuine.EConflict {
 			return fmt.Errorf("stale SwapUnit: %v, want EConflict", err)
 		}
-		return tx.SwapUnit(ctx, released, sold)
+		return tx.SwapUnit(ctx, released, sold, b)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	stored("Unit after a refused then a good swap in one transaction", sold)
+
+	// Once the batch changes, a swap needs the batch as it is now; a batch
+	// without regions matches one read with none.
+	recalled := asRead(genuine.Recalled)
+	update(t, s, func(tx genuine.Tx) error { return tx.UpdateBatch(ctx, recalled) })
+	later := unit(genuine.StateRecalled, "", 10)
+	wantCode(t, "SwapUnit with the batch as it was", s.Update(ctx, func(tx genuine.Tx) error {
+		return tx.SwapUnit(ctx, sold, later, b)
+	}), genuine.EConflict)
+	recalled.Regions = nil
+	if err := s.Update(ctx, func(tx genuine.Tx) error { return tx.SwapUnit(ctx, sold, later, recalled) }); err != nil {
+		t.Fatalf("SwapUnit with the batch as it is: %v", err)
+	}
+	stored("Unit after a swap with the changed batch", later)
 }
