@@ -28,6 +28,12 @@ type Store interface {
 
 // Tx is one transaction of a Store. Look-ups of a missing thing return an
 // *Error with code ENotFound, never nil and nil.
+//
+// A store may send the inserts of AddEvent, AddDecision, RecordScan and
+// CreateCheckout later, together with the transaction's next statement or
+// its commit, to save round trips (PostgreSQL does): their errors, such as
+// CreateCheckout's EConflict for an idempotency key used before, may then
+// be returned by that statement or by Update instead.
 type Tx interface {
 	CreateBrand(ctx context.Context, b *Brand) error
 	Brand(ctx context.Context, id string) (*Brand, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,10 +35,10 @@ func (t *tx) CreateCheckout(ctx context.Context, c *genuine.Checkout) error {
 	if err != nil {
 		return fmt.Errorf("checkout %s: %w", c.ID, err)
 	}
-	_, err = t.exec(ctx, insertCheckout,
+	t.execLater("checkout "+c.ID, insertCheckout,
 		c.ID, c.MerchantID, c.Status, c.Currency, c.Total, c.Provider, pay.document, pay.reference,
-		pay.status, c.Deadline, c.IdempotencyKey, c.RequestHash, items, c.CreatedAt, c.UpdatedAt)
-	return storeError(err, "checkout %s", c.ID)
+		pay.status, c.Deadline, c.IdempotencyKey, slices.Clone(c.RequestHash), items, c.CreatedAt, c.UpdatedAt)
+	return nil
 }
 
 const selectCheckout = `

@@ -27,10 +27,10 @@ func (t *tx) AddDecision(ctx context.Context, d *genuine.DecisionRecord) error {
 	if err != nil {
 		return fmt.Errorf("decision %s: %w", d.ID, err)
 	}
-	_, err = t.exec(ctx, insertDecision,
+	t.execLater("decision "+d.ID, insertDecision,
 		d.ID, nullString(d.BrandID), d.GTIN, d.Serial, nullString(d.BatchID), d.MerchantID, d.CheckoutID,
 		string(doc), d.CreatedAt, d.Decision.Outcome)
-	return storeError(err, "decision %s", d.ID)
+	return nil
 }
 
 // decisionsQuery returns the query of the decisions of the brand $1, or of

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"math"
+	"slices"
 
 	"genuine/genuine"
 )
@@ -17,10 +18,21 @@ const insertEvent = `
 
 // AddEvent appends an event; EConflict if its id exists.
 func (t *tx) AddEvent(ctx context.Context, e *genuine.Event) error {
-	_, err := t.exec(ctx, insertEvent,
-		e.ID, e.Type, e.BrandID, e.BatchID, e.GTIN, e.Serial, e.FromSeq, e.ToSeq,
-		regionsValue(e.Regions), e.Location, e.Actor, e.Role, e.Note, e.CreatedAt)
-	return storeError(err, "event %s", e.ID)
+	// Copies, since the insert may be sent after AddEvent returns.
+	from, to := copyOf(e.FromSeq), copyOf(e.ToSeq)
+	t.execLater("event "+e.ID, insertEvent,
+		e.ID, e.Type, e.BrandID, e.BatchID, e.GTIN, e.Serial, from, to,
+		slices.Clone(regionsValue(e.Regions)), e.Location, e.Actor, e.Role, e.Note, e.CreatedAt)
+	return nil
+}
+
+// copyOf returns a pointer to a copy of *p, nil if p is nil.
+func copyOf[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // selectEvents reads the events of batch $1 concerning unit $2, or all if

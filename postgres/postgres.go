@@ -209,6 +209,9 @@ func (db *DB) update(ctx context.Context, fn func(genuine.Tx) error) (again bool
 	if err := fn(x); err != nil {
 		return x.aborted || retryable(err), err
 	}
+	if err := x.flush(ctx); err != nil {
+		return x.aborted || retryable(err), err
+	}
 	if x.aborted {
 		// fn went on after a statement failed: the server has rolled
 		// back already.
@@ -269,6 +272,11 @@ type tx struct {
 	// the transaction for serialization or a deadlock: Update then runs
 	// fn again, whatever fn made of the error.
 	aborted bool
+	// later holds the inserts queued by execLater, to be sent together,
+	// in one round trip, before the next statement or the commit; what
+	// names the thing each inserts, for its error.
+	later pgx.Batch
+	what  []string
 }
 
 var _ genuine.Tx = (*tx)(nil)
@@ -281,14 +289,52 @@ func (t *tx) note(err error) error {
 	return err
 }
 
+// execLater queues an insert whose only answer is its error, which names
+// what it inserts (as storeError's format does). The insert is sent with
+// the others queued, in one round trip, before the next statement or the
+// commit, and its error is that statement's, or Update's: so only the last
+// writes of a transaction, which nothing in it reads or acts on, are
+// queued. An Update's fn that returns an error sends none of them.
+func (t *tx) execLater(what, query string, args ...any) {
+	t.later.Queue(query, args...)
+	t.what = append(t.what, what)
+}
+
+// flush sends the queued inserts and returns the first one's error.
+func (t *tx) flush(ctx context.Context) error {
+	n := t.later.Len()
+	if n == 0 {
+		return nil
+	}
+	b, what := t.later, t.what
+	t.later, t.what = pgx.Batch{}, nil
+	br := t.tx.SendBatch(ctx, &b)
+	var first error
+	for i := range n {
+		if _, err := br.Exec(); err != nil && first == nil {
+			first = storeError(err, "%s", what[i])
+		}
+	}
+	if err := br.Close(); err != nil && first == nil {
+		first = storeError(err, "%s", what[0])
+	}
+	return t.note(first)
+}
+
 // exec runs a statement that returns no rows.
 func (t *tx) exec(ctx context.Context, query string, args ...any) (pgconn.CommandTag, error) {
+	if err := t.flush(ctx); err != nil {
+		return pgconn.CommandTag{}, err
+	}
 	tag, err := t.tx.Exec(ctx, query, args...)
 	return tag, t.note(err)
 }
 
 // query runs a statement that returns rows.
 func (t *tx) query(ctx context.Context, query string, args ...any) (pgx.Rows, error) {
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
 	r, err := t.tx.Query(ctx, query, args...)
 	if err != nil {
 		return nil, t.note(err)
@@ -298,8 +344,17 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (pgx.Rows, er
 
 // queryRow runs a statement that returns at most one row.
 func (t *tx) queryRow(ctx context.Context, query string, args ...any) pgx.Row {
+	if err := t.flush(ctx); err != nil {
+		return errRow{err}
+	}
 	return row{t.tx.QueryRow(ctx, query, args...), t}
 }
+
+// errRow is the row of a statement not sent, since the inserts queued
+// before it failed.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // rows are the pgx.Rows of a statement of t, which note their error in t.
 type rows struct {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"genuine/genuine"
 
@@ -47,6 +48,6 @@ const upsertUnitScan = `
 // RecordScan records a located scan of a unit, which Scan returns until a
 // later one is recorded; ENotFound if the unit's product does not exist.
 func (t *tx) RecordScan(ctx context.Context, gtin string, seq int64, p genuine.ScanPoint) error {
-	_, err := t.exec(ctx, upsertUnitScan, gtin, seq, p.Lat, p.Lon, p.At)
-	return storeError(err, "scan of unit %d of product %s", seq, gtin)
+	t.execLater(fmt.Sprintf("scan of unit %d of product %s", seq, gtin), upsertUnitScan, gtin, seq, p.Lat, p.Lon, p.At)
+	return nil
 }
