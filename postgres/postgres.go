@@ -198,18 +198,25 @@ func (db *DB) Update(ctx context.Context, fn func(genuine.Tx) error) error {
 
 // update runs fn once in a transaction, as Update describes, and reports
 // whether the server aborted it so that it should run again.
+//
+// The transaction is begun and committed by hand, so that BEGIN goes to
+// the server with fn's first statement and COMMIT with its last inserts
+// (tx.execLater): a checkout's write is two round trips.
 func (db *DB) update(ctx context.Context, fn func(genuine.Tx) error) (again bool, err error) {
-	t, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	c, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return false, txError(ctx, "begin", err)
 	}
-	// After a commit, rollback does nothing.
-	defer rollback(ctx, t)
-	x := &tx{tx: t}
+	// Release closes a connection left in a transaction.
+	defer c.Release()
+	defer func() {
+		if c.Conn().PgConn().TxStatus() != 'I' {
+			rollbackConn(ctx, c)
+		}
+	}()
+	x := &tx{tx: c}
+	x.execLater("postgres: begin", "begin isolation level serializable")
 	if err := fn(x); err != nil {
-		return x.aborted || retryable(err), err
-	}
-	if err := x.flush(ctx); err != nil {
 		return x.aborted || retryable(err), err
 	}
 	if x.aborted {
@@ -217,10 +224,25 @@ func (db *DB) update(ctx context.Context, fn func(genuine.Tx) error) (again bool
 		// back already.
 		return true, errBusy
 	}
-	if err := t.Commit(ctx); err != nil {
-		return retryable(err), txError(ctx, "commit", err)
+	x.execLater("postgres: commit", "commit")
+	tag, err := x.flush(ctx)
+	if err != nil {
+		return x.aborted || retryable(err), txError(ctx, "commit", err)
+	}
+	if tag.String() != "COMMIT" {
+		// fn went on after a statement failed, and the server rolled
+		// back instead.
+		return false, txError(ctx, "commit", fmt.Errorf("the server rolled back (%s)", tag))
 	}
 	return false, nil
+}
+
+// rollbackConn rolls back the transaction a connection is in, with time to
+// do so even if ctx is done.
+func rollbackConn(ctx context.Context, c *pgxpool.Conn) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	c.Exec(ctx, "rollback")
 }
 
 // rollback ends t if it has not ended, with time to do so even if ctx is
@@ -267,7 +289,7 @@ func txError(ctx context.Context, op string, err error) error {
 // pgx prepares each statement once per connection and keeps it, so the
 // queries need no list of their own as SQLite's do.
 type tx struct {
-	tx pgx.Tx
+	tx querier
 	// aborted is set when a statement failed because the server aborted
 	// the transaction for serialization or a deadlock: Update then runs
 	// fn again, whatever fn made of the error.
@@ -281,6 +303,15 @@ type tx struct {
 
 var _ genuine.Tx = (*tx)(nil)
 
+// querier is what a tx sends its statements to: a pgx.Tx (View), or a
+// connection whose transaction Update begins and commits by hand.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
 // note records in t whether err aborted the transaction, and returns err.
 func (t *tx) note(err error) error {
 	if err != nil && retryable(err) {
@@ -289,42 +320,56 @@ func (t *tx) note(err error) error {
 	return err
 }
 
-// execLater queues an insert whose only answer is its error, which names
-// what it inserts (as storeError's format does). The insert is sent with
-// the others queued, in one round trip, before the next statement or the
-// commit, and its error is that statement's, or Update's: so only the last
-// writes of a transaction, which nothing in it reads or acts on, are
-// queued. An Update's fn that returns an error sends none of them.
+// execLater queues a statement whose only answer is its error, which
+// names what it writes (as storeError's format does). The statement is
+// sent with the others queued, in one round trip, with the next statement
+// or before it, or with the commit, and its error is that statement's, or
+// Update's: so only a transaction's BEGIN and the last writes, which
+// nothing in it reads or acts on, are queued. An Update's fn that returns
+// an error sends none of its inserts.
 func (t *tx) execLater(what, query string, args ...any) {
 	t.later.Queue(query, args...)
 	t.what = append(t.what, what)
 }
 
-// flush sends the queued inserts and returns the first one's error.
-func (t *tx) flush(ctx context.Context) error {
+// flush sends the queued statements in one round trip and returns the last
+// one's command tag, or the first error. The error of a statement queued
+// without a name (exec's own) is returned as the server gave it.
+func (t *tx) flush(ctx context.Context) (pgconn.CommandTag, error) {
 	n := t.later.Len()
 	if n == 0 {
-		return nil
+		return pgconn.CommandTag{}, nil
 	}
 	b, what := t.later, t.what
 	t.later, t.what = pgx.Batch{}, nil
 	br := t.tx.SendBatch(ctx, &b)
-	var first error
+	var (
+		tag   pgconn.CommandTag
+		first error
+	)
 	for i := range n {
-		if _, err := br.Exec(); err != nil && first == nil {
+		ct, err := br.Exec()
+		switch {
+		case err != nil && first == nil && what[i] == "":
+			first = err
+		case err != nil && first == nil:
 			first = storeError(err, "%s", what[i])
+		case err == nil:
+			tag = ct
 		}
 	}
 	if err := br.Close(); err != nil && first == nil {
 		first = storeError(err, "%s", what[0])
 	}
-	return t.note(first)
+	return tag, t.note(first)
 }
 
-// exec runs a statement that returns no rows.
+// exec runs a statement that returns no rows, together with the
+// statements queued.
 func (t *tx) exec(ctx context.Context, query string, args ...any) (pgconn.CommandTag, error) {
-	if err := t.flush(ctx); err != nil {
-		return pgconn.CommandTag{}, err
+	if t.later.Len() > 0 {
+		t.execLater("", query, args...)
+		return t.flush(ctx)
 	}
 	tag, err := t.tx.Exec(ctx, query, args...)
 	return tag, t.note(err)
@@ -332,7 +377,7 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (pgconn.Comman
 
 // query runs a statement that returns rows.
 func (t *tx) query(ctx context.Context, query string, args ...any) (pgx.Rows, error) {
-	if err := t.flush(ctx); err != nil {
+	if _, err := t.flush(ctx); err != nil {
 		return nil, err
 	}
 	r, err := t.tx.Query(ctx, query, args...)
@@ -344,7 +389,7 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (pgx.Rows, er
 
 // queryRow runs a statement that returns at most one row.
 func (t *tx) queryRow(ctx context.Context, query string, args ...any) pgx.Row {
-	if err := t.flush(ctx); err != nil {
+	if _, err := t.flush(ctx); err != nil {
 		return errRow{err}
 	}
 	return row{t.tx.QueryRow(ctx, query, args...), t}
