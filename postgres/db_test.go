@@ -292,6 +292,63 @@ func TestRetryAfterSwallowedAbort(t *testing.T) {
 	}
 }
 
+// TestSwallowedErrorCommitsNothing has fn ignore a statement's error that
+// is not an abort to retry: the server rolls back at COMMIT, and Update
+// must say so rather than report success.
+func TestSwallowedErrorCommitsNothing(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	err := db.Update(ctx, func(gtx genuine.Tx) error {
+		if err := gtx.CreateBrand(ctx, testBrand); err != nil {
+			return err
+		}
+		gtx.CreateBrand(ctx, testBrand) // a duplicate: the transaction fails
+		return nil
+	})
+	if err == nil {
+		t.Fatal("Update after a swallowed error returned nil")
+	}
+	if err := brandErr(t, db, testBrand.ID); genuine.ErrorCode(err) != genuine.ENotFound {
+		t.Errorf("brand of the failed transaction: %v, want none", err)
+	}
+}
+
+// TestQueuedInsertError checks that the error of an insert queued to be
+// sent with the commit is Update's, mapped as any other: a checkout whose
+// idempotency key was used before is EConflict, and nothing of its
+// transaction is committed.
+func TestQueuedInsertError(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	createBrand(t, db, testBrand.ID)
+	m := &genuine.Merchant{ID: "mer_00000000000000000001", Name: "Shop", Region: "CN-GD", CreatedAt: time.Now()}
+	if err := db.Update(ctx, func(tx genuine.Tx) error { return tx.CreateMerchant(ctx, m) }); err != nil {
+		t.Fatal(err)
+	}
+	checkout := func(id string) *genuine.Checkout {
+		now := time.Now().UTC()
+		return &genuine.Checkout{ID: id, MerchantID: m.ID, Status: genuine.CheckoutRefused, Currency: "CNY",
+			Provider: "simulated", IdempotencyKey: "key", RequestHash: []byte{1}, Deadline: now, CreatedAt: now, UpdatedAt: now}
+	}
+	if err := db.Update(ctx, func(tx genuine.Tx) error { return tx.CreateCheckout(ctx, checkout("chk_00000000000000000001")) }); err != nil {
+		t.Fatal(err)
+	}
+	err := db.Update(ctx, func(tx genuine.Tx) error {
+		b := *testBrand
+		b.ID = "brd_00000000000000000002"
+		if err := tx.CreateBrand(ctx, &b); err != nil {
+			return err
+		}
+		return tx.CreateCheckout(ctx, checkout("chk_00000000000000000002"))
+	})
+	if genuine.ErrorCode(err) != genuine.EConflict {
+		t.Fatalf("Update with a checkout of a used key: %v, want %s", err, genuine.EConflict)
+	}
+	if err := brandErr(t, db, "brd_00000000000000000002"); genuine.ErrorCode(err) != genuine.ENotFound {
+		t.Errorf("brand written before the failed insert: %v, want none", err)
+	}
+}
+
 // TestRetryGivesUp aborts every run of fn and checks that Update stops
 // after maxAttempts with EUnavailable.
 func TestRetryGivesUp(t *testing.T) {
