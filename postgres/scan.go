@@ -2,35 +2,37 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"time"
 
 	"genuine/genuine"
-
-	"github.com/jackc/pgx/v5"
 )
 
+// selectUnitScan reads a unit's verification count and last located
+// scan in one statement (one round trip), which gives one row whether or
+// not either exists.
 const selectUnitScan = `
-	SELECT lat, lon, at
-	FROM unit_scans
-	WHERE gtin = $1 AND seq = $2`
+	SELECT coalesce(v.count, 0), s.lat, s.lon, s.at
+	FROM (SELECT $1::text AS gtin, $2::bigint AS seq) AS k
+	LEFT JOIN verifications AS v ON v.gtin = k.gtin AND v.seq = k.seq
+	LEFT JOIN unit_scans AS s ON s.gtin = k.gtin AND s.seq = k.seq`
 
 // Scan returns how many times a unit was verified (0 if never) and its
 // last located scan (nil if none).
 func (t *tx) Scan(ctx context.Context, gtin string, seq int64) (int64, *genuine.ScanPoint, error) {
-	count, _, err := t.Verifications(ctx, gtin, seq)
+	var (
+		count    int64
+		lat, lon *float64
+		at       *time.Time
+	)
+	err := t.queryRow(ctx, selectUnitScan, gtin, seq).Scan(&count, &lat, &lon, &at)
 	if err != nil {
-		return 0, nil, err
-	}
-	var p genuine.ScanPoint
-	err = t.queryRow(ctx, selectUnitScan, gtin, seq).Scan(&p.Lat, &p.Lon, &p.At)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return count, nil, nil
-	case err != nil:
 		return 0, nil, storeError(err, "scans of unit %d of product %s", seq, gtin)
 	}
-	return count, &p, nil
+	if at == nil || lat == nil || lon == nil {
+		return count, nil, nil
+	}
+	return count, &genuine.ScanPoint{Lat: *lat, Lon: *lon, At: *at}, nil
 }
 
 // upsertUnitScan keeps a unit's latest located scan: one recorded late

@@ -3,32 +3,38 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 
 	"genuine/genuine"
 )
 
+// selectUnitScan reads a unit's verification count and last located
+// scan in one statement, which gives one row whether or not either exists.
 const selectUnitScan = `
-	SELECT lat, lon, at
-	FROM unit_scans
-	WHERE gtin = ? AND seq = ?`
+	SELECT coalesce(v.count, 0), s.lat, s.lon, s.at
+	FROM (SELECT ? AS gtin, ? AS seq) AS k
+	LEFT JOIN verifications AS v ON v.gtin = k.gtin AND v.seq = k.seq
+	LEFT JOIN unit_scans AS s ON s.gtin = k.gtin AND s.seq = k.seq`
 
 // Scan returns how many times a unit was verified (0 if never) and its
 // last located scan (nil if none).
 func (t *tx) Scan(ctx context.Context, gtin string, seq int64) (int64, *genuine.ScanPoint, error) {
-	count, _, err := t.Verifications(ctx, gtin, seq)
+	var (
+		count    int64
+		lat, lon sql.NullFloat64
+		at       sql.NullString
+	)
+	err := t.queryRow(ctx, selectUnitScan, gtin, seq).Scan(&count, &lat, &lon, &at)
 	if err != nil {
-		return 0, nil, err
-	}
-	var p genuine.ScanPoint
-	err = t.queryRow(ctx, selectUnitScan, gtin, seq).Scan(&p.Lat, &p.Lon, scanTime(&p.At))
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return count, nil, nil
-	case err != nil:
 		return 0, nil, storeError(err, "scans of unit %d of product %s", seq, gtin)
 	}
-	return count, &p, nil
+	if !at.Valid {
+		return count, nil, nil
+	}
+	p := &genuine.ScanPoint{Lat: lat.Float64, Lon: lon.Float64}
+	if err := scanTime(&p.At).Scan(at.String); err != nil {
+		return 0, nil, storeError(err, "scans of unit %d of product %s", seq, gtin)
+	}
+	return count, p, nil
 }
 
 // upsertUnitScan keeps a unit's latest located scan: one recorded late
