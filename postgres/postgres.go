@@ -160,12 +160,21 @@ func (db *DB) View(ctx context.Context, fn func(genuine.Tx) error) error {
 	if db.closed.Load() {
 		return errClosed
 	}
-	t, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	c, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return txError(ctx, "begin read", err)
 	}
-	defer rollback(ctx, t)
-	return fn(&tx{tx: t})
+	// Release closes a connection left in a transaction.
+	defer c.Release()
+	defer func() {
+		if c.Conn().PgConn().TxStatus() != 'I' {
+			rollbackConn(ctx, c)
+		}
+	}()
+	// BEGIN goes to the server with fn's first statement.
+	x := &tx{tx: c}
+	x.execLater("postgres: begin read", "begin isolation level repeatable read read only")
+	return fn(x)
 }
 
 // Update runs fn in a SERIALIZABLE transaction and commits it if fn
@@ -348,6 +357,9 @@ func (t *tx) flush(ctx context.Context) (pgconn.CommandTag, error) {
 		first error
 	)
 	for i := range n {
+		if b.QueuedQueries[i].Fn != nil {
+			break // a joinedRow's query, the last: Close runs it
+		}
 		ct, err := br.Exec()
 		switch {
 		case err != nil && first == nil && what[i] == "":
@@ -359,7 +371,10 @@ func (t *tx) flush(ctx context.Context) (pgconn.CommandTag, error) {
 		}
 	}
 	if err := br.Close(); err != nil && first == nil {
-		first = storeError(err, "%s", what[0])
+		// The error of the last statement, or of the round trip.
+		if first = err; what[n-1] != "" {
+			first = storeError(err, "%s", what[n-1])
+		}
 	}
 	return tag, t.note(first)
 }
@@ -387,19 +402,36 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (pgx.Rows, er
 	return rows{r, t}, nil
 }
 
-// queryRow runs a statement that returns at most one row.
+// queryRow runs a statement that returns at most one row, together with
+// the statements queued.
 func (t *tx) queryRow(ctx context.Context, query string, args ...any) pgx.Row {
-	if _, err := t.flush(ctx); err != nil {
-		return errRow{err}
+	if t.later.Len() > 0 {
+		return &joinedRow{t: t, ctx: ctx, query: query, args: args}
 	}
 	return row{t.tx.QueryRow(ctx, query, args...), t}
 }
 
-// errRow is the row of a statement not sent, since the inserts queued
-// before it failed.
-type errRow struct{ err error }
+// joinedRow is the row of a statement sent, once the row is scanned, in one
+// round trip with the statements queued before it (a transaction's BEGIN).
+type joinedRow struct {
+	t     *tx
+	ctx   context.Context
+	query string
+	args  []any
+}
 
-func (r errRow) Scan(...any) error { return r.err }
+func (r *joinedRow) Scan(dest ...any) error {
+	var scanErr error
+	r.t.later.Queue(r.query, r.args...).QueryRow(func(row pgx.Row) error {
+		scanErr = row.Scan(dest...)
+		return nil
+	})
+	r.t.what = append(r.t.what, "")
+	if _, err := r.t.flush(r.ctx); err != nil {
+		return err
+	}
+	return r.t.note(scanErr)
+}
 
 // rows are the pgx.Rows of a statement of t, which note their error in t.
 type rows struct {
