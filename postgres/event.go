@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 
+	"github.com/jackc/pgx/v5"
+
 	"genuine/genuine"
 )
 
@@ -35,13 +37,28 @@ func copyOf[T any](p *T) *T {
 	return &v
 }
 
-// selectEvents reads the events of batch $1 concerning unit $2, or all if
-// $2 is NULL, at most $3.
+// selectEvents reads the events of batch $1, at most $2.
 const selectEvents = `
 	SELECT ` + eventColumns + `
 	FROM events
 	WHERE batch_id = $1
-		AND ($2::bigint IS NULL OR from_seq IS NULL OR (from_seq <= $2 AND to_seq >= $2))
+	ORDER BY created_at, added
+	LIMIT $2`
+
+// selectUnitEvents reads the events of batch $1 concerning its unit $2, at
+// most $3: the batch's own events, the unit's own, and those of ranges
+// covering it, each found through an index (0003), so that the events of
+// the batch's other units are never read.
+const selectUnitEvents = `
+	SELECT ` + eventColumns + `
+	FROM (
+		SELECT * FROM events WHERE batch_id = $1 AND from_seq IS NULL
+		UNION ALL
+		SELECT * FROM events WHERE batch_id = $1 AND from_seq = $2 AND to_seq = $2
+		UNION ALL
+		SELECT * FROM events
+		WHERE batch_id = $1 AND from_seq < to_seq AND from_seq <= $2 AND to_seq >= $2
+	) AS e
 	ORDER BY created_at, added
 	LIMIT $3`
 
@@ -55,7 +72,13 @@ func (t *tx) Events(ctx context.Context, batchID string, seq *int64, limit int) 
 	if limit <= 0 {
 		n = math.MaxInt64 // no limit, in a form every engine accepts
 	}
-	rows, err := t.query(ctx, selectEvents, batchID, seq, n)
+	var rows pgx.Rows
+	var err error
+	if seq == nil {
+		rows, err = t.query(ctx, selectEvents, batchID, n)
+	} else {
+		rows, err = t.query(ctx, selectUnitEvents, batchID, *seq, n)
+	}
 	if err != nil {
 		return nil, storeError(err, "events of batch %s", batchID)
 	}

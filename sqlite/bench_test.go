@@ -88,3 +88,54 @@ func BenchmarkViewBatchBySequence(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkViewUnitEvents measures reading one unit's journey (as a
+// verification does) in a batch of 100,000 units of which 20,000 have
+// events of their own, as in a batch well into its sales.
+func BenchmarkViewUnitEvents(b *testing.B) {
+	db := openTest(b)
+	const size, sold = 100_000, 20_000
+	gtin := benchBatches(b, db, 1, size)
+	ctx := b.Context()
+	const batchID = "bat_00000000000000000000"
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	event := func(n int, t genuine.EventType, from, to *int64) *genuine.Event {
+		return &genuine.Event{ID: fmt.Sprintf("evt_%020d", n), Type: t, BrandID: testBrand.ID, BatchID: batchID,
+			GTIN: gtin, FromSeq: from, ToSeq: to, Role: genuine.RoleBrand, CreatedAt: start.Add(time.Duration(n) * time.Second)}
+	}
+	err := db.Update(ctx, func(tx genuine.Tx) error {
+		if err := tx.AddEvent(ctx, event(0, genuine.EventRelease, nil, nil)); err != nil {
+			return err
+		}
+		from, to := int64(0), int64(size-1)
+		if err := tx.AddEvent(ctx, event(1, genuine.EventShip, &from, &to)); err != nil {
+			return err
+		}
+		for i := range int64(sold) {
+			seq := i
+			if err := tx.AddEvent(ctx, event(int(i)+2, genuine.EventSell, &seq, &seq)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, seq := range []int64{10, sold - 10, size - 10} {
+		b.Run(fmt.Sprintf("seq=%d", seq), func(b *testing.B) {
+			for b.Loop() {
+				err := db.View(ctx, func(tx genuine.Tx) error {
+					es, err := tx.Events(ctx, batchID, &seq, 100)
+					if err == nil && len(es) < 2 {
+						return fmt.Errorf("%d events, want at least 2", len(es))
+					}
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

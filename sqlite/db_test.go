@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -426,5 +427,43 @@ func TestBusyIsUnavailable(t *testing.T) {
 	}
 	if got := storeError(err, "test"); genuine.ErrorCode(got) != genuine.EUnavailable {
 		t.Errorf("storeError(%v) = %v, want EUnavailable", err, got)
+	}
+}
+
+// A unit's journey is found through indexes, never by reading the events
+// of the batch's other units: BenchmarkViewUnitEvents shows the difference
+// (about 4 ms against 50 µs a read in a batch with 20,000 sold units).
+func TestUnitEventsPlan(t *testing.T) {
+	db := openTest(t)
+	rows, err := db.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+selectUnitEvents, "bat_1", 5, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"events_unit (batch_id=? AND from_seq=?)",
+		"events_unit (batch_id=? AND from_seq=? AND to_seq=?)",
+		"events_range (batch_id=? AND from_seq<?)",
+	}
+	all := strings.Join(plan, "\n")
+	for _, w := range want {
+		if !strings.Contains(all, w) {
+			t.Errorf("the plan does not search %s:\n%s", w, all)
+		}
+	}
+	if strings.Contains(all, "SCAN") {
+		t.Errorf("the plan scans:\n%s", all)
 	}
 }

@@ -163,7 +163,7 @@ func queries() []string {
 		insertBatch, selectBatch, selectBatchBySequence, selectBatches, updateBatch,
 		insertRegisteredSerial, selectRegisteredSerial, selectRegisteredSerials,
 		selectUnit, upsertUnit, swapUnit, selectUnits,
-		insertEvent, selectEvents,
+		insertEvent, selectEvents, selectUnitEvents,
 		addVerifications, selectVerifications,
 		insertPolicy, selectPolicy, selectFirstPolicy,
 		insertCheckout, selectCheckout, selectCheckoutByIdempotencyKey, selectCheckoutByPayment,
