@@ -90,30 +90,35 @@ func BenchmarkViewBatchBySequence(b *testing.B) {
 }
 
 // BenchmarkViewUnitEvents measures reading one unit's journey (as a
-// verification does) in a batch of 100,000 units of which 20,000 have
-// events of their own, as in a batch well into its sales.
+// verification does): in a batch just released (two events), and in a
+// batch of 100,000 units of which 20,000 have events of their own, as in
+// a batch well into its sales.
 func BenchmarkViewUnitEvents(b *testing.B) {
 	db := openTest(b)
 	const size, sold = 100_000, 20_000
-	gtin := benchBatches(b, db, 1, size)
+	gtin := benchBatches(b, db, 2, size)
 	ctx := b.Context()
-	const batchID = "bat_00000000000000000000"
+	const fresh, selling = "bat_00000000000000000000", "bat_00000000000000000001"
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	event := func(n int, t genuine.EventType, from, to *int64) *genuine.Event {
+	n := 0
+	event := func(batchID string, t genuine.EventType, from, to *int64) *genuine.Event {
+		n++
 		return &genuine.Event{ID: fmt.Sprintf("evt_%020d", n), Type: t, BrandID: testBrand.ID, BatchID: batchID,
 			GTIN: gtin, FromSeq: from, ToSeq: to, Role: genuine.RoleBrand, CreatedAt: start.Add(time.Duration(n) * time.Second)}
 	}
 	err := db.Update(ctx, func(tx genuine.Tx) error {
-		if err := tx.AddEvent(ctx, event(0, genuine.EventRelease, nil, nil)); err != nil {
-			return err
-		}
-		from, to := int64(0), int64(size-1)
-		if err := tx.AddEvent(ctx, event(1, genuine.EventShip, &from, &to)); err != nil {
-			return err
+		for i, batchID := range []string{fresh, selling} {
+			if err := tx.AddEvent(ctx, event(batchID, genuine.EventRelease, nil, nil)); err != nil {
+				return err
+			}
+			from, to := int64(i*size), int64(i*size+size-1)
+			if err := tx.AddEvent(ctx, event(batchID, genuine.EventShip, &from, &to)); err != nil {
+				return err
+			}
 		}
 		for i := range int64(sold) {
-			seq := i
-			if err := tx.AddEvent(ctx, event(int(i)+2, genuine.EventSell, &seq, &seq)); err != nil {
+			seq := size + i
+			if err := tx.AddEvent(ctx, event(selling, genuine.EventSell, &seq, &seq)); err != nil {
 				return err
 			}
 		}
@@ -122,11 +127,20 @@ func BenchmarkViewUnitEvents(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, seq := range []int64{10, sold - 10, size - 10} {
-		b.Run(fmt.Sprintf("seq=%d", seq), func(b *testing.B) {
+	for _, bb := range []struct {
+		name    string
+		batchID string
+		seq     int64
+	}{
+		{"fresh", fresh, 10},
+		{"selling/sold-first", selling, size + 10},
+		{"selling/sold-last", selling, size + sold - 10},
+		{"selling/unsold", selling, 2*size - 10},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
 			for b.Loop() {
 				err := db.View(ctx, func(tx genuine.Tx) error {
-					es, err := tx.Events(ctx, batchID, &seq, 100)
+					es, err := tx.Events(ctx, bb.batchID, &bb.seq, 100)
 					if err == nil && len(es) < 2 {
 						return fmt.Errorf("%d events, want at least 2", len(es))
 					}

@@ -336,9 +336,6 @@ func (b *bench) measure(ctx context.Context, sc benchScenario) (*benchResult, er
 	return r, nil
 }
 
-// work is one worker's loop: requests one after the other until the
-// deadline. A request that fails because the run was interrupted, or was
-// cut off at the deadline, is not an error.
 // startProfile starts the CPU profile of a scenario if one was asked for;
 // the function it returns stops it.
 func (b *bench) startProfile(scenario string) (func() error, error) {
@@ -359,6 +356,9 @@ func (b *bench) startProfile(scenario string) (func() error, error) {
 	}, nil
 }
 
+// work is one worker's loop: requests one after the other until the
+// deadline. A request that fails because the run was interrupted, or was
+// cut off at the deadline, is not an error.
 func (b *bench) work(ctx, rctx context.Context, sc benchScenario, w *benchWorker, deadline time.Time, fails *failures) {
 	for ctx.Err() == nil && time.Now().Before(deadline) {
 		if sc.prepare != nil && !sc.prepare(w) {
