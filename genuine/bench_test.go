@@ -88,23 +88,31 @@ func BenchmarkExportNDJSON(b *testing.B) {
 	b.ReportMetric(float64(batch.Quantity)*float64(b.N)/b.Elapsed().Seconds(), "codes/s")
 }
 
-// BenchmarkCheckout measures a one-unit checkout through the App: identify,
-// evaluate the policy, reserve durably, start the simulated payment.
-func BenchmarkCheckout(b *testing.B) {
-	w := newWorld(b)
+// releasedCodes mints a batch of a million units, releases it, and returns
+// the codes of its first n units.
+func releasedCodes(b *testing.B, w *world, n int) []string {
 	ctx := context.Background()
 	batch := w.batch(b, 1_000_000)
 	if _, err := w.app.RecordBatchEvent(ctx, w.brand, batch.ID, genuine.BatchEventInput{Type: "release"}); err != nil {
 		b.Fatal(err)
 	}
-	var codes []string
+	codes := make([]string, 0, n)
 	w.app.WriteCodes(ctx, w.brand, batch.ID, func(_ int64, _, code []byte) error {
 		codes = append(codes, string(code))
-		if len(codes) == 50_000 {
+		if len(codes) == n {
 			return context.Canceled
 		}
 		return nil
 	}, nil)
+	return codes
+}
+
+// BenchmarkCheckout measures a one-unit checkout through the App: identify,
+// evaluate the policy, reserve durably, start the simulated payment.
+func BenchmarkCheckout(b *testing.B) {
+	w := newWorld(b)
+	ctx := context.Background()
+	codes := releasedCodes(b, w, 50_000)
 	i := 0
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -126,18 +134,7 @@ func BenchmarkCheckout(b *testing.B) {
 func BenchmarkCheckoutParallel(b *testing.B) {
 	w := newWorld(b)
 	ctx := context.Background()
-	batch := w.batch(b, 1_000_000)
-	if _, err := w.app.RecordBatchEvent(ctx, w.brand, batch.ID, genuine.BatchEventInput{Type: "release"}); err != nil {
-		b.Fatal(err)
-	}
-	var codes []string
-	w.app.WriteCodes(ctx, w.brand, batch.ID, func(_ int64, _, code []byte) error {
-		codes = append(codes, string(code))
-		if len(codes) == 200_000 {
-			return context.Canceled
-		}
-		return nil
-	}, nil)
+	codes := releasedCodes(b, w, 200_000)
 	var next atomic.Int64
 	b.SetParallelism(16)
 	b.ReportAllocs()

@@ -26,9 +26,9 @@ func (t *tx) Unit(ctx context.Context, gtin string, seq int64) (*genuine.Unit, e
 	return u, nil
 }
 
-const upsertUnit = `
-	INSERT INTO units (` + unitColumns + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+// updateUnit makes an insert into units that finds the unit's row write
+// the new row's columns over it.
+const updateUnit = `
 	ON CONFLICT (gtin, seq) DO UPDATE SET
 		serial = excluded.serial,
 		batch_id = excluded.batch_id,
@@ -37,19 +37,18 @@ const upsertUnit = `
 		checkout_id = excluded.checkout_id,
 		updated_at = excluded.updated_at`
 
+const upsertUnit = `
+	INSERT INTO units (` + unitColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+` + updateUnit
+
 // swapUnit is upsertUnit from a SELECT that gives the row only if the
 // unit's batch is as it was read, and updates only a row that is as it was.
 const swapUnit = `
 	INSERT INTO units (` + unitColumns + `)
 	SELECT $1, $2, $3, $4, $5, $6, $7, $8::timestamptz
 	WHERE EXISTS (SELECT 1 FROM batches WHERE id = $12 AND disposition = $13 AND regions = $14)
-	ON CONFLICT (gtin, seq) DO UPDATE SET
-		serial = excluded.serial,
-		batch_id = excluded.batch_id,
-		state = excluded.state,
-		locked_from = excluded.locked_from,
-		checkout_id = excluded.checkout_id,
-		updated_at = excluded.updated_at
+` + updateUnit + `
 	WHERE units.state = $9 AND units.checkout_id IS NOT DISTINCT FROM $10 AND units.updated_at = $11`
 
 // SwapUnit writes a unit's own row in place of old, only if the stored row

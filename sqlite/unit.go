@@ -26,9 +26,9 @@ func (t *tx) Unit(ctx context.Context, gtin string, seq int64) (*genuine.Unit, e
 	return u, nil
 }
 
-const upsertUnit = `
-	INSERT INTO units (` + unitColumns + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+// updateUnit makes an insert into units that finds the unit's row write
+// the new row's columns over it.
+const updateUnit = `
 	ON CONFLICT (gtin, seq) DO UPDATE SET
 		serial = excluded.serial,
 		batch_id = excluded.batch_id,
@@ -36,6 +36,11 @@ const upsertUnit = `
 		locked_from = excluded.locked_from,
 		checkout_id = excluded.checkout_id,
 		updated_at = excluded.updated_at`
+
+const upsertUnit = `
+	INSERT INTO units (` + unitColumns + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+` + updateUnit
 
 // PutUnit writes a unit's own row, inserting or replacing it.
 func (t *tx) PutUnit(ctx context.Context, u *genuine.Unit) error {
@@ -52,13 +57,7 @@ const swapUnit = `
 	INSERT INTO units (` + unitColumns + `)
 	SELECT ?, ?, ?, ?, ?, ?, ?, ?
 	WHERE EXISTS (SELECT 1 FROM batches WHERE id = ? AND disposition = ? AND regions = ?)
-	ON CONFLICT (gtin, seq) DO UPDATE SET
-		serial = excluded.serial,
-		batch_id = excluded.batch_id,
-		state = excluded.state,
-		locked_from = excluded.locked_from,
-		checkout_id = excluded.checkout_id,
-		updated_at = excluded.updated_at
+` + updateUnit + `
 	WHERE units.state = ? AND units.checkout_id IS ? AND units.updated_at = ?`
 
 // SwapUnit writes a unit's own row in place of old, only if the stored row
