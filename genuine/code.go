@@ -111,45 +111,99 @@ func (a *App) identifyIn(ctx context.Context, tx Tx, c checked) (*identity, erro
 
 // locate finds the batch and unit of a code whose serial passed checkSerial.
 func (a *App) locate(ctx context.Context, tx Tx, id *identity) error {
-	if id.seq < 0 {
-		seq, err := tx.RegisteredSerial(ctx, id.gtin, id.serial)
-		if ErrorCode(err) == ENotFound {
-			id.reason, id.message = ReasonCounterfeit, "serial "+id.serial+" is not registered by the brand"
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		id.seq = seq
+	if err := a.findSerial(ctx, tx, id); err != nil || id.reason != "" {
+		return err
 	}
 	b, err := tx.BatchBySequence(ctx, id.gtin, id.seq)
+	if !id.inBatch(b, err) {
+		return ignoreNotFound(err)
+	}
+	u, err := tx.Unit(ctx, id.gtin, id.seq)
+	switch {
+	case err == nil:
+		id.setUnit(u)
+	case ErrorCode(err) == ENotFound:
+		id.setUnit(nil)
+	default:
+		return err
+	}
+	return nil
+}
+
+// locateCounted is locate for a verification: it reads the unit's batch,
+// its own row and its stored count of verifications in one store call, and
+// returns the count.
+func (a *App) locateCounted(ctx context.Context, tx Tx, id *identity) (int64, error) {
+	if err := a.findSerial(ctx, tx, id); err != nil || id.reason != "" {
+		return 0, err
+	}
+	b, u, n, err := tx.UnitInBatch(ctx, id.gtin, id.seq)
+	if !id.inBatch(b, err) {
+		return 0, ignoreNotFound(err)
+	}
+	id.setUnit(u)
+	return n, nil
+}
+
+// findSerial looks up the sequence number of a registered serial, which
+// checkSerial leaves to the transaction.
+func (a *App) findSerial(ctx context.Context, tx Tx, id *identity) error {
+	if id.seq >= 0 {
+		return nil
+	}
+	seq, err := tx.RegisteredSerial(ctx, id.gtin, id.serial)
 	if ErrorCode(err) == ENotFound {
-		id.reason, id.message = ReasonCounterfeit, "serial "+id.serial+" belongs to no batch"
+		id.reason, id.message = ReasonCounterfeit, "serial "+id.serial+" is not registered by the brand"
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	id.seq = seq
+	return nil
+}
+
+// inBatch takes the result of looking up id's batch, b or err, and reports
+// whether id's unit is in it, as its code says: if no batch has the unit,
+// or the code's lot or expiry are not the batch's, it sets id's reason.
+// If err is other than ENotFound, it reports false and the caller returns
+// err.
+func (id *identity) inBatch(b *Batch, err error) bool {
+	switch {
+	case ErrorCode(err) == ENotFound:
+		id.reason, id.message = ReasonCounterfeit, "serial "+id.serial+" belongs to no batch"
+		return false
+	case err != nil:
+		return false
+	}
 	id.batch = b
 	if lot := id.msg.Lot(); lot != "" && lot != b.Lot {
 		id.reason, id.message = ReasonBatchMismatch, "the code's lot "+lot+" is not the batch's "+b.Lot
-		return nil
+		return false
 	}
 	if exp, ok := id.msg.Get("17"); ok && exp != b.Expiry.YYMMDD() {
 		id.reason, id.message = ReasonBatchMismatch, "the code's expiry "+exp+" is not the batch's "+b.Expiry.YYMMDD()
+		return false
+	}
+	return true
+}
+
+// setUnit sets id's unit, nil if it has no row of its own, and its state.
+func (id *identity) setUnit(u *Unit) {
+	id.unit = u
+	state := UnitState("")
+	if u != nil {
+		state = u.State
+	}
+	id.state = EffectiveState(id.batch.Disposition, state)
+}
+
+// ignoreNotFound returns err, or nil if it is ENotFound.
+func ignoreNotFound(err error) error {
+	if ErrorCode(err) == ENotFound {
 		return nil
 	}
-	u, err := tx.Unit(ctx, id.gtin, id.seq)
-	switch {
-	case err == nil:
-		id.unit = u
-		id.state = EffectiveState(b.Disposition, u.State)
-	case ErrorCode(err) == ENotFound:
-		id.state = EffectiveState(b.Disposition, "")
-	default:
-		return err
-	}
-	return nil
+	return err
 }
 
 // codeFormat writes the Digital Link URIs of one batch's units fast: every

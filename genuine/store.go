@@ -83,6 +83,11 @@ type Tx interface {
 	// Unit returns the unit's own row; ENotFound if nothing has happened to
 	// it alone.
 	Unit(ctx context.Context, gtin string, seq int64) (*Unit, error)
+	// UnitInBatch reads at once what a verification reads of a unit: the
+	// batch that owns it (as BatchBySequence; ENotFound if none), its own
+	// row (as Unit, but nil if it has none) and its stored count of
+	// verifications (as Verifications).
+	UnitInBatch(ctx context.Context, gtin string, seq int64) (*Batch, *Unit, int64, error)
 	// PutUnit writes a unit's own row.
 	PutUnit(ctx context.Context, u *Unit) error
 	// SwapUnit writes a unit's own row in place of old, the row as read

@@ -93,14 +93,12 @@ func (a *App) verify(ctx context.Context, code string, count bool) (*Verificatio
 	var read bool
 	var events []*Event
 	err = a.store.View(ctx, func(tx Tx) (err error) {
-		if err := a.locate(ctx, tx, id); err != nil || id.reason != "" {
+		n, err := a.locateCounted(ctx, tx, id)
+		if err != nil || id.reason != "" {
 			return err
 		}
 		if count && !a.verifications.holds(unitKey{pr.GTIN, id.seq}) {
-			if stored, _, err = tx.Verifications(ctx, id.gtin, id.seq); err != nil {
-				return err
-			}
-			read = true
+			stored, read = n, true
 		}
 		seq := id.seq
 		events, err = tx.Events(ctx, id.batch.ID, &seq, maxJourney)

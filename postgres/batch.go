@@ -105,14 +105,24 @@ type scanner interface {
 func scanBatch(s scanner) (*genuine.Batch, error) {
 	var b genuine.Batch
 	var expiry time.Time
-	err := s.Scan(&b.ID, &b.BrandID, &b.GTIN, &b.Lot, &expiry, &b.Quantity, &b.FirstSeq,
-		&b.Regions, &b.Disposition, &b.Serials, &b.KeyID, &b.CreatedAt)
-	if err != nil {
+	if err := s.Scan(batchDest(&b, &expiry)...); err != nil {
 		return nil, err
 	}
+	batchRead(&b, expiry)
+	return &b, nil
+}
+
+// batchDest returns where the batchColumns of a row go: into b, but its
+// expiry into expiry, for batchRead.
+func batchDest(b *genuine.Batch, expiry *time.Time) []any {
+	return []any{&b.ID, &b.BrandID, &b.GTIN, &b.Lot, expiry, &b.Quantity, &b.FirstSeq,
+		&b.Regions, &b.Disposition, &b.Serials, &b.KeyID, &b.CreatedAt}
+}
+
+// batchRead finishes a batch scanned into batchDest.
+func batchRead(b *genuine.Batch, expiry time.Time) {
 	b.Expiry = genuine.NewDate(expiry.Year(), expiry.Month(), expiry.Day())
 	b.Regions = regionsOf(b.Regions)
-	return &b, nil
 }
 
 // regionsValue returns the array under which a list of regions is stored:

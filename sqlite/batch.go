@@ -109,16 +109,29 @@ func (t *tx) UpdateBatch(ctx context.Context, b *genuine.Batch) error {
 func scanBatch(s scanner) (*genuine.Batch, error) {
 	var b genuine.Batch
 	var expiry string
-	err := s.Scan(&b.ID, &b.BrandID, &b.GTIN, &b.Lot, &expiry, &b.Quantity, &b.FirstSeq,
-		scanRegions(&b.Regions), &b.Disposition, &b.Serials, &b.KeyID, scanTime(&b.CreatedAt))
-	if err != nil {
+	if err := s.Scan(batchDest(&b, &expiry)...); err != nil {
 		return nil, err
 	}
-	if b.Expiry, err = genuine.ParseDate(expiry); err != nil {
-		// %v, not %w: a damaged row is an internal error, not the caller's EInvalid.
-		return nil, fmt.Errorf("batch %s: stored expiry: %v", b.ID, err)
+	if err := batchExpiry(&b, expiry); err != nil {
+		return nil, err
 	}
 	return &b, nil
+}
+
+// batchDest returns where the batchColumns of a row go: into b, but its
+// expiry as text into expiry, for batchExpiry.
+func batchDest(b *genuine.Batch, expiry *string) []any {
+	return []any{&b.ID, &b.BrandID, &b.GTIN, &b.Lot, expiry, &b.Quantity, &b.FirstSeq,
+		scanRegions(&b.Regions), &b.Disposition, &b.Serials, &b.KeyID, scanTime(&b.CreatedAt)}
+}
+
+// batchExpiry sets b's expiry from its stored text.
+func batchExpiry(b *genuine.Batch, expiry string) (err error) {
+	if b.Expiry, err = genuine.ParseDate(expiry); err != nil {
+		// %v, not %w: a damaged row is an internal error, not the caller's EInvalid.
+		return fmt.Errorf("batch %s: stored expiry: %v", b.ID, err)
+	}
+	return nil
 }
 
 // regionsValue returns the JSON array under which a list of regions is

@@ -125,3 +125,52 @@ func scanUnit(s scanner) (*genuine.Unit, error) {
 	u.LockedFrom, u.CheckoutID = genuine.UnitState(lockedFrom.String), checkoutID.String
 	return &u, nil
 }
+
+// selectUnitInBatch reads the batch owning unit ?2 of product ?1 (as
+// selectBatchBySequence), the unit's own row and its verification count,
+// NULLs and 0 if it has none.
+const selectUnitInBatch = `
+	SELECT b.*, u.serial, u.batch_id, u.state, u.locked_from, u.checkout_id, u.updated_at,
+		coalesce(v.count, 0)
+	FROM (
+		SELECT ` + batchColumns + `
+		FROM batches
+		WHERE gtin = ?1 AND first_seq <= ?2
+		ORDER BY first_seq DESC
+		LIMIT 1
+	) AS b
+	LEFT JOIN units AS u ON u.gtin = ?1 AND u.seq = ?2
+	LEFT JOIN verifications AS v ON v.gtin = ?1 AND v.seq = ?2`
+
+// UnitInBatch returns the batch that owns a unit (ENotFound if none), the
+// unit's own row (nil if it has none) and its stored verification count,
+// in one statement.
+func (t *tx) UnitInBatch(ctx context.Context, gtin string, seq int64) (*genuine.Batch, *genuine.Unit, int64, error) {
+	var (
+		b                                  genuine.Batch
+		expiry                             string
+		serial, batchID, state, lockedFrom sql.NullString
+		checkout, updated                  sql.NullString
+		count                              int64
+	)
+	dest := append(batchDest(&b, &expiry), &serial, &batchID, &state, &lockedFrom, &checkout, &updated, &count)
+	err := t.queryRow(ctx, selectUnitInBatch, gtin, seq).Scan(dest...)
+	if err == nil {
+		err = batchExpiry(&b, expiry)
+	}
+	if err == nil && !b.Contains(seq) {
+		return nil, nil, 0, genuine.Errorf(genuine.ENotFound, "no batch of product %s has unit %d", gtin, seq)
+	}
+	if err != nil {
+		return nil, nil, 0, storeError(err, "batch of product %s with unit %d", gtin, seq)
+	}
+	if !state.Valid {
+		return &b, nil, count, nil
+	}
+	u := &genuine.Unit{GTIN: gtin, Seq: seq, Serial: serial.String, BatchID: batchID.String, State: genuine.UnitState(state.String),
+		LockedFrom: genuine.UnitState(lockedFrom.String), CheckoutID: checkout.String}
+	if err := scanTime(&u.UpdatedAt).Scan(updated.String); err != nil {
+		return nil, nil, 0, storeError(err, "unit %d of product %s", seq, gtin)
+	}
+	return &b, u, count, nil
+}

@@ -153,6 +153,19 @@ func testBatchBySequence(t *testing.T, s genuine.Store) {
 			}
 			same(t, "BatchBySequence", got, tt.want)
 		}
+		// UnitInBatch finds the same batches.
+		for _, tt := range tests {
+			got, u, n, err := tx.UnitInBatch(ctx, tt.gtin, tt.seq)
+			if tt.want == nil {
+				wantCode(t, "UnitInBatch outside every batch", err, genuine.ENotFound)
+				continue
+			}
+			if err != nil || u != nil || n != 0 {
+				t.Errorf("UnitInBatch(%s, %d) = unit %v, count %d, %v; want no unit, 0, nil", tt.gtin, tt.seq, u, n, err)
+				continue
+			}
+			same(t, "UnitInBatch's batch", got, tt.want)
+		}
 		return nil
 	})
 }

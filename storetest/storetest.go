@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"BatchBySequence", testBatchBySequence},
 		{"RegisteredSerials", testRegisteredSerials},
 		{"Unit", testUnit},
+		{"UnitInBatch", testUnitInBatch},
 		{"SwapUnit", testSwapUnit},
 		{"Units", testUnits},
 		{"Events", testEvents},

@@ -211,3 +211,76 @@ func testSwapUnit(t *testing.T, s genuine.Store) {
 	}
 	stored("Unit after a swap with the changed batch", later)
 }
+
+// UnitInBatch reads a unit's batch, row and verification count at once, and
+// each is the unit's own, not a neighbour's nor another product's.
+func testUnitInBatch(t *testing.T, s genuine.Store) {
+	ctx := t.Context()
+	w := newWorld(t, s)
+	a := w.batch(t, s, gtinA, 1, 10)
+	b := w.batch(t, s, gtinB, 2, 10)
+	seq := a.FirstSeq + 4
+	sold := &genuine.Unit{
+		GTIN: gtinA, Serial: "SERIAL4", Seq: seq, BatchID: a.ID,
+		State: genuine.StateSold, CheckoutID: id("chk", 1), UpdatedAt: at(5),
+	}
+	locked := &genuine.Unit{
+		GTIN: gtinA, Serial: "SERIAL5", Seq: seq + 1, BatchID: a.ID,
+		State: genuine.StateLocked, LockedFrom: genuine.StateSold, UpdatedAt: at(6),
+	}
+	// Another product's unit and counts at the same sequence numbers.
+	other := &genuine.Unit{GTIN: gtinB, Serial: "OTHER", Seq: seq, BatchID: b.ID, State: genuine.StateStolen, UpdatedAt: at(7)}
+	update(t, s, func(tx genuine.Tx) error {
+		for _, u := range []*genuine.Unit{sold, locked, other} {
+			if err := tx.PutUnit(ctx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := addVerifications(t, s,
+		genuine.VerificationCount{GTIN: gtinA, Seq: seq, N: 3, LastAt: at(8)},
+		genuine.VerificationCount{GTIN: gtinA, Seq: seq + 2, N: 2, LastAt: at(8)},
+		genuine.VerificationCount{GTIN: gtinB, Seq: seq + 1, N: 9, LastAt: at(8)},
+	); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		gtin  string
+		seq   int64
+		batch *genuine.Batch
+		unit  *genuine.Unit // nil: none
+		count int64
+	}{
+		{gtinA, seq, a, sold, 3},
+		{gtinA, seq + 1, a, locked, 0},
+		{gtinA, seq + 2, a, nil, 2},
+		{gtinA, seq + 3, a, nil, 0},
+		{gtinB, seq, b, other, 0},
+		{gtinB, seq + 1, b, nil, 9},
+	}
+	view(t, s, func(tx genuine.Tx) error {
+		for _, tt := range tests {
+			what := fmt.Sprintf("UnitInBatch(%s, %d)", tt.gtin, tt.seq)
+			gotBatch, gotUnit, gotCount, err := tx.UnitInBatch(ctx, tt.gtin, tt.seq)
+			if err != nil {
+				t.Errorf("%s: %v", what, err)
+				continue
+			}
+			same(t, what+"'s batch", gotBatch, tt.batch)
+			switch {
+			case tt.unit == nil && gotUnit != nil:
+				t.Errorf("%s's unit = %+v, want none", what, gotUnit)
+			case tt.unit != nil && gotUnit == nil:
+				t.Errorf("%s has no unit, want %+v", what, tt.unit)
+			case tt.unit != nil:
+				same(t, what+"'s unit", gotUnit, tt.unit)
+			}
+			if gotCount != tt.count {
+				t.Errorf("%s's count = %d, want %d", what, gotCount, tt.count)
+			}
+		}
+		return nil
+	})
+}
