@@ -26,8 +26,8 @@ func (t *tx) Unit(ctx context.Context, gtin string, seq int64) (*genuine.Unit, e
 	return u, nil
 }
 
-// updateUnit makes an insert into units that finds the unit's row write
-// the new row's columns over it.
+// updateUnit is the ON CONFLICT clause of an insert into units: where the
+// unit has a row already, the new row's columns are written over it.
 const updateUnit = `
 	ON CONFLICT (gtin, seq) DO UPDATE SET
 		serial = excluded.serial,
