@@ -57,9 +57,10 @@ func startBlocker(t *testing.T, db *DB) (release chan struct{}, done chan error)
 // in the same batches: the successes are all committed, the failures leave
 // nothing, and each panic goes on in its own caller's goroutine. Two in
 // three succeed: a failure ends its batch, and the successes before it are
-// committed in one more, so however the calls queue up there are at most
-// as many commits as failures, plus the last batch's — fewer than the
-// successes, unless they are not grouped.
+// committed in one more, so however the calls queue up there is at most
+// one commit per failure, plus one per batch that ends full or with the
+// queue (two or three here) — fewer than the successes, unless they are
+// not grouped.
 func TestGroupCommitFailuresInBatch(t *testing.T) {
 	db := openTest(t)
 	db.batchTime = 10 * time.Second // batches fill however slow this machine is
