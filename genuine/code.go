@@ -115,8 +115,8 @@ func (a *App) locate(ctx context.Context, tx Tx, id *identity) error {
 		return err
 	}
 	b, err := tx.BatchBySequence(ctx, id.gtin, id.seq)
-	if !id.inBatch(b, err) {
-		return ignoreNotFound(err)
+	if ok, err := id.inBatch(b, err); !ok {
+		return err
 	}
 	u, err := tx.Unit(ctx, id.gtin, id.seq)
 	switch {
@@ -138,8 +138,8 @@ func (a *App) locateCounted(ctx context.Context, tx Tx, id *identity) (int64, er
 		return 0, err
 	}
 	b, u, n, err := tx.UnitInBatch(ctx, id.gtin, id.seq)
-	if !id.inBatch(b, err) {
-		return 0, ignoreNotFound(err)
+	if ok, err := id.inBatch(b, err); !ok {
+		return 0, err
 	}
 	id.setUnit(u)
 	return n, nil
@@ -164,28 +164,27 @@ func (a *App) findSerial(ctx context.Context, tx Tx, id *identity) error {
 }
 
 // inBatch takes the result of looking up id's batch, b or err, and reports
-// whether id's unit is in it, as its code says: if no batch has the unit,
-// or the code's lot or expiry are not the batch's, it sets id's reason.
-// If err is other than ENotFound, it reports false and the caller returns
-// err.
-func (id *identity) inBatch(b *Batch, err error) bool {
+// whether id's unit is in it, as its code says. If no batch has the unit,
+// or the code's lot or expiry are not the batch's, it sets id's reason and
+// reports false; any other error it returns.
+func (id *identity) inBatch(b *Batch, err error) (bool, error) {
 	switch {
 	case ErrorCode(err) == ENotFound:
 		id.reason, id.message = ReasonCounterfeit, "serial "+id.serial+" belongs to no batch"
-		return false
+		return false, nil
 	case err != nil:
-		return false
+		return false, err
 	}
 	id.batch = b
 	if lot := id.msg.Lot(); lot != "" && lot != b.Lot {
 		id.reason, id.message = ReasonBatchMismatch, "the code's lot "+lot+" is not the batch's "+b.Lot
-		return false
+		return false, nil
 	}
 	if exp, ok := id.msg.Get("17"); ok && exp != b.Expiry.YYMMDD() {
 		id.reason, id.message = ReasonBatchMismatch, "the code's expiry "+exp+" is not the batch's "+b.Expiry.YYMMDD()
-		return false
+		return false, nil
 	}
-	return true
+	return true, nil
 }
 
 // setUnit sets id's unit, nil if it has no row of its own, and its state.
@@ -196,14 +195,6 @@ func (id *identity) setUnit(u *Unit) {
 		state = u.State
 	}
 	id.state = EffectiveState(id.batch.Disposition, state)
-}
-
-// ignoreNotFound returns err, or nil if it is ENotFound.
-func ignoreNotFound(err error) error {
-	if ErrorCode(err) == ENotFound {
-		return nil
-	}
-	return err
 }
 
 // codeFormat writes the Digital Link URIs of one batch's units fast: every

@@ -50,13 +50,23 @@ const selectBatchBySequence = `
 // starting last at or before seq, if seq is within its quantity.
 func (t *tx) BatchBySequence(ctx context.Context, gtin string, seq int64) (*genuine.Batch, error) {
 	b, err := scanBatch(t.queryRow(ctx, selectBatchBySequence, gtin, seq))
-	if err == nil && !b.Contains(seq) {
-		return nil, genuine.Errorf(genuine.ENotFound, "no batch of product %s has unit %d", gtin, seq)
-	}
-	if err != nil {
-		return nil, storeError(err, "batch of product %s with unit %d", gtin, seq)
+	if err := batchOwning(b, err, gtin, seq); err != nil {
+		return nil, err
 	}
 	return b, nil
+}
+
+// batchOwning checks the batch read as the one of product gtin starting
+// last at or before seq, b, or the read's error: ENotFound if there is no
+// such batch or seq is past its end.
+func batchOwning(b *genuine.Batch, err error, gtin string, seq int64) error {
+	if err != nil {
+		return storeError(err, "batch of product %s with unit %d", gtin, seq)
+	}
+	if !b.Contains(seq) {
+		return genuine.Errorf(genuine.ENotFound, "no batch of product %s has unit %d", gtin, seq)
+	}
+	return nil
 }
 
 const selectBatches = `

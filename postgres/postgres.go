@@ -160,20 +160,11 @@ func (db *DB) View(ctx context.Context, fn func(genuine.Tx) error) error {
 	if db.closed.Load() {
 		return errClosed
 	}
-	c, err := db.pool.Acquire(ctx)
+	x, end, err := db.begin(ctx, "begin read", "begin isolation level repeatable read read only")
 	if err != nil {
-		return txError(ctx, "begin read", err)
+		return err
 	}
-	// Release closes a connection left in a transaction.
-	defer c.Release()
-	defer func() {
-		if c.Conn().PgConn().TxStatus() != 'I' {
-			rollbackConn(ctx, c)
-		}
-	}()
-	// BEGIN goes to the server with fn's first statement.
-	x := &tx{tx: c}
-	x.execLater("postgres: begin read", "begin isolation level repeatable read read only")
+	defer end()
 	return fn(x)
 }
 
@@ -212,19 +203,11 @@ func (db *DB) Update(ctx context.Context, fn func(genuine.Tx) error) error {
 // the server with fn's first statement and COMMIT with its last inserts
 // (tx.execLater): a checkout's write is two round trips.
 func (db *DB) update(ctx context.Context, fn func(genuine.Tx) error) (again bool, err error) {
-	c, err := db.pool.Acquire(ctx)
+	x, end, err := db.begin(ctx, "begin", "begin isolation level serializable")
 	if err != nil {
-		return false, txError(ctx, "begin", err)
+		return false, err
 	}
-	// Release closes a connection left in a transaction.
-	defer c.Release()
-	defer func() {
-		if c.Conn().PgConn().TxStatus() != 'I' {
-			rollbackConn(ctx, c)
-		}
-	}()
-	x := &tx{tx: c}
-	x.execLater("postgres: begin", "begin isolation level serializable")
+	defer end()
 	if err := fn(x); err != nil {
 		return x.aborted || retryable(err), err
 	}
@@ -246,12 +229,27 @@ func (db *DB) update(ctx context.Context, fn func(genuine.Tx) error) (again bool
 	return false, nil
 }
 
-// rollbackConn rolls back the transaction a connection is in, with time to
-// do so even if ctx is done.
-func rollbackConn(ctx context.Context, c *pgxpool.Conn) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
-	defer cancel()
-	c.Exec(ctx, "rollback")
+// begin acquires a connection for a transaction begun by the statement
+// begin, which goes to the server with the transaction's first statement,
+// and returns the transaction and the function that ends it: it rolls back
+// what is still open (with time to do so even if ctx is done) and releases
+// the connection. what names the step in errors.
+func (db *DB) begin(ctx context.Context, what, begin string) (*tx, func(), error) {
+	c, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return nil, nil, txError(ctx, what, err)
+	}
+	x := &tx{tx: c}
+	x.execLater("postgres: "+what, begin)
+	return x, func() {
+		if c.Conn().PgConn().TxStatus() != 'I' {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+			defer cancel()
+			c.Exec(ctx, "rollback")
+		}
+		// Release closes a connection still in a transaction.
+		c.Release()
+	}, nil
 }
 
 // rollback ends t if it has not ended, with time to do so even if ctx is

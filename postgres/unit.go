@@ -152,11 +152,8 @@ func (t *tx) UnitInBatch(ctx context.Context, gtin string, seq int64) (*genuine.
 	)
 	dest := append(batchDest(&b, &expiry), &serial, &batchID, &state, &lockedFrom, &checkout, &updated, &count)
 	err := t.queryRow(ctx, selectUnitInBatch, gtin, seq).Scan(dest...)
-	if err == nil && !b.Contains(seq) {
-		return nil, nil, 0, genuine.Errorf(genuine.ENotFound, "no batch of product %s has unit %d", gtin, seq)
-	}
-	if err != nil {
-		return nil, nil, 0, storeError(err, "batch of product %s with unit %d", gtin, seq)
+	if err := batchOwning(&b, err, gtin, seq); err != nil {
+		return nil, nil, 0, err
 	}
 	batchRead(&b, expiry)
 	if !state.Valid {

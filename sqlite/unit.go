@@ -158,11 +158,8 @@ func (t *tx) UnitInBatch(ctx context.Context, gtin string, seq int64) (*genuine.
 	if err == nil {
 		err = batchExpiry(&b, expiry)
 	}
-	if err == nil && !b.Contains(seq) {
-		return nil, nil, 0, genuine.Errorf(genuine.ENotFound, "no batch of product %s has unit %d", gtin, seq)
-	}
-	if err != nil {
-		return nil, nil, 0, storeError(err, "batch of product %s with unit %d", gtin, seq)
+	if err := batchOwning(&b, err, gtin, seq); err != nil {
+		return nil, nil, 0, err
 	}
 	if !state.Valid {
 		return &b, nil, count, nil
