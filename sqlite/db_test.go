@@ -189,6 +189,7 @@ func TestPragmas(t *testing.T) {
 		{db.write, "busy_timeout", fmt.Sprint(busyTimeout.Milliseconds())},
 		{db.write, "temp_store", "2"}, // MEMORY
 		{db.write, "cache_size", fmt.Sprint(-writeCacheKiB)},
+		{db.write, "journal_size_limit", fmt.Sprint(walSizeLimit)},
 		{db.read, "journal_mode", "wal"},
 		{db.read, "busy_timeout", fmt.Sprint(busyTimeout.Milliseconds())},
 	} {

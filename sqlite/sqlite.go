@@ -59,6 +59,9 @@ type DB struct {
 	exited     chan struct{} // closed when the committer has stopped
 	// checkpointed is closed when the checkpointer has stopped.
 	checkpointed chan struct{}
+	// restartFrames is the size of the WAL, in frames, at which the
+	// checkpointer restarts it (walRestartFrames; tests lower it).
+	restartFrames atomic.Int64
 }
 
 // Open opens the database in the file at path, creating it (readable by
@@ -90,7 +93,8 @@ func Open(path string) (*DB, error) {
 	// checkpoints to the checkpointer (checkpoint.go).
 	db.write, err = sql.Open("sqlite", fmt.Sprintf(
 		"%s?_busy_timeout=%d&_foreign_keys=1&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"+
-			"&_pragma=temp_store(memory)&_pragma=cache_size(-%d)&_pragma=wal_autocheckpoint(0)", uri, ms, writeCacheKiB))
+			"&_pragma=temp_store(memory)&_pragma=cache_size(-%d)&_pragma=wal_autocheckpoint(0)"+
+			"&_pragma=journal_size_limit(%d)", uri, ms, writeCacheKiB, walSizeLimit))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -134,6 +138,7 @@ func Open(path string) (*DB, error) {
 	db.queue, db.stop, db.exited = make(chan *call), make(chan struct{}), make(chan struct{})
 	db.checkpointed = make(chan struct{})
 	db.batchTime = maxBatchTime
+	db.restartFrames.Store(walRestartFrames)
 	go db.commitLoop()
 	go db.checkpointLoop()
 	return db, nil
