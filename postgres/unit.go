@@ -85,10 +85,12 @@ func (t *tx) PutUnit(ctx context.Context, u *genuine.Unit) error {
 	return storeError(err, "unit %d of product %s", u.Seq, u.GTIN)
 }
 
+// selectUnits finds a batch's units by the units' primary key, (gtin, seq).
 const selectUnits = `
 	SELECT ` + unitColumns + `
 	FROM units
-	WHERE batch_id = $1 AND seq BETWEEN $2 AND $3
+	WHERE gtin = (SELECT gtin FROM batches WHERE id = $1) AND seq BETWEEN $2 AND $3
+		AND batch_id = $1
 	ORDER BY seq`
 
 // Units returns the rows of a batch's units with sequence numbers in

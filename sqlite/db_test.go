@@ -436,7 +436,40 @@ func TestBusyIsUnavailable(t *testing.T) {
 // (about 3.5 ms against 40 µs a read in a batch with 20,000 sold units).
 func TestUnitEventsPlan(t *testing.T) {
 	db := openTest(t)
-	rows, err := db.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+selectUnitEvents, "bat_1", 5, 100)
+	all := queryPlan(t, db, selectUnitEvents, "bat_1", 5, 100)
+	want := []string{
+		"events_unit (batch_id=? AND from_seq=?)",
+		"events_unit (batch_id=? AND from_seq=? AND to_seq=?)",
+		"events_range (batch_id=? AND from_seq<?)",
+	}
+	for _, w := range want {
+		if !strings.Contains(all, w) {
+			t.Errorf("the plan does not search %s:\n%s", w, all)
+		}
+	}
+	if strings.Contains(all, "SCAN events") {
+		t.Errorf("the plan scans:\n%s", all)
+	}
+}
+
+// A batch's units are read through the units' primary key: there is no
+// index on their batch.
+func TestUnitsPlan(t *testing.T) {
+	db := openTest(t)
+	all := queryPlan(t, db, selectUnits, "bat_1", 5, 100)
+	want := "SEARCH units USING PRIMARY KEY (gtin=? AND seq>? AND seq<?)"
+	if !strings.Contains(all, want) {
+		t.Errorf("the plan does not have %q:\n%s", want, all)
+	}
+	if strings.Contains(all, "SCAN") {
+		t.Errorf("the plan scans:\n%s", all)
+	}
+}
+
+// queryPlan returns the details of EXPLAIN QUERY PLAN of query, a line each.
+func queryPlan(t *testing.T, db *DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,18 +486,5 @@ func TestUnitEventsPlan(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{
-		"events_unit (batch_id=? AND from_seq=?)",
-		"events_unit (batch_id=? AND from_seq=? AND to_seq=?)",
-		"events_range (batch_id=? AND from_seq<?)",
-	}
-	all := strings.Join(plan, "\n")
-	for _, w := range want {
-		if !strings.Contains(all, w) {
-			t.Errorf("the plan does not search %s:\n%s", w, all)
-		}
-	}
-	if strings.Contains(all, "SCAN events") {
-		t.Errorf("the plan scans:\n%s", all)
-	}
+	return strings.Join(plan, "\n")
 }

@@ -88,10 +88,12 @@ func (t *tx) SwapUnit(ctx context.Context, old, u *genuine.Unit, b *genuine.Batc
 	return nil
 }
 
+// selectUnits finds a batch's units by the units' primary key, (gtin, seq).
 const selectUnits = `
 	SELECT ` + unitColumns + `
 	FROM units
-	WHERE batch_id = ? AND seq BETWEEN ? AND ?
+	WHERE gtin = (SELECT gtin FROM batches WHERE id = ?1) AND seq BETWEEN ?2 AND ?3
+		AND batch_id = ?1
 	ORDER BY seq`
 
 // Units returns the rows of a batch's units with sequence numbers in
