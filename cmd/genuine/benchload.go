@@ -537,14 +537,13 @@ func round(x float64, digits int) float64 {
 	return math.Round(x*p) / p
 }
 
-func (b *bench) printHeader(ceiling *benchResult) {
+func (b *bench) printHeader() {
 	if b.cfg.json {
 		return
 	}
 	fmt.Fprintf(b.m.Stdout, "genuine bench: %s store, %d connections, %s a scenario, on %d CPUs shared by server and load generator\n\n",
-		ceiling.Store, b.cfg.connections, b.cfg.duration, runtime.NumCPU())
-	fmt.Fprintf(b.m.Stdout, "%-9s %12s %9s %9s %8s %8s %10s\n", "scenario", "ops/s", "p50 ms", "p99 ms", "errors", "RSS MB", "÷ ceiling")
-	b.print(ceiling)
+		b.storeName(), b.cfg.connections, b.cfg.duration, runtime.NumCPU())
+	fmt.Fprintf(b.m.Stdout, "%-9s %12s %9s %9s %8s %8s %12s %10s\n", "scenario", "ops/s", "p50 ms", "p99 ms", "errors", "RSS MB", "ceiling", "÷ ceiling")
 }
 
 func (b *bench) print(r *benchResult) {
@@ -556,8 +555,8 @@ func (b *bench) print(r *benchResult) {
 	if r.Requests == 0 {
 		p50, p99 = "-", "-" // no request was whole: exports cut off at the end
 	}
-	fmt.Fprintf(b.m.Stdout, "%-9s %12s %9s %9s %8d %8.1f %10.3f\n",
-		r.Scenario, thousands(r.OpsPerSecond), p50, p99, r.Errors, r.RSSMB, r.Ratio)
+	fmt.Fprintf(b.m.Stdout, "%-9s %12s %9s %9s %8d %8.1f %12s %10.3f\n",
+		r.Scenario, thousands(r.OpsPerSecond), p50, p99, r.Errors, r.RSSMB, thousands(r.CeilingOpsPerSecond), r.Ratio)
 	for _, msg := range r.ErrorMessages {
 		fmt.Fprintf(b.m.Stdout, "          error: %s\n", msg)
 	}
