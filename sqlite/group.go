@@ -206,7 +206,7 @@ func (db *DB) step(t *sql.Tx, c *call) (bool, error) {
 		c.done <- err
 		return false, nil
 	}
-	ferr := c.run(&tx{tx: t, db: db, stmts: db.writeStmts, shared: true})
+	ferr := c.run(&tx{tx: t, db: db, stmts: db.writeStmts})
 	if ferr == nil {
 		ferr = c.ctx.Err()
 	}
