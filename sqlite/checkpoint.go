@@ -30,11 +30,16 @@ const checkpointEvery = 100 * time.Millisecond
 // older snapshots to end (new ones read the database file); the next commit
 // then writes the WAL from its start. That holds the writer for 8–35 ms
 // (measured); at 7,000 checkouts/s, four WAL frames each, it comes about
-// every two seconds. walSizeLimit (journal_size_limit) truncates a WAL that a burst
-// grew beyond it, when the WAL starts again.
+// every two seconds. The checkpointer's connection waits at most
+// restartWait for a lock (its busy timeout): a reader that stays longer —
+// an export streamed to a slow client — must not hold the writer, so the
+// RESTART then gives up, and is tried again on a later tick. walSizeLimit
+// (journal_size_limit) truncates a WAL that a burst grew beyond it, when
+// the WAL starts again.
 const (
 	walRestartFrames = 64 << 10  // 256 MiB of 4 KiB pages
 	walSizeLimit     = 512 << 20 // bytes
+	restartWait      = 50 * time.Millisecond
 )
 
 // checkpointLoop checkpoints the WAL every checkpointEvery while commits

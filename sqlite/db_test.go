@@ -192,11 +192,9 @@ func TestPragmas(t *testing.T) {
 		{db.write, "journal_size_limit", fmt.Sprint(walSizeLimit)},
 		{db.read, "journal_mode", "wal"},
 		{db.read, "busy_timeout", fmt.Sprint(busyTimeout.Milliseconds())},
+		{db.ckpt, "busy_timeout", fmt.Sprint(restartWait.Milliseconds())},
 	} {
-		conn := "write"
-		if tt.pool == db.read {
-			conn = "read"
-		}
+		conn := map[*sql.DB]string{db.write: "write", db.read: "read", db.ckpt: "checkpoint"}[tt.pool]
 		if got := pragma(t, tt.pool, tt.name); got != tt.want {
 			t.Errorf("PRAGMA %s on the %s connection = %s, want %s", tt.name, conn, got, tt.want)
 		}

@@ -115,7 +115,7 @@ func Open(path string) (*DB, error) {
 		db.write.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	db.ckpt, err = sql.Open("sqlite", fmt.Sprintf("%s?_busy_timeout=%d", uri, ms))
+	db.ckpt, err = sql.Open("sqlite", fmt.Sprintf("%s?_busy_timeout=%d", uri, restartWait.Milliseconds()))
 	if err != nil {
 		db.read.Close()
 		db.write.Close()
