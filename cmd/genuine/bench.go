@@ -46,14 +46,15 @@ HTTP on loopback, and stops by itself:
   export    GET /v1/batches/{id}/codes?format=csv of a batch of 100,000
             units; ops are codes, latency is that of one whole export
 
-Before each scenario it measures the ceiling for as long: an empty handler
-that answers "ok" on another loopback port of this process, with the same
-client and connections. For each scenario it prints ops/s, p50 and p99
-latency, errors (answers other than the success above, and transport
-errors), the resident memory of this process in MB — server and load
-generator together, read at the end of the scenario — the ceiling's ops/s,
-and the scenario's ops/s as a fraction of it. Server and load generator
-share this machine's CPUs, and its speed drifts, so compare ratios.
+Before and after each scenario it measures the ceiling for as long: an
+empty handler that answers "ok" on another loopback port of this process,
+with the same client and connections. For each scenario it prints ops/s,
+p50 and p99 latency, errors (answers other than the success above, and
+transport errors), the resident memory of this process in MB — server and
+load generator together, read at the end of the scenario — the ceiling's
+ops/s (the mean of the two around the scenario), and the scenario's ops/s as
+a fraction of it. Server and load generator share this machine's CPUs, and
+its speed drifts, so compare ratios.
 
 With --cpuprofile PREFIX it writes a CPU profile of this process (server
 and load generator) for each scenario to PREFIX-SCENARIO.pprof, for
@@ -241,21 +242,27 @@ func (b *bench) run(ctx context.Context) error {
 		return fmt.Errorf("set up: %w", err)
 	}
 	b.printHeader()
+	// The machine's speed drifts within a run (the ceiling has measured
+	// 52k req/s at a run's start and 77k half a minute later), so each
+	// scenario is compared with the mean of ceilings measured just before
+	// and just after it; one measurement between two scenarios serves
+	// both.
+	before, err := b.measure(ctx, b.ceilingScenario())
+	if err != nil {
+		return err
+	}
 	for _, name := range b.cfg.scenarios {
-		// The machine's speed drifts within a run (the ceiling has
-		// measured 52k req/s at a run's start and 77k half a minute
-		// later), so each scenario is compared with a ceiling measured
-		// just before it.
-		ceiling, err := b.measure(ctx, b.ceilingScenario())
-		if err != nil {
-			return err
-		}
 		r, err := b.measure(ctx, b.scenario(name))
 		if err != nil {
 			return err
 		}
-		r.finish(ceiling.OpsPerSecond)
+		after, err := b.measure(ctx, b.ceilingScenario())
+		if err != nil {
+			return err
+		}
+		r.finish(before.OpsPerSecond, after.OpsPerSecond)
 		b.print(r)
+		before = after
 	}
 	if !b.cfg.json {
 		fmt.Fprintln(b.m.Stdout, "\nRSS is this whole process's: server and load generator together.")

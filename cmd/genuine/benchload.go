@@ -508,22 +508,29 @@ type benchResult struct {
 	P50Millis           float64 `json:"p50_ms"`
 	P99Millis           float64 `json:"p99_ms"`
 	Errors              int64   `json:"errors"`
-	CeilingOpsPerSecond float64 `json:"ceiling_ops_per_s"`
+	CeilingOpsPerSecond float64 `json:"ceiling_ops_per_s"` // the mean of the two below
 	RSSMB               float64 `json:"rss_mb"`
 	Ratio               float64 `json:"ratio"` // ops_per_s ÷ ceiling_ops_per_s
-	Unit                string  `json:"unit"`  // what an op is: requests, or codes
-	Ops                 int64   `json:"ops"`
-	Requests            uint64  `json:"requests"` // whole requests, the ones timed
-	Seconds             float64 `json:"seconds"`
-	Connections         int     `json:"connections"`
+	// The ceiling measured just before and just after the scenario: how
+	// far apart they are tells how much the machine drifted meanwhile.
+	CeilingBefore float64 `json:"ceiling_before_ops_per_s"`
+	CeilingAfter  float64 `json:"ceiling_after_ops_per_s"`
+	Unit          string  `json:"unit"` // what an op is: requests, or codes
+	Ops           int64   `json:"ops"`
+	Requests      uint64  `json:"requests"` // whole requests, the ones timed
+	Seconds       float64 `json:"seconds"`
+	Connections   int     `json:"connections"`
 	// StoreRetries counts the transactions the store ran again after a
 	// serialization failure or deadlock (PostgreSQL only).
 	StoreRetries  int64    `json:"store_retries,omitempty"`
 	ErrorMessages []string `json:"error_messages,omitempty"`
 }
 
-// finish sets the figures relative to the ceiling and rounds the rest.
-func (r *benchResult) finish(ceiling float64) {
+// finish sets the figures relative to the ceiling, the mean of the ones
+// measured before and after, and rounds the rest.
+func (r *benchResult) finish(before, after float64) {
+	ceiling := (before + after) / 2
+	r.CeilingBefore, r.CeilingAfter = round(before, 1), round(after, 1)
 	r.CeilingOpsPerSecond = round(ceiling, 1)
 	if ceiling > 0 {
 		r.Ratio = round(r.OpsPerSecond/ceiling, 4)
