@@ -221,6 +221,47 @@ func TestConcurrentCheckoutsReserveOnce(t *testing.T) {
 	}
 }
 
+// A till that sends the same checkout several times at once (a retry
+// racing the first try) gets one checkout every time, and only that
+// checkout's decision is stored: the retries find the key when they store
+// their own, and store nothing.
+func TestConcurrentRetriesGetOneCheckout(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	code := w.released(t, 1)[0]
+	const n = 16
+	var wg sync.WaitGroup
+	results := make([]*genuine.Checkout, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { results[i], errs[i] = w.app.Checkout(ctx, w.merchant, "retried", cart(100, code)) })
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("try %d: %v", i, errs[i])
+		}
+		if results[i].ID != results[0].ID || results[i].Status != genuine.CheckoutAwaitingPayment {
+			t.Errorf("try %d: checkout %s %s, want %s awaiting payment", i, results[i].ID, results[i].Status, results[0].ID)
+		}
+	}
+	ds, err := w.app.Decisions(ctx, w.brand, genuine.DecisionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].CheckoutID != results[0].ID || ds[0].Decision.Outcome != genuine.OutcomePass {
+		t.Errorf("decisions stored: %d, want the one of checkout %s", len(ds), results[0].ID)
+	}
+	// A retry later: the same checkout, and nothing more stored.
+	again, err := w.app.Checkout(ctx, w.merchant, "retried", cart(100, code))
+	if err != nil || again.ID != results[0].ID {
+		t.Fatalf("a later retry: %+v, %v", again, err)
+	}
+	if ds, err = w.app.Decisions(ctx, w.brand, genuine.DecisionFilter{}); err != nil || len(ds) != 1 {
+		t.Errorf("decisions after a later retry: %d, %v; want 1", len(ds), err)
+	}
+}
+
 // A notification delivered three times, and a stale failure after it, are
 // applied once.
 func TestNotificationsAppliedOnce(t *testing.T) {
