@@ -29,16 +29,8 @@ func TestCheckpointerCopiesCommits(t *testing.T) {
 	// Let the checkpointer copy what Open wrote, then measure.
 	time.Sleep(3 * checkpointEvery)
 	before := size()
-	ctx := t.Context()
 	for i := range 200 {
-		err := db.Update(ctx, func(tx genuine.Tx) error {
-			b := *testBrand
-			b.ID, b.Name = fmt.Sprintf("brd_%020d", i), fmt.Sprintf("Brand %d with a longish name to fill pages", i)
-			return tx.CreateBrand(ctx, &b)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		commitBrand(t, db, i)
 	}
 	for end := time.Now().Add(10 * time.Second); size() <= before; time.Sleep(checkpointEvery) {
 		if time.Now().After(end) {
@@ -86,14 +78,7 @@ func TestCheckpointerRestartsTheWAL(t *testing.T) {
 	}
 	const commits = 10_000
 	for i := range commits {
-		err := db.Update(ctx, func(tx genuine.Tx) error {
-			b := *testBrand
-			b.ID, b.Name = fmt.Sprintf("brd_%020d", i), fmt.Sprintf("Brand %d with a longish name to fill pages", i)
-			return tx.CreateBrand(ctx, &b)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		commitBrand(t, db, i)
 	}
 	close(stop)
 	readers.Wait()
@@ -142,14 +127,7 @@ func TestRestartDoesNotWaitForASlowReader(t *testing.T) {
 	var slowest time.Duration
 	for i := 0; i < 300; i++ {
 		start := time.Now()
-		err := db.Update(ctx, func(tx genuine.Tx) error {
-			b := *testBrand
-			b.ID, b.Name = fmt.Sprintf("brd_%020d", i), fmt.Sprintf("Brand %d with a longish name to fill pages", i)
-			return tx.CreateBrand(ctx, &b)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		commitBrand(t, db, i)
 		slowest = max(slowest, time.Since(start))
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -161,5 +139,20 @@ func TestRestartDoesNotWaitForASlowReader(t *testing.T) {
 	// would hold an Update for the whole busy timeout, 5 s.
 	if slowest >= busyTimeout/2 {
 		t.Errorf("an Update took %v while a reader held an old snapshot: the checkpointer held the writer", slowest)
+	}
+}
+
+// commitBrand commits brand number i, with a name long enough that brands
+// fill pages.
+func commitBrand(t *testing.T, db *DB, i int) {
+	t.Helper()
+	ctx := t.Context()
+	err := db.Update(ctx, func(tx genuine.Tx) error {
+		b := *testBrand
+		b.ID, b.Name = fmt.Sprintf("brd_%020d", i), fmt.Sprintf("Brand %d with a longish name to fill pages", i)
+		return tx.CreateBrand(ctx, &b)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
