@@ -218,6 +218,61 @@ func TestReadConnectionsAreReadOnly(t *testing.T) {
 	}
 }
 
+// TestViewEndsWithItsContext cancels a View's context while it reads the
+// rows of a long list: the reading stops with the context's error.
+func TestViewEndsWithItsContext(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	const gtin, n = "09520123456788", 20_000
+	b := &genuine.Batch{ID: "bat_00000000000000000001", BrandID: testBrand.ID, GTIN: gtin, Lot: "L",
+		Expiry: genuine.NewDate(2030, 1, 1), Quantity: n, Serials: genuine.SerialsRegistered, CreatedAt: time.Now()}
+	err := db.Update(ctx, func(tx genuine.Tx) (err error) {
+		if err := tx.CreateBrand(ctx, testBrand); err != nil {
+			return err
+		}
+		p := &genuine.Product{GTIN: gtin, BrandID: testBrand.ID, Name: "P", CreatedAt: time.Now()}
+		if err := tx.CreateProduct(ctx, p); err != nil {
+			return err
+		}
+		if b.FirstSeq, err = tx.AllocateSequences(ctx, gtin, n); err != nil {
+			return err
+		}
+		if err := tx.CreateBatch(ctx, b); err != nil {
+			return err
+		}
+		serials := make([]string, n)
+		for i := range serials {
+			serials[i] = fmt.Sprintf("S%06d", i)
+		}
+		return tx.RegisterSerials(ctx, b, 0, serials)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	read := 0
+	err = db.View(viewCtx, func(tx genuine.Tx) error {
+		return tx.RegisteredSerials(viewCtx, b.ID, func(int64, string) error {
+			if read++; read == 10 {
+				cancel()
+			}
+			return nil
+		})
+	})
+	if !errors.Is(err, context.Canceled) || read == n {
+		t.Errorf("View canceled after 10 of %d rows read %d and returned %v, want context.Canceled before the end", n, read, err)
+	}
+	// The connection is back in the pool, its transaction ended.
+	err = db.View(ctx, func(tx genuine.Tx) error {
+		_, err := tx.Batch(ctx, b.ID)
+		return err
+	})
+	if err != nil {
+		t.Errorf("View after a canceled one: %v", err)
+	}
+}
+
 func TestOpenCreatesPrivateFile(t *testing.T) {
 	// Characters that mean something in a URI must stay part of the name.
 	path := filepath.Join(t.TempDir(), "a?b#c%20d", "genuine.db")

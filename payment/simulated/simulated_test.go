@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -159,8 +160,8 @@ func wantCode(t *testing.T, what string, err error, code string) {
 func TestCreate(t *testing.T) {
 	f := newFixture(t)
 	pm := f.create(t)
-	if !regexp.MustCompile(`^sim_[A-Z2-7]{20}$`).MatchString(pm.Reference) {
-		t.Errorf("reference %q, want sim_ and 20 base32 characters", pm.Reference)
+	if !regexp.MustCompile(`^sim_[0-9A-V]{20}$`).MatchString(pm.Reference) {
+		t.Errorf("reference %q, want sim_ and 20 base32 (extended hex) characters", pm.Reference)
 	}
 	want := genuine.Payment{
 		Provider: "simulated", Reference: pm.Reference, Status: genuine.PaymentPending,
@@ -174,6 +175,15 @@ func TestCreate(t *testing.T) {
 	}
 	if other := f.create(t); other.Reference == pm.Reference {
 		t.Errorf("two payments share reference %s", pm.Reference)
+	}
+	// References sort in the order they were made, a millisecond apart.
+	refs := []string{pm.Reference}
+	for range 20 {
+		f.clock.Add(time.Millisecond)
+		refs = append(refs, f.create(t).Reference)
+	}
+	if !slices.IsSorted(refs) {
+		t.Errorf("references made a millisecond apart are out of order: %q", refs)
 	}
 	expires := f.clock.Now().Add(time.Hour)
 	pm, err := f.p.Create(context.Background(), genuine.PaymentRequest{CheckoutID: "c", Currency: "JPY", ExpiresAt: expires})
