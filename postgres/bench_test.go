@@ -12,7 +12,7 @@ import (
 
 // benchBatches creates a brand, a product and n batches of size units each
 // in db, and returns the product's GTIN.
-func benchBatches(b *testing.B, db *DB, n int, size int64) string {
+func benchBatches(b testing.TB, db *DB, n int, size int64) string {
 	b.Helper()
 	const gtin = "09520123456788"
 	ctx := b.Context()

@@ -406,6 +406,75 @@ func TestReadersDoNotWaitForWriter(t *testing.T) {
 	}
 }
 
+// TestSaleLocksNoSharedRow checks that what a reservation or sale writes
+// (the unit's row, its event, the decision, the located scan) locks none
+// of the rows it refers to, which every checkout of a brand, product or
+// batch shares (migration 0005): while such a transaction is open, another
+// may lock them for update at once.
+func TestSaleLocksNoSharedRow(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	gtin := benchBatches(t, db, 1, 100)
+	const batchID, seq = "bat_00000000000000000000", 7
+	m := &genuine.Merchant{ID: "mer_00000000000000000001", Name: "Shop", Region: "CN-GD-SZ", CreatedAt: time.Now()}
+	if err := db.Update(ctx, func(tx genuine.Tx) error { return tx.CreateMerchant(ctx, m) }); err != nil {
+		t.Fatal(err)
+	}
+	written, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- db.Update(ctx, func(tx genuine.Tx) error {
+			now, s := time.Now(), int64(seq)
+			u := &genuine.Unit{GTIN: gtin, Seq: seq, Serial: "S7", BatchID: batchID, State: genuine.StateReserved,
+				CheckoutID: "chk_00000000000000000001", UpdatedAt: now}
+			if err := tx.PutUnit(ctx, u); err != nil {
+				return err
+			}
+			err := tx.AddEvent(ctx, &genuine.Event{ID: "evt_00000000000000000001", Type: genuine.EventReserve,
+				BrandID: testBrand.ID, BatchID: batchID, GTIN: gtin, Serial: "S7", FromSeq: &s, ToSeq: &s,
+				Role: genuine.RoleMerchant, CreatedAt: now})
+			if err != nil {
+				return err
+			}
+			err = tx.AddDecision(ctx, &genuine.DecisionRecord{ID: "dec_00000000000000000001", BrandID: testBrand.ID,
+				GTIN: gtin, Serial: "S7", BatchID: batchID, MerchantID: m.ID, CheckoutID: "chk_00000000000000000001",
+				Decision: genuine.Decision{Outcome: "pass", Policy: "default@0", Reasons: []genuine.Reason{}}, CreatedAt: now})
+			if err != nil {
+				return err
+			}
+			if err := tx.RecordScan(ctx, gtin, seq, genuine.ScanPoint{Lat: 22.5, Lon: 114.1, At: now}); err != nil {
+				return err
+			}
+			// A read sends the writes queued before it.
+			if _, err := tx.Brand(ctx, testBrand.ID); err != nil {
+				return err
+			}
+			close(written)
+			<-release
+			return nil
+		})
+	}()
+	select {
+	case <-written:
+	case err := <-done:
+		t.Fatalf("Update: %v", err)
+	}
+	for _, r := range []struct{ table, key, value string }{
+		{"brands", "id", testBrand.ID},
+		{"products", "gtin", gtin},
+		{"batches", "id", batchID},
+		{"merchants", "id", m.ID},
+	} {
+		_, err := db.pool.Exec(ctx, "SELECT 1 FROM "+r.table+" WHERE "+r.key+" = $1 FOR UPDATE NOWAIT", r.value)
+		if err != nil {
+			t.Errorf("the row of %s is locked by a sale in progress: %v", r.table, err)
+		}
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestClosed(t *testing.T) {
 	db := openTest(t)
 	if err := db.Close(); err != nil {
