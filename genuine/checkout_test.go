@@ -401,3 +401,59 @@ func TestReconcilerQueriesSilentPayment(t *testing.T) {
 	}
 	w.holdNotifications.Store(false)
 }
+
+// The velocity rule decides on the unit's stored verifications and its
+// last located scan, read at checkout only under a policy that has it.
+func TestCheckoutVelocity(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	codes := w.released(t, 3)
+	located := func(region string, lat, lon float64) *genuine.Principal {
+		m := &genuine.Merchant{Name: "Shop " + region, Region: region, Lat: &lat, Lon: &lon}
+		if err := w.app.CreateMerchant(ctx, w.admin, m); err != nil {
+			t.Fatal(err)
+		}
+		return w.key(t, &genuine.APIKey{Role: genuine.RoleMerchant, MerchantID: m.ID})
+	}
+	shenzhen, guangzhou := located("CN-GD-SZ", 22.54, 114.06), located("CN-GD-GZ", 23.13, 113.26)
+	for range 3 {
+		w.verify(t, codes[0])
+		w.verify(t, codes[1])
+	}
+	if err := w.app.FlushVerifications(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The default policy has no velocity rule: verifications do not count.
+	c, err := w.app.Checkout(ctx, w.merchant, "default", cart(100, codes[0]))
+	if err != nil || c.Status != genuine.CheckoutAwaitingPayment {
+		t.Fatalf("checkout of a unit verified 3 times under the default policy: %+v, %v", c, err)
+	}
+	doc := []byte(`{"rules": [{"rule": "state"}, {"rule": "velocity", "max_scans": 2, "max_speed_kmh": 900}]}`)
+	if _, err := w.app.SetPolicy(ctx, w.brand, "brand", doc); err != nil {
+		t.Fatal(err)
+	}
+	c, err = w.app.Checkout(ctx, w.merchant, "verified", cart(100, codes[1]))
+	if err != nil || c.Status != genuine.CheckoutRefused || !hasReason(c, genuine.ReasonAnomalousScans) {
+		t.Errorf("checkout of a unit verified 3 times, at most 2 allowed: %+v, %v; want refused", c, err)
+	}
+	// A unit sold in Shenzhen, then, its checkout canceled, in Guangzhou
+	// (some 120 km away) a second later, cannot have made the journey.
+	c, err = w.app.Checkout(ctx, shenzhen, "shenzhen", cart(100, codes[2]))
+	if err != nil || c.Status != genuine.CheckoutAwaitingPayment {
+		t.Fatalf("first located checkout: %+v, %v", c, err)
+	}
+	if _, err := w.app.CancelCheckout(ctx, shenzhen, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.add(time.Second)
+	c, err = w.app.Checkout(ctx, guangzhou, "guangzhou", cart(100, codes[2]))
+	if err != nil || c.Status != genuine.CheckoutRefused || !hasReason(c, genuine.ReasonAnomalousScans) {
+		t.Errorf("checkout 120 km from the last, a second later: %+v, %v; want refused", c, err)
+	}
+	// An hour later the journey is possible.
+	w.clock.add(time.Hour)
+	c, err = w.app.Checkout(ctx, guangzhou, "later", cart(100, codes[2]))
+	if err != nil || c.Status != genuine.CheckoutAwaitingPayment {
+		t.Errorf("checkout 120 km from the last, an hour later: %+v, %v; want awaiting payment", c, err)
+	}
+}

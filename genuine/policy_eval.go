@@ -144,6 +144,16 @@ func Evaluate(p *Policy, f Facts) Decision {
 // label names the policy in a decision by the kind of its scope and its
 // version, "brand@3" or "batch@1": a decision is shown to merchants, who
 // learn no brand's identifiers from it.
+// has reports whether p has a rule of the given name, shadowed or not.
+func (p *Policy) has(rule string) bool {
+	for _, r := range p.Rules {
+		if r.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *Policy) label() string {
 	scope, _, _ := strings.Cut(p.Scope, ":")
 	if scope == "" {
