@@ -109,6 +109,10 @@ type Tx interface {
 	// events), or all of the batch's events if seq is nil, oldest first, at
 	// most limit.
 	Events(ctx context.Context, batchID string, seq *int64, limit int) ([]*Event, error)
+	// Journey returns what the public sees of the events of a batch that
+	// concern its unit with sequence number seq: the type, time and
+	// location of each event Events returns for it, in the same order.
+	Journey(ctx context.Context, batchID string, seq int64, limit int) ([]PublicEvent, error)
 
 	// AddVerifications adds counted public verifications to the units'
 	// stored counts: Count + N, and the later of the stored last time and

@@ -91,7 +91,7 @@ func (a *App) verify(ctx context.Context, code string, count bool) (*Verificatio
 	began := a.verifications.generation()
 	var stored int64
 	var read bool
-	var events []*Event
+	var journey []PublicEvent
 	err = a.store.View(ctx, func(tx Tx) (err error) {
 		n, err := a.locateCounted(ctx, tx, id)
 		if err != nil || id.reason != "" {
@@ -100,8 +100,9 @@ func (a *App) verify(ctx context.Context, code string, count bool) (*Verificatio
 		if count && !a.verifications.holds(unitKey{pr.GTIN, id.seq}) {
 			stored, read = n, true
 		}
-		seq := id.seq
-		events, err = tx.Events(ctx, id.batch.ID, &seq, maxJourney)
+		// Only what the public sees: a fifth of the columns of
+		// tx.Events, and some 10 % of a verification's time.
+		journey, err = tx.Journey(ctx, id.batch.ID, id.seq, maxJourney)
 		return err
 	})
 	if err != nil {
@@ -120,9 +121,8 @@ func (a *App) verify(ctx context.Context, code string, count bool) (*Verificatio
 	v.Authentic, v.Serial, v.State = true, id.serial, id.state
 	v.Product = &PublicProduct{GTIN: pr.GTIN, Name: pr.Name, Brand: bk.name}
 	v.Batch = &PublicBatch{Lot: id.batch.Lot, Expiry: id.batch.Expiry, Expired: id.batch.Expired(now)}
-	v.Events = make([]PublicEvent, len(events))
-	for i, e := range events {
-		v.Events[i] = PublicEvent{Type: e.Type, At: e.CreatedAt, Location: e.Location}
+	if journey != nil {
+		v.Events = journey
 	}
 	return v, nil
 }

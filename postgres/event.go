@@ -62,6 +62,43 @@ const selectUnitEvents = `
 	ORDER BY created_at, added
 	LIMIT $3`
 
+// selectJourney is selectUnitEvents with only the columns the public sees.
+const selectJourney = `
+	SELECT type, created_at, location
+	FROM (
+		SELECT type, created_at, location, added FROM events WHERE batch_id = $1 AND from_seq IS NULL
+		UNION ALL
+		SELECT type, created_at, location, added FROM events WHERE batch_id = $1 AND from_seq = $2 AND to_seq = $2
+		UNION ALL
+		SELECT type, created_at, location, added FROM events
+		WHERE batch_id = $1 AND from_seq < to_seq AND from_seq <= $2 AND to_seq >= $2
+	) AS e
+	ORDER BY created_at, added
+	LIMIT $3`
+
+// Journey returns what the public sees of the events Events returns for
+// the unit with sequence number seq: each one's type, time and location.
+func (t *tx) Journey(ctx context.Context, batchID string, seq int64, limit int) ([]genuine.PublicEvent, error) {
+	n := int64(limit)
+	if limit <= 0 {
+		n = math.MaxInt64
+	}
+	rows, err := t.query(ctx, selectJourney, batchID, seq, n)
+	if err != nil {
+		return nil, storeError(err, "journey of unit %d of batch %s", seq, batchID)
+	}
+	defer rows.Close()
+	var es []genuine.PublicEvent
+	for rows.Next() {
+		var e genuine.PublicEvent
+		if err := rows.Scan(&e.Type, &e.At, &e.Location); err != nil {
+			return nil, storeError(err, "journey of unit %d of batch %s", seq, batchID)
+		}
+		es = append(es, e)
+	}
+	return es, storeError(rows.Err(), "journey of unit %d of batch %s", seq, batchID)
+}
+
 // Events returns the events of a batch that concern the unit with sequence
 // number seq (batch events, range events covering it, its own events), or
 // all of the batch's events if seq is nil, oldest first, at most limit; no

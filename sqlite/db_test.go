@@ -489,19 +489,21 @@ func TestBusyIsUnavailable(t *testing.T) {
 // (about 3.5 ms against 40 µs a read in a batch with 20,000 sold units).
 func TestUnitEventsPlan(t *testing.T) {
 	db := openTest(t)
-	all := queryPlan(t, db, selectUnitEvents, "bat_1", 5, 100)
-	want := []string{
-		"events_unit (batch_id=? AND from_seq=?)",
-		"events_unit (batch_id=? AND from_seq=? AND to_seq=?)",
-		"events_range (batch_id=? AND from_seq<?)",
-	}
-	for _, w := range want {
-		if !strings.Contains(all, w) {
-			t.Errorf("the plan does not search %s:\n%s", w, all)
+	for name, query := range map[string]string{"selectUnitEvents": selectUnitEvents, "selectJourney": selectJourney} {
+		all := queryPlan(t, db, query, "bat_1", 5, 100)
+		want := []string{
+			"events_unit (batch_id=? AND from_seq=?)",
+			"events_unit (batch_id=? AND from_seq=? AND to_seq=?)",
+			"events_range (batch_id=? AND from_seq<?)",
 		}
-	}
-	if strings.Contains(all, "SCAN events") {
-		t.Errorf("the plan scans:\n%s", all)
+		for _, w := range want {
+			if !strings.Contains(all, w) {
+				t.Errorf("%s: the plan does not search %s:\n%s", name, w, all)
+			}
+		}
+		if strings.Contains(all, "SCAN events") {
+			t.Errorf("%s: the plan scans:\n%s", name, all)
+		}
 	}
 }
 

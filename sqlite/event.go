@@ -55,6 +55,42 @@ const selectUnitEvents = `
 	ORDER BY created_at, rowid
 	LIMIT ?3`
 
+// selectJourney is selectUnitEvents with only the columns the public sees.
+const selectJourney = `
+	SELECT type, created_at, location
+	FROM events
+	WHERE rowid IN (
+		SELECT rowid FROM events WHERE batch_id = ?1 AND from_seq IS NULL
+		UNION ALL
+		SELECT rowid FROM events WHERE batch_id = ?1 AND from_seq = ?2 AND to_seq = ?2
+		UNION ALL
+		SELECT rowid FROM events INDEXED BY events_range
+		WHERE batch_id = ?1 AND from_seq < to_seq AND from_seq <= ?2 AND to_seq >= ?2)
+	ORDER BY created_at, rowid
+	LIMIT ?3`
+
+// Journey returns what the public sees of the events Events returns for
+// the unit with sequence number seq: each one's type, time and location.
+func (t *tx) Journey(ctx context.Context, batchID string, seq int64, limit int) ([]genuine.PublicEvent, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite's "no limit"
+	}
+	rows, err := t.query(ctx, selectJourney, batchID, seq, limit)
+	if err != nil {
+		return nil, storeError(err, "journey of unit %d of batch %s", seq, batchID)
+	}
+	defer rows.Close()
+	var es []genuine.PublicEvent
+	for rows.Next() {
+		var e genuine.PublicEvent
+		if err := rows.Scan(&e.Type, scanTime(&e.At), &e.Location); err != nil {
+			return nil, storeError(err, "journey of unit %d of batch %s", seq, batchID)
+		}
+		es = append(es, e)
+	}
+	return es, storeError(rows.Err(), "journey of unit %d of batch %s", seq, batchID)
+}
+
 // Events returns the events of a batch that concern the unit with sequence
 // number seq (batch events, range events covering it, its own events), or
 // all of the batch's events if seq is nil, oldest first, at most limit; no

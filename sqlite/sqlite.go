@@ -162,7 +162,7 @@ func prepare(pool *sql.DB) (map[string]*sql.Stmt, error) {
 func queries() []string {
 	qs := []string{
 		insertBrand, selectBrand, updateCodeRule, insertSigningKey, selectSigningKeys,
-		insertMerchant, selectMerchant,
+		insertMerchant, selectMerchant, selectJourney,
 		insertAPIKey, selectAPIKeyByHash, countAPIKeys,
 		insertProduct, selectProduct, allocateSequences,
 		insertBatch, selectBatch, selectBatchBySequence, selectBatches, updateBatch,

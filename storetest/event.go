@@ -73,9 +73,35 @@ func testEvents(t *testing.T, s genuine.Store) {
 				same(t, fmt.Sprintf("%s[%d]", what, i), got[i], tt.want[i])
 			}
 		}
+		// A unit's journey is what the public sees of the same events.
+		for _, tt := range tests {
+			if tt.seq == nil {
+				continue
+			}
+			what := fmt.Sprintf("Journey(%s, %s, %d)", tt.batch.ID, show(tt.seq), tt.limit)
+			got, err := tx.Journey(ctx, tt.batch.ID, *tt.seq, tt.limit)
+			if err != nil {
+				return err
+			}
+			var want []genuine.PublicEvent
+			for _, e := range tt.want {
+				want = append(want, genuine.PublicEvent{Type: e.Type, At: e.CreatedAt, Location: e.Location})
+			}
+			if len(got) != len(want) {
+				t.Errorf("%s = %v\nwant %v", what, got, want)
+				continue
+			}
+			for i := range got {
+				same(t, fmt.Sprintf("%s[%d]", what, i), &got[i], &want[i])
+			}
+		}
 		got, err := tx.Events(ctx, id("bat", 9), nil, 100)
 		if err != nil || len(got) != 0 {
 			t.Errorf("Events of a batch without events = %s, %v; want none", eventIDs(got), err)
+		}
+		journey, err := tx.Journey(ctx, id("bat", 9), 0, 100)
+		if err != nil || len(journey) != 0 {
+			t.Errorf("Journey of a unit of a batch without events = %v, %v; want none", journey, err)
 		}
 		return nil
 	})
