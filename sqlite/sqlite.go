@@ -162,13 +162,13 @@ func prepare(pool *sql.DB) (map[string]*sql.Stmt, error) {
 func queries() []string {
 	qs := []string{
 		insertBrand, selectBrand, updateCodeRule, insertSigningKey, selectSigningKeys,
-		insertMerchant, selectMerchant, selectJourney,
+		insertMerchant, selectMerchant,
 		insertAPIKey, selectAPIKeyByHash, countAPIKeys,
 		insertProduct, selectProduct, allocateSequences,
 		insertBatch, selectBatch, selectBatchBySequence, selectBatches, updateBatch,
 		insertRegisteredSerial, selectRegisteredSerial, selectRegisteredSerials,
 		selectUnit, upsertUnit, swapUnit, selectUnits, selectUnitInBatch,
-		insertEvent, selectEvents, selectUnitEvents,
+		insertEvent, selectEvents, selectUnitEvents, selectJourney,
 		addVerifications, selectVerifications,
 		insertPolicy, selectPolicy, selectFirstPolicy,
 		insertCheckout, selectCheckout, selectCheckoutByIdempotencyKey, selectCheckoutByPayment,
