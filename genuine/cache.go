@@ -96,12 +96,8 @@ func (t snapshotTx) Merchant(ctx context.Context, id string) (*Merchant, error) 
 }
 
 func (t snapshotTx) BatchBySequence(ctx context.Context, gtin string, seq int64) (*Batch, error) {
-	now := time.Now()
-	bs, _ := t.a.batches.get(gtin, now)
-	for _, b := range bs {
-		if b.Contains(seq) {
-			return b, nil
-		}
+	if b := t.a.cachedBatch(gtin, seq); b != nil {
+		return b, nil
 	}
 	b, err := t.Tx.BatchBySequence(ctx, gtin, seq)
 	if err != nil {
@@ -136,6 +132,18 @@ type policyKey struct {
 // cacheBatch keeps b, as just read from the store, in place of what was
 // kept of it before. Callers must not change a batch they read from the
 // cache.
+// cachedBatch returns the cached batch of product gtin that owns its unit
+// seq, nil if none is cached.
+func (a *App) cachedBatch(gtin string, seq int64) *Batch {
+	bs, _ := a.batches.get(gtin, time.Now())
+	for _, b := range bs {
+		if b.Contains(seq) {
+			return b
+		}
+	}
+	return nil
+}
+
 func (a *App) cacheBatch(b *Batch) {
 	now := time.Now()
 	bs, _ := a.batches.get(b.GTIN, now)

@@ -88,6 +88,11 @@ type Tx interface {
 	// row (as Unit, but nil if it has none) and its stored count of
 	// verifications (as Verifications).
 	UnitInBatch(ctx context.Context, gtin string, seq int64) (*Batch, *Unit, int64, error)
+	// UnitOfBatch reads what may have changed of a unit of a batch the
+	// caller has read before (a batch's other fields never change): the
+	// batch's disposition, the unit's own row (nil if it has none) and its
+	// stored count of verifications; ENotFound if there is no such batch.
+	UnitOfBatch(ctx context.Context, batchID, gtin string, seq int64) (Disposition, *Unit, int64, error)
 	// PutUnit writes a unit's own row.
 	PutUnit(ctx context.Context, u *Unit) error
 	// SwapUnit writes a unit's own row in place of old, the row as read

@@ -167,7 +167,7 @@ func queries() []string {
 		insertProduct, selectProduct, allocateSequences,
 		insertBatch, selectBatch, selectBatchBySequence, selectBatches, updateBatch,
 		insertRegisteredSerial, selectRegisteredSerial, selectRegisteredSerials,
-		selectUnit, upsertUnit, swapUnit, selectUnits, selectUnitInBatch,
+		selectUnit, upsertUnit, swapUnit, selectUnits, selectUnitInBatch, selectUnitOfBatch,
 		insertEvent, selectEvents, selectUnitEvents, selectJourney,
 		addVerifications, selectVerifications,
 		insertPolicy, selectPolicy, selectFirstPolicy,

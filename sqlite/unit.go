@@ -128,6 +128,42 @@ func scanUnit(s scanner) (*genuine.Unit, error) {
 	return &u, nil
 }
 
+// selectUnitOfBatch reads the disposition of batch ?1, and the own row and
+// verification count of unit ?3 of product ?2, NULLs and 0 if it has none.
+const selectUnitOfBatch = `
+	SELECT b.disposition, u.serial, u.batch_id, u.state, u.locked_from, u.checkout_id, u.updated_at,
+		coalesce(v.count, 0)
+	FROM batches AS b
+	LEFT JOIN units AS u ON u.gtin = ?2 AND u.seq = ?3
+	LEFT JOIN verifications AS v ON v.gtin = ?2 AND v.seq = ?3
+	WHERE b.id = ?1`
+
+// UnitOfBatch returns a batch's disposition (ENotFound if there is no such
+// batch), and the unit's own row (nil if it has none) and stored
+// verification count, in one statement.
+func (t *tx) UnitOfBatch(ctx context.Context, batchID, gtin string, seq int64) (genuine.Disposition, *genuine.Unit, int64, error) {
+	var (
+		disposition                          genuine.Disposition
+		serial, unitBatch, state, lockedFrom sql.NullString
+		checkout, updated                    sql.NullString
+		count                                int64
+	)
+	err := t.queryRow(ctx, selectUnitOfBatch, batchID, gtin, seq).Scan(&disposition, &serial, &unitBatch, &state,
+		&lockedFrom, &checkout, &updated, &count)
+	if err != nil {
+		return "", nil, 0, storeError(err, "batch %s", batchID)
+	}
+	if !state.Valid {
+		return disposition, nil, count, nil
+	}
+	u := &genuine.Unit{GTIN: gtin, Seq: seq, Serial: serial.String, BatchID: unitBatch.String, State: genuine.UnitState(state.String),
+		LockedFrom: genuine.UnitState(lockedFrom.String), CheckoutID: checkout.String}
+	if err := scanTime(&u.UpdatedAt).Scan(updated.String); err != nil {
+		return "", nil, 0, storeError(err, "unit %d of product %s", seq, gtin)
+	}
+	return disposition, u, count, nil
+}
+
 // selectUnitInBatch reads the batch owning unit ?2 of product ?1 (as
 // selectBatchBySequence), the unit's own row and its verification count,
 // NULLs and 0 if it has none.

@@ -280,6 +280,40 @@ func testUnitInBatch(t *testing.T, s genuine.Store) {
 			if gotCount != tt.count {
 				t.Errorf("%s's count = %d, want %d", what, gotCount, tt.count)
 			}
+			// UnitOfBatch reads the same of a batch already known.
+			what = fmt.Sprintf("UnitOfBatch(%s, %s, %d)", tt.batch.ID, tt.gtin, tt.seq)
+			disposition, gotUnit, gotCount, err := tx.UnitOfBatch(ctx, tt.batch.ID, tt.gtin, tt.seq)
+			if err != nil {
+				t.Errorf("%s: %v", what, err)
+				continue
+			}
+			if disposition != tt.batch.Disposition {
+				t.Errorf("%s's disposition = %q, want %q", what, disposition, tt.batch.Disposition)
+			}
+			switch {
+			case tt.unit == nil && gotUnit != nil:
+				t.Errorf("%s's unit = %+v, want none", what, gotUnit)
+			case tt.unit != nil && gotUnit == nil:
+				t.Errorf("%s has no unit, want %+v", what, tt.unit)
+			case tt.unit != nil:
+				same(t, what+"'s unit", gotUnit, tt.unit)
+			}
+			if gotCount != tt.count {
+				t.Errorf("%s's count = %d, want %d", what, gotCount, tt.count)
+			}
+		}
+		_, _, _, err := tx.UnitOfBatch(ctx, id("bat", 9), gtinA, seq)
+		wantCode(t, "UnitOfBatch of a batch that does not exist", err, genuine.ENotFound)
+		return nil
+	})
+	// A batch's disposition is read as it is now.
+	recalled := *a
+	recalled.Disposition = genuine.Recalled
+	update(t, s, func(tx genuine.Tx) error { return tx.UpdateBatch(ctx, &recalled) })
+	view(t, s, func(tx genuine.Tx) error {
+		disposition, u, _, err := tx.UnitOfBatch(ctx, a.ID, gtinA, seq)
+		if err != nil || disposition != genuine.Recalled || u == nil || u.State != genuine.StateSold {
+			t.Errorf("UnitOfBatch after a recall = %q, %+v, %v; want recalled, the sold unit", disposition, u, err)
 		}
 		return nil
 	})
