@@ -129,11 +129,8 @@ type policyKey struct {
 	scopes  [3]string
 }
 
-// cacheBatch keeps b, as just read from the store, in place of what was
-// kept of it before. Callers must not change a batch they read from the
-// cache.
 // cachedBatch returns the cached batch of product gtin that owns its unit
-// seq, nil if none is cached.
+// seq, nil if none is cached. Callers must not change it.
 func (a *App) cachedBatch(gtin string, seq int64) *Batch {
 	bs, _ := a.batches.get(gtin, time.Now())
 	for _, b := range bs {
@@ -144,6 +141,9 @@ func (a *App) cachedBatch(gtin string, seq int64) *Batch {
 	return nil
 }
 
+// cacheBatch keeps b, as just read from the store, in place of what was
+// kept of it before. Callers must not change a batch they read from the
+// cache.
 func (a *App) cacheBatch(b *Batch) {
 	now := time.Now()
 	bs, _ := a.batches.get(b.GTIN, now)

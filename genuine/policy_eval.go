@@ -141,9 +141,6 @@ func Evaluate(p *Policy, f Facts) Decision {
 	return d
 }
 
-// label names the policy in a decision by the kind of its scope and its
-// version, "brand@3" or "batch@1": a decision is shown to merchants, who
-// learn no brand's identifiers from it.
 // has reports whether p has a rule of the given name, shadowed or not.
 func (p *Policy) has(rule string) bool {
 	for _, r := range p.Rules {
@@ -154,6 +151,9 @@ func (p *Policy) has(rule string) bool {
 	return false
 }
 
+// label names the policy in a decision by the kind of its scope and its
+// version, "brand@3" or "batch@1": a decision is shown to merchants, who
+// learn no brand's identifiers from it.
 func (p *Policy) label() string {
 	scope, _, _ := strings.Cut(p.Scope, ":")
 	if scope == "" {
