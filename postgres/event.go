@@ -45,12 +45,11 @@ const selectEvents = `
 	ORDER BY created_at, added
 	LIMIT $2`
 
-// selectUnitEvents reads the events of batch $1 concerning its unit $2, at
-// most $3: the batch's own events, the unit's own, and those of ranges
+// fromUnitEvents selects the events of batch $1 concerning its unit $2,
+// at most $3: the batch's own events, the unit's own, and those of ranges
 // covering it, each found through an index (0003), so that the events of
 // the batch's other units are never read.
-const selectUnitEvents = `
-	SELECT ` + eventColumns + `
+const fromUnitEvents = `
 	FROM (
 		SELECT * FROM events WHERE batch_id = $1 AND from_seq IS NULL
 		UNION ALL
@@ -62,19 +61,13 @@ const selectUnitEvents = `
 	ORDER BY created_at, added
 	LIMIT $3`
 
-// selectJourney is selectUnitEvents with only the columns the public sees.
+// selectUnitEvents reads the events of a unit (fromUnitEvents).
+const selectUnitEvents = `
+	SELECT ` + eventColumns + fromUnitEvents
+
+// selectJourney reads what the public sees of the events of a unit.
 const selectJourney = `
-	SELECT type, created_at, location
-	FROM (
-		SELECT type, created_at, location, added FROM events WHERE batch_id = $1 AND from_seq IS NULL
-		UNION ALL
-		SELECT type, created_at, location, added FROM events WHERE batch_id = $1 AND from_seq = $2 AND to_seq = $2
-		UNION ALL
-		SELECT type, created_at, location, added FROM events
-		WHERE batch_id = $1 AND from_seq < to_seq AND from_seq <= $2 AND to_seq >= $2
-	) AS e
-	ORDER BY created_at, added
-	LIMIT $3`
+	SELECT type, created_at, location` + fromUnitEvents
 
 // Journey returns what the public sees of the events Events returns for
 // the unit with sequence number seq: each one's type, time and location.

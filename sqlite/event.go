@@ -36,14 +36,13 @@ const selectEvents = `
 	ORDER BY created_at, rowid
 	LIMIT ?2`
 
-// selectUnitEvents reads the events of batch ?1 concerning its unit ?2, at
-// most ?3 (-1 for no limit): the batch's own events, the unit's own, and
-// those of ranges covering it, each found through an index (0003), so
+// fromUnitEvents selects the events of batch ?1 concerning its unit ?2,
+// at most ?3 (-1 for no limit): the batch's own events, the unit's own,
+// and those of ranges covering it, each found through an index (0003), so
 // that the events of the batch's other units are never read. (Without
 // statistics, the planner would look for ranges in events_unit, among
 // every event of the batch's earlier units.)
-const selectUnitEvents = `
-	SELECT ` + eventColumns + `
+const fromUnitEvents = `
 	FROM events
 	WHERE rowid IN (
 		SELECT rowid FROM events WHERE batch_id = ?1 AND from_seq IS NULL
@@ -55,19 +54,13 @@ const selectUnitEvents = `
 	ORDER BY created_at, rowid
 	LIMIT ?3`
 
-// selectJourney is selectUnitEvents with only the columns the public sees.
+// selectUnitEvents reads the events of a unit (fromUnitEvents).
+const selectUnitEvents = `
+	SELECT ` + eventColumns + fromUnitEvents
+
+// selectJourney reads what the public sees of the events of a unit.
 const selectJourney = `
-	SELECT type, created_at, location
-	FROM events
-	WHERE rowid IN (
-		SELECT rowid FROM events WHERE batch_id = ?1 AND from_seq IS NULL
-		UNION ALL
-		SELECT rowid FROM events WHERE batch_id = ?1 AND from_seq = ?2 AND to_seq = ?2
-		UNION ALL
-		SELECT rowid FROM events INDEXED BY events_range
-		WHERE batch_id = ?1 AND from_seq < to_seq AND from_seq <= ?2 AND to_seq >= ?2)
-	ORDER BY created_at, rowid
-	LIMIT ?3`
+	SELECT type, created_at, location` + fromUnitEvents
 
 // Journey returns what the public sees of the events Events returns for
 // the unit with sequence number seq: each one's type, time and location.

@@ -212,6 +212,23 @@ func testSwapUnit(t *testing.T, s genuine.Store) {
 	stored("Unit after a swap with the changed batch", later)
 }
 
+// sameUnitAndCount checks a unit's own row (nil: none) and verification
+// count as read by what.
+func sameUnitAndCount(t *testing.T, what string, got, want *genuine.Unit, gotCount, wantCount int64) {
+	t.Helper()
+	switch {
+	case want == nil && got != nil:
+		t.Errorf("%s's unit = %+v, want none", what, got)
+	case want != nil && got == nil:
+		t.Errorf("%s has no unit, want %+v", what, want)
+	case want != nil:
+		same(t, what+"'s unit", got, want)
+	}
+	if gotCount != wantCount {
+		t.Errorf("%s's count = %d, want %d", what, gotCount, wantCount)
+	}
+}
+
 // UnitInBatch reads a unit's batch, row and verification count at once, and
 // each is the unit's own, not a neighbour's nor another product's.
 func testUnitInBatch(t *testing.T, s genuine.Store) {
@@ -269,17 +286,7 @@ func testUnitInBatch(t *testing.T, s genuine.Store) {
 				continue
 			}
 			same(t, what+"'s batch", gotBatch, tt.batch)
-			switch {
-			case tt.unit == nil && gotUnit != nil:
-				t.Errorf("%s's unit = %+v, want none", what, gotUnit)
-			case tt.unit != nil && gotUnit == nil:
-				t.Errorf("%s has no unit, want %+v", what, tt.unit)
-			case tt.unit != nil:
-				same(t, what+"'s unit", gotUnit, tt.unit)
-			}
-			if gotCount != tt.count {
-				t.Errorf("%s's count = %d, want %d", what, gotCount, tt.count)
-			}
+			sameUnitAndCount(t, what, gotUnit, tt.unit, gotCount, tt.count)
 			// UnitOfBatch reads the same of a batch already known.
 			what = fmt.Sprintf("UnitOfBatch(%s, %s, %d)", tt.batch.ID, tt.gtin, tt.seq)
 			disposition, gotUnit, gotCount, err := tx.UnitOfBatch(ctx, tt.batch.ID, tt.gtin, tt.seq)
@@ -290,17 +297,7 @@ func testUnitInBatch(t *testing.T, s genuine.Store) {
 			if disposition != tt.batch.Disposition {
 				t.Errorf("%s's disposition = %q, want %q", what, disposition, tt.batch.Disposition)
 			}
-			switch {
-			case tt.unit == nil && gotUnit != nil:
-				t.Errorf("%s's unit = %+v, want none", what, gotUnit)
-			case tt.unit != nil && gotUnit == nil:
-				t.Errorf("%s has no unit, want %+v", what, tt.unit)
-			case tt.unit != nil:
-				same(t, what+"'s unit", gotUnit, tt.unit)
-			}
-			if gotCount != tt.count {
-				t.Errorf("%s's count = %d, want %d", what, gotCount, tt.count)
-			}
+			sameUnitAndCount(t, what, gotUnit, tt.unit, gotCount, tt.count)
 		}
 		_, _, _, err := tx.UnitOfBatch(ctx, id("bat", 9), gtinA, seq)
 		wantCode(t, "UnitOfBatch of a batch that does not exist", err, genuine.ENotFound)
