@@ -45,29 +45,32 @@ const selectEvents = `
 	ORDER BY created_at, added
 	LIMIT $2`
 
-// fromUnitEvents selects the events of batch $1 concerning its unit $2,
-// at most $3: the batch's own events, the unit's own, and those of ranges
-// covering it, each found through an index (0003), so that the events of
-// the batch's other units are never read.
-const fromUnitEvents = `
+// unitEventsQuery returns the query of columns of the events of batch $1
+// concerning its unit $2, at most $3: the batch's own events, the unit's
+// own, and those of ranges covering it, each found through an index
+// (0003), so that the events of the batch's other units are never read.
+// Each branch selects only columns (and added), which are what is sorted.
+func unitEventsQuery(columns string) string {
+	return `
+	SELECT ` + columns + `
 	FROM (
-		SELECT * FROM events WHERE batch_id = $1 AND from_seq IS NULL
+		SELECT ` + columns + `, added FROM events WHERE batch_id = $1 AND from_seq IS NULL
 		UNION ALL
-		SELECT * FROM events WHERE batch_id = $1 AND from_seq = $2 AND to_seq = $2
+		SELECT ` + columns + `, added FROM events WHERE batch_id = $1 AND from_seq = $2 AND to_seq = $2
 		UNION ALL
-		SELECT * FROM events
+		SELECT ` + columns + `, added FROM events
 		WHERE batch_id = $1 AND from_seq < to_seq AND from_seq <= $2 AND to_seq >= $2
 	) AS e
 	ORDER BY created_at, added
 	LIMIT $3`
+}
 
-// selectUnitEvents reads the events of a unit (fromUnitEvents).
-const selectUnitEvents = `
-	SELECT ` + eventColumns + fromUnitEvents
-
-// selectJourney reads what the public sees of the events of a unit.
-const selectJourney = `
-	SELECT type, created_at, location` + fromUnitEvents
+// selectUnitEvents reads the events of a unit; selectJourney what the
+// public sees of them.
+var (
+	selectUnitEvents = unitEventsQuery(eventColumns)
+	selectJourney    = unitEventsQuery("type, created_at, location")
+)
 
 // Journey returns what the public sees of the events Events returns for
 // the unit with sequence number seq: each one's type, time and location.
