@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -184,29 +185,37 @@ func TestCheckoutRefusals(t *testing.T) {
 	}
 }
 
+// checkoutAtOnce runs a checkout of code at each of tills, all at once,
+// with the same idempotency key, and returns their answers in order; an
+// error fails the test.
+func (w *world) checkoutAtOnce(t *testing.T, tills []*genuine.Principal, key, code string) []*genuine.Checkout {
+	t.Helper()
+	results := make([]*genuine.Checkout, len(tills))
+	errs := make([]error, len(tills))
+	var wg sync.WaitGroup
+	for i, p := range tills {
+		wg.Go(func() { results[i], errs[i] = w.app.Checkout(context.Background(), p, key, cart(100, code)) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("checkout %d: %v", i, err)
+		}
+	}
+	return results
+}
+
 // Many tills try to sell one unit at once: exactly one reserves it.
 func TestConcurrentCheckoutsReserveOnce(t *testing.T) {
 	w := newWorld(t)
-	ctx := context.Background()
 	code := w.released(t, 1)[0]
-	const n = 16
-	var wg sync.WaitGroup
-	results := make([]*genuine.Checkout, n)
-	errs := make([]error, n)
-	for i := range n {
-		m := w.newMerchant(t, "CN-GD-SZ")
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = w.app.Checkout(ctx, m, "same", cart(100, code))
-		}()
+	tills := make([]*genuine.Principal, 16)
+	for i := range tills {
+		tills[i] = w.newMerchant(t, "CN-GD-SZ")
 	}
-	wg.Wait()
+	results := w.checkoutAtOnce(t, tills, "same", code)
 	reserved := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Fatalf("checkout %d: %v", i, errs[i])
-		}
+	for i := range results {
 		switch results[i].Status {
 		case genuine.CheckoutAwaitingPayment:
 			reserved++
@@ -229,18 +238,8 @@ func TestConcurrentRetriesGetOneCheckout(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	code := w.released(t, 1)[0]
-	const n = 16
-	var wg sync.WaitGroup
-	results := make([]*genuine.Checkout, n)
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() { results[i], errs[i] = w.app.Checkout(ctx, w.merchant, "retried", cart(100, code)) })
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil {
-			t.Fatalf("try %d: %v", i, errs[i])
-		}
+	results := w.checkoutAtOnce(t, slices.Repeat([]*genuine.Principal{w.merchant}, 16), "retried", code)
+	for i := range results {
 		if results[i].ID != results[0].ID || results[i].Status != genuine.CheckoutAwaitingPayment {
 			t.Errorf("try %d: checkout %s %s, want %s awaiting payment", i, results[i].ID, results[i].Status, results[0].ID)
 		}

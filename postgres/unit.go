@@ -124,11 +124,39 @@ func scanUnit(s scanner) (*genuine.Unit, error) {
 	return &u, nil
 }
 
+// joinedUnitColumns are a unit's own row and its verification count, from
+// units u and verifications v joined LEFT to what a statement finds of its
+// batch, as joinedUnit scans them.
+const joinedUnitColumns = `u.serial, u.batch_id, u.state, u.locked_from, u.checkout_id, u.updated_at,
+		coalesce(v.count, 0)`
+
+// joinedUnit holds joinedUnitColumns as scanned: NULLs if the unit has no
+// row of its own.
+type joinedUnit struct {
+	serial, batchID, state, lockedFrom, checkout pgtype.Text
+	updated                                      *time.Time
+	count                                        int64
+}
+
+func (j *joinedUnit) dest() []any {
+	return []any{&j.serial, &j.batchID, &j.state, &j.lockedFrom, &j.checkout, &j.updated, &j.count}
+}
+
+// unit returns the unit's own row, nil if it has none.
+func (j *joinedUnit) unit(gtin string, seq int64) *genuine.Unit {
+	if !j.state.Valid {
+		return nil
+	}
+	return &genuine.Unit{
+		GTIN: gtin, Seq: seq, Serial: j.serial.String, BatchID: j.batchID.String, State: genuine.UnitState(j.state.String),
+		LockedFrom: genuine.UnitState(j.lockedFrom.String), CheckoutID: j.checkout.String, UpdatedAt: *j.updated,
+	}
+}
+
 // selectUnitOfBatch reads the disposition of batch $1, and the own row and
 // verification count of unit $3 of product $2, NULLs and 0 if it has none.
 const selectUnitOfBatch = `
-	SELECT b.disposition, u.serial, u.batch_id, u.state, u.locked_from, u.checkout_id, u.updated_at,
-		coalesce(v.count, 0)
+	SELECT b.disposition, ` + joinedUnitColumns + `
 	FROM batches AS b
 	LEFT JOIN units AS u ON u.gtin = $2 AND u.seq = $3
 	LEFT JOIN verifications AS v ON v.gtin = $2 AND v.seq = $3
@@ -139,32 +167,21 @@ const selectUnitOfBatch = `
 // verification count, in one statement.
 func (t *tx) UnitOfBatch(ctx context.Context, batchID, gtin string, seq int64) (genuine.Disposition, *genuine.Unit, int64, error) {
 	var (
-		disposition                          genuine.Disposition
-		serial, unitBatch, state, lockedFrom pgtype.Text
-		checkout                             pgtype.Text
-		updated                              *time.Time
-		count                                int64
+		disposition genuine.Disposition
+		j           joinedUnit
 	)
-	err := t.queryRow(ctx, selectUnitOfBatch, batchID, gtin, seq).Scan(&disposition, &serial, &unitBatch, &state,
-		&lockedFrom, &checkout, &updated, &count)
+	err := t.queryRow(ctx, selectUnitOfBatch, batchID, gtin, seq).Scan(append([]any{&disposition}, j.dest()...)...)
 	if err != nil {
 		return "", nil, 0, storeError(err, "batch %s", batchID)
 	}
-	if !state.Valid {
-		return disposition, nil, count, nil
-	}
-	return disposition, &genuine.Unit{
-		GTIN: gtin, Seq: seq, Serial: serial.String, BatchID: unitBatch.String, State: genuine.UnitState(state.String),
-		LockedFrom: genuine.UnitState(lockedFrom.String), CheckoutID: checkout.String, UpdatedAt: *updated,
-	}, count, nil
+	return disposition, j.unit(gtin, seq), j.count, nil
 }
 
 // selectUnitInBatch reads the batch owning unit $2 of product $1 (as
 // selectBatchBySequence), the unit's own row and its verification count,
 // NULLs and 0 if it has none.
 const selectUnitInBatch = `
-	SELECT b.*, u.serial, u.batch_id, u.state, u.locked_from, u.checkout_id, u.updated_at,
-		coalesce(v.count, 0)
+	SELECT b.*, ` + joinedUnitColumns + `
 	FROM (
 		SELECT ` + batchColumns + `
 		FROM batches
@@ -180,24 +197,14 @@ const selectUnitInBatch = `
 // in one statement.
 func (t *tx) UnitInBatch(ctx context.Context, gtin string, seq int64) (*genuine.Batch, *genuine.Unit, int64, error) {
 	var (
-		b                                  genuine.Batch
-		expiry                             time.Time
-		serial, batchID, state, lockedFrom pgtype.Text
-		checkout                           pgtype.Text
-		updated                            *time.Time
-		count                              int64
+		b      genuine.Batch
+		expiry time.Time
+		j      joinedUnit
 	)
-	dest := append(batchDest(&b, &expiry), &serial, &batchID, &state, &lockedFrom, &checkout, &updated, &count)
-	err := t.queryRow(ctx, selectUnitInBatch, gtin, seq).Scan(dest...)
+	err := t.queryRow(ctx, selectUnitInBatch, gtin, seq).Scan(append(batchDest(&b, &expiry), j.dest()...)...)
 	if err := batchOwning(&b, err, gtin, seq); err != nil {
 		return nil, nil, 0, err
 	}
 	batchRead(&b, expiry)
-	if !state.Valid {
-		return &b, nil, count, nil
-	}
-	return &b, &genuine.Unit{
-		GTIN: gtin, Seq: seq, Serial: serial.String, BatchID: batchID.String, State: genuine.UnitState(state.String),
-		LockedFrom: genuine.UnitState(lockedFrom.String), CheckoutID: checkout.String, UpdatedAt: *updated,
-	}, count, nil
+	return &b, j.unit(gtin, seq), j.count, nil
 }
