@@ -109,10 +109,12 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 		c, err = a.commitCheckout(ctx, tx, m, d)
 		return err
 	})
-	if errors.Is(err, errStale) {
-		// A unit or batch changed since the snapshot: decide again, inside
-		// the write transaction this time, on what it reads. A checkout
-		// first refused may pass now: its payment is prepared first.
+	if errors.Is(err, errStale) || errors.Is(err, ErrUnitChanged) {
+		// A unit or batch changed since the snapshot (as commitCheckout
+		// found, or the store when it swapped the unit's row at the
+		// commit): decide again, inside the write transaction this time,
+		// on what it reads. A checkout first refused may pass now: its
+		// payment is prepared first.
 		payment := d.payment
 		if payment == nil {
 			payment = a.preparePayment(prov, &base)
@@ -326,7 +328,9 @@ var errStale = errors.New("genuine: a unit or batch changed since the checkout w
 // reserves its units, and returns the checkout stored. If a unit or batch
 // it was decided on has changed since — a unit's row (for a checkout that
 // passed), a batch's disposition or regions (for any) — it returns
-// errStale. It does not change d, since a transaction may run again.
+// errStale, or the Update fails with an error that wraps ErrUnitChanged
+// (a store may check a swap only at the commit: Tx.SwapUnit). It does not
+// change d, since a transaction may run again.
 func (a *App) commitCheckout(ctx context.Context, tx Tx, m *Merchant, d *decided) (*Checkout, error) {
 	c := d.c
 	c.Items = slices.Clone(d.c.Items)

@@ -56,3 +56,7 @@ func ErrorMessage(err error) string {
 	}
 	return "internal error"
 }
+
+// ErrUnitChanged is wrapped by the error of a Tx.SwapUnit that found the
+// unit's row, or its batch, no longer as read: its code is EConflict.
+var ErrUnitChanged = &Error{Code: EConflict, Message: "the unit or its batch changed since it was read"}

@@ -29,11 +29,12 @@ type Store interface {
 // Tx is one transaction of a Store. Look-ups of a missing thing return an
 // *Error with code ENotFound, never nil and nil.
 //
-// A store may send the inserts of AddEvent, AddDecision, RecordScan and
-// CreateCheckout later, together with the transaction's next statement or
-// its commit, to save round trips (PostgreSQL does): their errors, such as
-// CreateCheckout's EConflict for an idempotency key used before, may then
-// be returned by that statement or by Update instead.
+// A store may send the writes of SwapUnit, AddEvent, AddDecision,
+// RecordScan and CreateCheckout later, together with the transaction's
+// next statement or its commit, to save round trips (PostgreSQL does):
+// their errors, such as CreateCheckout's EConflict for an idempotency key
+// used before, may then be returned by that statement or by Update
+// instead.
 type Tx interface {
 	CreateBrand(ctx context.Context, b *Brand) error
 	Brand(ctx context.Context, id string) (*Brand, error)
@@ -99,10 +100,15 @@ type Tx interface {
 	// before (nil if it had none), only if the stored row is still old —
 	// the same state, checkout and update time — and the unit's batch b
 	// still has the disposition and regions it had when read. If not it
-	// writes nothing and returns EConflict, and the transaction may go on.
-	// It checks and writes in one statement, so that PostgreSQL takes no
-	// predicate lock on the index around a unit without a row, which would
-	// make concurrent checkouts of neighbouring units fail serialization.
+	// writes nothing, and SwapUnit, or a later method of the transaction,
+	// or the Update, returns an error that wraps ErrUnitChanged: a store
+	// may send the swap with the transaction's last writes, to save a
+	// round trip, and then reports it no earlier. So fn must not go on
+	// after that error, nor count on a swap until Update has returned
+	// nil. It checks and writes in one statement, so
+	// that PostgreSQL takes no predicate lock on the index around a unit
+	// without a row, which would make concurrent checkouts of neighbouring
+	// units fail serialization.
 	SwapUnit(ctx context.Context, old, u *Unit, b *Batch) error
 	// Units returns the rows of a batch's units with sequence numbers in
 	// [from, to], in order.

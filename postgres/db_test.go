@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -472,6 +473,103 @@ func TestSaleLocksNoSharedRow(t *testing.T) {
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// roundTrips is a pgx tracer that counts the round trips to the server: a
+// statement sent alone, or a batch.
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	r.n.Add(1)
+	return ctx
+}
+func (r *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (r *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	r.n.Add(1)
+	return ctx
+}
+func (r *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// TestCheckoutWriteOneRoundTrip checks that a checkout's write — the
+// unit's swap, its event, the decision and the checkout — reaches the
+// server in one round trip with its BEGIN and COMMIT, and that a swap
+// that finds the unit changed fails the Update whole, as the unit having
+// changed, with nothing written.
+func TestCheckoutWriteOneRoundTrip(t *testing.T) {
+	cfg := testConfig(t)
+	trips := &roundTrips{}
+	cfg.ConnConfig.Tracer = trips
+	db := openConfigTest(t, cfg)
+	ctx := t.Context()
+	gtin := benchBatches(t, db, 1, 100)
+	b := &genuine.Batch{ID: "bat_00000000000000000000", Regions: []string{"CN"}, Disposition: genuine.Released}
+	m := &genuine.Merchant{ID: "mer_00000000000000000001", Name: "Shop", Region: "CN-GD-SZ", CreatedAt: time.Now()}
+	if err := db.Update(ctx, func(tx genuine.Tx) error { return tx.CreateMerchant(ctx, m) }); err != nil {
+		t.Fatal(err)
+	}
+	write := func(n int, old *genuine.Unit) (*genuine.Unit, error) {
+		now, seq := time.Now(), int64(n)
+		chk := fmt.Sprintf("chk_%020d", n)
+		u := &genuine.Unit{GTIN: gtin, Seq: seq, Serial: fmt.Sprint("S", n), BatchID: b.ID, State: genuine.StateReserved,
+			CheckoutID: chk, UpdatedAt: now}
+		return u, db.Update(ctx, func(tx genuine.Tx) error {
+			if err := tx.SwapUnit(ctx, old, u, b); err != nil {
+				return err
+			}
+			err := tx.AddEvent(ctx, &genuine.Event{ID: fmt.Sprintf("evt_%020d", n), Type: genuine.EventReserve,
+				BrandID: testBrand.ID, BatchID: b.ID, GTIN: gtin, Serial: u.Serial, FromSeq: &seq, ToSeq: &seq,
+				Role: genuine.RoleMerchant, CreatedAt: now})
+			if err != nil {
+				return err
+			}
+			err = tx.AddDecision(ctx, &genuine.DecisionRecord{ID: fmt.Sprintf("dec_%020d", n), BrandID: testBrand.ID,
+				GTIN: gtin, Serial: u.Serial, BatchID: b.ID, MerchantID: m.ID, CheckoutID: chk,
+				Decision: genuine.Decision{Outcome: "pass", Policy: "default@0", Reasons: []genuine.Reason{}}, CreatedAt: now})
+			if err != nil {
+				return err
+			}
+			return tx.CreateCheckout(ctx, &genuine.Checkout{ID: chk, MerchantID: m.ID, Status: genuine.CheckoutAwaitingPayment,
+				Currency: "CNY", Provider: "simulated", IdempotencyKey: chk, RequestHash: []byte{1}, Deadline: now,
+				CreatedAt: now, UpdatedAt: now})
+		})
+	}
+	// The first write prepares its statements on the connection.
+	if _, err := write(1, nil); err != nil {
+		t.Fatal(err)
+	}
+	trips.n.Store(0)
+	second, err := write(2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := trips.n.Load(); n != 1 {
+		t.Errorf("a checkout's write took %d round trips, want 1", n)
+	}
+	// The unit's row is there now: a swap that expects none is refused.
+	if _, err := write(2, nil); !errors.Is(err, genuine.ErrUnitChanged) || genuine.ErrorCode(err) != genuine.EConflict {
+		t.Fatalf("a stale swap: %v, want the unit changed (%s)", err, genuine.EConflict)
+	}
+	err = db.View(ctx, func(tx genuine.Tx) error {
+		u, err := tx.Unit(ctx, gtin, 2)
+		if err != nil {
+			return err
+		}
+		if u.CheckoutID != second.CheckoutID {
+			t.Errorf("unit after a stale swap: held by %s, want %s", u.CheckoutID, second.CheckoutID)
+		}
+		_, err = tx.Checkout(ctx, "chk_00000000000000000002")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"SELECT count(*) FROM events", "SELECT count(*) FROM decisions", "SELECT count(*) FROM checkouts"} {
+		var n int
+		if err := db.pool.QueryRow(ctx, q).Scan(&n); err != nil || n != 2 {
+			t.Errorf("%s after two writes and a stale one: %d, %v; want 2", q, n, err)
+		}
 	}
 }
 

@@ -26,6 +26,7 @@ const (
 	adminShutdown        = "57P01"
 	crashShutdown        = "57P02"
 	cannotConnectNow     = "57P03"
+	divisionByZero       = "22012" // a checked swap that wrote no row (checkedSwap)
 )
 
 // errBusy is the error of an Update the server kept aborting, and what a

@@ -200,8 +200,8 @@ func (db *DB) Update(ctx context.Context, fn func(genuine.Tx) error) error {
 // whether the server aborted it so that it should run again.
 //
 // The transaction is begun and committed by hand, so that BEGIN goes to
-// the server with fn's first statement and COMMIT with its last inserts
-// (tx.execLater): a checkout's write is two round trips.
+// the server with fn's first statement and COMMIT with its last writes
+// (tx.execLater, tx.swapLater): a checkout's write is one round trip.
 func (db *DB) update(ctx context.Context, fn func(genuine.Tx) error) (again bool, err error) {
 	x, end, err := db.begin(ctx, "begin", "begin isolation level serializable")
 	if err != nil {
@@ -301,11 +301,21 @@ type tx struct {
 	// the transaction for serialization or a deadlock: Update then runs
 	// fn again, whatever fn made of the error.
 	aborted bool
-	// later holds the inserts queued by execLater, to be sent together,
-	// in one round trip, before the next statement or the commit; what
-	// names the thing each inserts, for its error.
-	later pgx.Batch
-	what  []string
+	// later holds the statements queued by execLater, to be sent
+	// together, in one round trip, before the next statement or the
+	// commit; queued tells how to report each one's error.
+	later  pgx.Batch
+	queued []queued
+}
+
+// queued is how to report the error of a statement queued in a tx.
+type queued struct {
+	// what names the thing the statement writes, for storeError; ""
+	// gives the server's error as it is.
+	what string
+	// unchanged, if set, is the error of a checked swap (swapLater) that
+	// found the row changed.
+	unchanged error
 }
 
 var _ genuine.Tx = (*tx)(nil)
@@ -336,7 +346,38 @@ func (t *tx) note(err error) error {
 // an error sends none of its inserts.
 func (t *tx) execLater(what, query string, args ...any) {
 	t.later.Queue(query, args...)
-	t.what = append(t.what, what)
+	t.queued = append(t.queued, queued{what: what})
+}
+
+// swapLater queues a statement, made by checkedSwap, that writes a row only
+// if it is still as read, and otherwise fails with division_by_zero,
+// aborting the transaction: its error is then unchanged. So the check
+// needs no round trip of its own: it is made with the transaction's last
+// writes, and the Update fails whole.
+func (t *tx) swapLater(what string, unchanged error, query string, args ...any) {
+	t.later.Queue(query, args...)
+	t.queued = append(t.queued, queued{what: what, unchanged: unchanged})
+}
+
+// checkedSwap returns a statement that runs the data-modifying statement
+// swap, which must write one row or none and end without RETURNING, and
+// fails with division_by_zero if it wrote none (swapLater).
+func checkedSwap(swap string) string {
+	return `WITH swapped AS (` + swap + `
+	RETURNING 1)
+	SELECT 1 / count(*) FROM swapped`
+}
+
+// errorOf is the error to report for the error err of the queued statement q.
+func (q queued) errorOf(err error) error {
+	var e *pgconn.PgError
+	switch {
+	case q.unchanged != nil && errors.As(err, &e) && e.Code == divisionByZero:
+		return q.unchanged
+	case q.what == "":
+		return err
+	}
+	return storeError(err, "%s", q.what)
 }
 
 // flush sends the queued statements in one round trip and returns the last
@@ -347,8 +388,8 @@ func (t *tx) flush(ctx context.Context) (pgconn.CommandTag, error) {
 	if n == 0 {
 		return pgconn.CommandTag{}, nil
 	}
-	b, what := t.later, t.what
-	t.later, t.what = pgx.Batch{}, nil
+	b, queued := t.later, t.queued
+	t.later, t.queued = pgx.Batch{}, nil
 	br := t.tx.SendBatch(ctx, &b)
 	var (
 		tag   pgconn.CommandTag
@@ -360,19 +401,15 @@ func (t *tx) flush(ctx context.Context) (pgconn.CommandTag, error) {
 		}
 		ct, err := br.Exec()
 		switch {
-		case err != nil && first == nil && what[i] == "":
-			first = err
 		case err != nil && first == nil:
-			first = storeError(err, "%s", what[i])
+			first = queued[i].errorOf(err)
 		case err == nil:
 			tag = ct
 		}
 	}
 	if err := br.Close(); err != nil && first == nil {
 		// The error of the last statement, or of the round trip.
-		if first = err; what[n-1] != "" {
-			first = storeError(err, "%s", what[n-1])
-		}
+		first = queued[n-1].errorOf(err)
 	}
 	return tag, t.note(first)
 }
@@ -424,7 +461,7 @@ func (r *joinedRow) Scan(dest ...any) error {
 		scanErr = row.Scan(dest...)
 		return nil
 	})
-	r.t.what = append(r.t.what, "")
+	r.t.queued = append(r.t.queued, queued{})
 	if _, err := r.t.flush(r.ctx); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"genuine/genuine"
@@ -52,10 +53,16 @@ const swapUnit = `
 ` + updateUnit + `
 	WHERE units.state = $9 AND units.checkout_id IS NOT DISTINCT FROM $10 AND units.updated_at = $11`
 
+// checkedSwapUnit is swapUnit that fails if it wrote no row.
+var checkedSwapUnit = checkedSwap(swapUnit)
+
 // SwapUnit writes a unit's own row in place of old, only if the stored row
-// is still old and the unit's batch still b's disposition and regions;
-// EConflict if not. A nil old matches no row: the state compared with NULL
-// is never true.
+// is still old and the unit's batch still b's disposition and regions. A
+// nil old matches no row: the state compared with NULL is never true. The
+// swap is sent with the transaction's next statement, its last writes
+// then (a checkout's write is one round trip); if it finds the row or
+// batch changed, it aborts the transaction, and that statement, or the
+// Update, fails with an error that wraps genuine.ErrUnitChanged.
 func (t *tx) SwapUnit(ctx context.Context, old, u *genuine.Unit, b *genuine.Batch) error {
 	var state, checkout pgtype.Text
 	var updated pgtype.Timestamptz
@@ -64,16 +71,11 @@ func (t *tx) SwapUnit(ctx context.Context, old, u *genuine.Unit, b *genuine.Batc
 		checkout = pgtype.Text{String: old.CheckoutID, Valid: old.CheckoutID != ""}
 		updated = pgtype.Timestamptz{Time: old.UpdatedAt, Valid: true}
 	}
-	tag, err := t.exec(ctx, swapUnit,
+	what := fmt.Sprintf("unit %d of product %s", u.Seq, u.GTIN)
+	t.swapLater(what, fmt.Errorf("%s: %w", what, genuine.ErrUnitChanged), checkedSwapUnit,
 		u.GTIN, u.Seq, u.Serial, u.BatchID, u.State, nullString(string(u.LockedFrom)),
 		nullString(u.CheckoutID), u.UpdatedAt, state, checkout, updated,
 		b.ID, b.Disposition, regionsValue(b.Regions))
-	if err != nil {
-		return storeError(err, "unit %d of product %s", u.Seq, u.GTIN)
-	}
-	if tag.RowsAffected() == 0 {
-		return genuine.Errorf(genuine.EConflict, "unit %d of product %s or its batch changed", u.Seq, u.GTIN)
-	}
 	return nil
 }
 

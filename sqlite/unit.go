@@ -61,9 +61,9 @@ const swapUnit = `
 	WHERE units.state = ? AND units.checkout_id IS ? AND units.updated_at = ?`
 
 // SwapUnit writes a unit's own row in place of old, only if the stored row
-// is still old and the unit's batch still b's disposition and regions;
-// EConflict if not. A nil old matches no row: the state compared with NULL
-// is never true.
+// is still old and the unit's batch still b's disposition and regions; if
+// not, an error that wraps genuine.ErrUnitChanged. A nil old matches no
+// row: the state compared with NULL is never true.
 func (t *tx) SwapUnit(ctx context.Context, old, u *genuine.Unit, b *genuine.Batch) error {
 	var state, checkout, updated any
 	if old != nil {
@@ -83,7 +83,7 @@ func (t *tx) SwapUnit(ctx context.Context, old, u *genuine.Unit, b *genuine.Batc
 	if n, err := res.RowsAffected(); err != nil {
 		return storeError(err, "unit %d of product %s", u.Seq, u.GTIN)
 	} else if n == 0 {
-		return genuine.Errorf(genuine.EConflict, "unit %d of product %s or its batch changed", u.Seq, u.GTIN)
+		return fmt.Errorf("unit %d of product %s: %w", u.Seq, u.GTIN, genuine.ErrUnitChanged)
 	}
 	return nil
 }

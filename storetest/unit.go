@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -111,7 +112,7 @@ func testUnits(t *testing.T, s genuine.Store) {
 // testSwapUnit checks SwapUnit's compare and swap: a unit without a row is
 // written only if none was expected, a row only replaced if it is still the
 // one read, either only if the batch's disposition and regions are still
-// those read, and a refused swap leaves the transaction usable.
+// those read, and a refused swap fails its Update whole.
 func testSwapUnit(t *testing.T, s genuine.Store) {
 	ctx := t.Context()
 	w := newWorld(t, s)
@@ -149,7 +150,7 @@ func testSwapUnit(t *testing.T, s genuine.Store) {
 		err := s.Update(ctx, func(tx genuine.Tx) error {
 			return tx.SwapUnit(ctx, nil, unit(genuine.StateReserved, id("chk", 1), 5), other)
 		})
-		wantCode(t, fmt.Sprintf("SwapUnit with the batch read as %s in %v", other.Disposition, other.Regions), err, genuine.EConflict)
+		wantChanged(t, fmt.Sprintf("SwapUnit with the batch read as %s in %v", other.Disposition, other.Regions), err)
 	}
 	view(t, s, func(tx genuine.Tx) error {
 		_, err := tx.Unit(ctx, gtinA, seq)
@@ -164,7 +165,7 @@ func testSwapUnit(t *testing.T, s genuine.Store) {
 	}
 	stored("Unit after SwapUnit(nil, …)", first)
 	// A row where none was expected: refused.
-	wantCode(t, "SwapUnit(nil, …) of a unit with a row", swap(nil, unit(genuine.StateReserved, id("chk", 2), 6)), genuine.EConflict)
+	wantChanged(t, "SwapUnit(nil, …) of a unit with a row", swap(nil, unit(genuine.StateReserved, id("chk", 2), 6)))
 	stored("Unit after a refused SwapUnit", first)
 	// Another row than the one stored, in state, checkout or time: refused.
 	for _, old := range []*genuine.Unit{
@@ -173,7 +174,7 @@ func testSwapUnit(t *testing.T, s genuine.Store) {
 		unit(genuine.StateReserved, "", 5),
 		unit(genuine.StateReserved, id("chk", 1), 4),
 	} {
-		wantCode(t, fmt.Sprintf("SwapUnit from %+v", old), swap(old, unit(genuine.StateSold, id("chk", 3), 7)), genuine.EConflict)
+		wantChanged(t, fmt.Sprintf("SwapUnit from %+v", old), swap(old, unit(genuine.StateSold, id("chk", 3), 7)))
 	}
 	stored("Unit after refused swaps", first)
 	// The row as stored: replaced, and a row without a checkout is matched
@@ -184,32 +185,80 @@ func testSwapUnit(t *testing.T, s genuine.Store) {
 	}
 	stored("Unit after SwapUnit", released)
 	sold := unit(genuine.StateSold, id("chk", 4), 9)
-	// A refused swap leaves the transaction usable: the next statement
-	// of the same transaction runs and commits.
+	// A refused swap fails its Update, reported by SwapUnit, by the
+	// transaction's next statement or by the commit, and nothing of the
+	// transaction is stored: neither what it wrote before the swap nor
+	// after.
+	neighbour := &genuine.Unit{GTIN: gtinA, Serial: "SERIAL5", Seq: seq + 1, BatchID: b.ID, State: genuine.StateSold, UpdatedAt: at(9)}
+	ev := &genuine.Event{ID: id("evt", 9), Type: genuine.EventSell, BrandID: b.BrandID, BatchID: b.ID, GTIN: gtinA,
+		Serial: "SERIAL4", FromSeq: &seq, ToSeq: &seq, CreatedAt: at(9)}
+	for _, next := range []struct {
+		name string
+		fn   func(tx genuine.Tx) error
+	}{
+		{"nothing", func(genuine.Tx) error { return nil }},
+		{"a read", func(tx genuine.Tx) error { _, err := tx.Batch(ctx, b.ID); return err }},
+		{"an insert", func(tx genuine.Tx) error { return tx.AddEvent(ctx, ev) }},
+	} {
+		err := s.Update(ctx, func(tx genuine.Tx) error {
+			if err := tx.PutUnit(ctx, neighbour); err != nil {
+				return err
+			}
+			if err := tx.SwapUnit(ctx, first, sold, b); err != nil {
+				return err
+			}
+			return next.fn(tx)
+		})
+		wantChanged(t, "a stale SwapUnit followed by "+next.name, err)
+		stored("Unit after a stale swap followed by "+next.name, released)
+		view(t, s, func(tx genuine.Tx) error {
+			_, err := tx.Unit(ctx, gtinA, seq+1)
+			wantCode(t, "a unit written before a stale swap followed by "+next.name, err, genuine.ENotFound)
+			evs, err := tx.Events(ctx, b.ID, nil, 100)
+			for _, e := range evs {
+				if e.ID == ev.ID {
+					t.Errorf("an event added after a stale swap was stored")
+				}
+			}
+			return err
+		})
+	}
+	// The swap from the stored row, in a transaction that goes on.
 	err := s.Update(ctx, func(tx genuine.Tx) error {
-		if err := tx.SwapUnit(ctx, first, sold, b); genuine.ErrorCode(err) != genuine.EConflict {
-			return fmt.Errorf("stale SwapUnit: %v, want EConflict", err)
+		if err := tx.SwapUnit(ctx, released, sold, b); err != nil {
+			return err
 		}
-		return tx.SwapUnit(ctx, released, sold, b)
+		_, err := tx.Batch(ctx, b.ID)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored("Unit after a refused then a good swap in one transaction", sold)
+	stored("Unit after a good swap and a read in one transaction", sold)
 
 	// Once the batch changes, a swap needs the batch as it is now; a batch
 	// without regions matches one read with none.
 	recalled := asRead(genuine.Recalled)
 	update(t, s, func(tx genuine.Tx) error { return tx.UpdateBatch(ctx, recalled) })
 	later := unit(genuine.StateRecalled, "", 10)
-	wantCode(t, "SwapUnit with the batch as it was", s.Update(ctx, func(tx genuine.Tx) error {
+	wantChanged(t, "SwapUnit with the batch as it was", s.Update(ctx, func(tx genuine.Tx) error {
 		return tx.SwapUnit(ctx, sold, later, b)
-	}), genuine.EConflict)
+	}))
 	recalled.Regions = nil
 	if err := s.Update(ctx, func(tx genuine.Tx) error { return tx.SwapUnit(ctx, sold, later, recalled) }); err != nil {
 		t.Fatalf("SwapUnit with the batch as it is: %v", err)
 	}
 	stored("Unit after a swap with the changed batch", later)
+}
+
+// wantChanged checks that err is a refused swap's: EConflict, wrapping
+// genuine.ErrUnitChanged.
+func wantChanged(t *testing.T, what string, err error) {
+	t.Helper()
+	wantCode(t, what, err, genuine.EConflict)
+	if err != nil && !errors.Is(err, genuine.ErrUnitChanged) {
+		t.Errorf("%s: error %v does not wrap genuine.ErrUnitChanged", what, err)
+	}
 }
 
 // sameUnitAndCount checks a unit's own row (nil: none) and verification
