@@ -88,9 +88,10 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 	)
 	// A retry is not looked for first: retries are rare, and the key's
 	// unique index finds one when its checkout is stored, failing that
-	// write transaction whole (EConflict, below). So a checkout's read
-	// transaction is a statement shorter.
-	err = a.store.View(ctx, func(tx Tx) (err error) {
+	// write transaction whole (EConflict, below). So a checkout's read is
+	// a statement shorter. It needs no snapshot of its own (a Peek): the
+	// write checks every unit and batch it was decided on again.
+	err = a.store.Peek(ctx, func(tx Tx) (err error) {
 		snap := snapshotTx{Tx: tx, a: a}
 		if m, err = snap.Merchant(ctx, p.MerchantID); err != nil {
 			return err

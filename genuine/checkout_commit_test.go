@@ -11,9 +11,9 @@ import (
 	"genuine/genuine"
 )
 
-// hookStore is a store that counts its Views and Updates and can run a function
-// after a View, between the read a checkout is decided on and the write
-// that commits it.
+// hookStore is a store that counts its Views (and Peeks) and Updates and
+// can run a function after a View or Peek, between the read a checkout is
+// decided on and the write that commits it.
 type hookStore struct {
 	genuine.Store
 	updates   atomic.Int64
@@ -23,8 +23,17 @@ type hookStore struct {
 }
 
 func (s *hookStore) View(ctx context.Context, fn func(genuine.Tx) error) error {
+	return s.read(ctx, s.Store.View, fn)
+}
+
+func (s *hookStore) Peek(ctx context.Context, fn func(genuine.Tx) error) error {
+	return s.read(ctx, s.Store.Peek, fn)
+}
+
+// read runs fn with the store's View or Peek, then the hook if one is set.
+func (s *hookStore) read(ctx context.Context, view func(context.Context, func(genuine.Tx) error) error, fn func(genuine.Tx) error) error {
 	s.views.Add(1)
-	err := s.Store.View(ctx, fn)
+	err := view(ctx, fn)
 	s.mu.Lock()
 	hook := s.afterView
 	s.afterView = nil
@@ -40,7 +49,7 @@ func (s *hookStore) Update(ctx context.Context, fn func(genuine.Tx) error) error
 	return s.Store.Update(ctx, fn)
 }
 
-// onceAfterView sets the function the next View runs after it.
+// onceAfterView sets the function the next View or Peek runs after it.
 func (s *hookStore) onceAfterView(f func()) {
 	s.mu.Lock()
 	s.afterView = f

@@ -13,6 +13,13 @@ import (
 type Store interface {
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
+	// Peek runs fn, which must only read, where each read may see what was
+	// committed when it ran: no transaction need hold fn's reads to one
+	// snapshot, nor be begun and ended (a round trip on PostgreSQL, where
+	// a write fails). It is for a read whose answer is checked again when
+	// acted on: a checkout's decision, which its write checks against the
+	// units and batches as they are then (Tx.SwapUnit).
+	Peek(ctx context.Context, fn func(Tx) error) error
 	// Update runs fn in a read-write transaction, committed durably if fn
 	// returns nil and rolled back otherwise. Transactions are serializable:
 	// two Updates never see each other's partial effects. Update may run fn

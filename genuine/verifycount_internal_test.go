@@ -22,6 +22,7 @@ func newCountStore() *countStore { return &countStore{counts: make(map[unitKey]i
 var errStoreDown = errors.New("store down")
 
 func (s *countStore) View(ctx context.Context, fn func(Tx) error) error { return fn(countTx{s: s}) }
+func (s *countStore) Peek(ctx context.Context, fn func(Tx) error) error { return fn(countTx{s: s}) }
 func (s *countStore) Close() error                                      { return nil }
 
 func (s *countStore) Update(ctx context.Context, fn func(Tx) error) error {

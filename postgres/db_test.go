@@ -492,12 +492,12 @@ func (r *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.Tra
 func (r *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
-// TestCheckoutWriteOneRoundTrip checks that a checkout's write — the
-// unit's swap, its event, the decision and the checkout — reaches the
-// server in one round trip with its BEGIN and COMMIT, and that a swap
-// that finds the unit changed fails the Update whole, as the unit having
-// changed, with nothing written.
-func TestCheckoutWriteOneRoundTrip(t *testing.T) {
+// TestCheckoutRoundTrips checks that a checkout's read of its unit (a
+// Peek) is one round trip, and its write — the unit's swap, its event,
+// the decision and the checkout — one more with its BEGIN and COMMIT; and
+// that a swap that finds the unit changed fails the Update whole, as the
+// unit having changed, with nothing written.
+func TestCheckoutRoundTrips(t *testing.T) {
 	cfg := testConfig(t)
 	trips := &roundTrips{}
 	cfg.ConnConfig.Tracer = trips
@@ -546,6 +546,17 @@ func TestCheckoutWriteOneRoundTrip(t *testing.T) {
 	}
 	if n := trips.n.Load(); n != 1 {
 		t.Errorf("a checkout's write took %d round trips, want 1", n)
+	}
+	trips.n.Store(0)
+	err = db.Peek(ctx, func(tx genuine.Tx) error {
+		_, _, _, err := tx.UnitOfBatch(ctx, b.ID, gtin, 2)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := trips.n.Load(); n != 1 {
+		t.Errorf("a checkout's read took %d round trips, want 1", n)
 	}
 	// The unit's row is there now: a swap that expects none is refused.
 	if _, err := write(2, nil); !errors.Is(err, genuine.ErrUnitChanged) || genuine.ErrorCode(err) != genuine.EConflict {

@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -167,6 +168,86 @@ func (db *DB) View(ctx context.Context, fn func(genuine.Tx) error) error {
 	defer end()
 	return fn(x)
 }
+
+// Peek runs fn's statements on one connection without a transaction of
+// their own: each sees what was committed when it ran. That saves View's
+// BEGIN and ROLLBACK, and the ROLLBACK's round trip: a checkout's read is
+// one round trip. Only SELECTs are sent: a write fails with EInternal and
+// writes nothing.
+func (db *DB) Peek(ctx context.Context, fn func(genuine.Tx) error) error {
+	if db.closed.Load() {
+		return errClosed
+	}
+	c, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return txError(ctx, "peek", err)
+	}
+	defer c.Release()
+	x := &tx{tx: selectsOnly{c}}
+	if err := fn(x); err != nil {
+		return err
+	}
+	if x.later.Len() > 0 {
+		return errPeekWrite // queued, never sent
+	}
+	return nil
+}
+
+// errPeekWrite is the error of a write in a Peek.
+var errPeekWrite = genuine.Errorf(genuine.EInternal, "postgres: a write in a Peek")
+
+// selectsOnly is the querier of a Peek: it sends a statement only if it is
+// a SELECT, which writes nothing, and fails with errPeekWrite otherwise.
+type selectsOnly struct{ c *pgxpool.Conn }
+
+// selects reports whether the statement sql is a SELECT.
+func selects(sql string) bool {
+	return strings.HasPrefix(strings.TrimLeft(sql, " \t\n"), "SELECT")
+}
+
+func (q selectsOnly) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if !selects(sql) {
+		return pgconn.CommandTag{}, errPeekWrite
+	}
+	return q.c.Exec(ctx, sql, args...)
+}
+
+func (q selectsOnly) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if !selects(sql) {
+		return nil, errPeekWrite
+	}
+	return q.c.Query(ctx, sql, args...)
+}
+
+func (q selectsOnly) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if !selects(sql) {
+		return failedRow{errPeekWrite}
+	}
+	return q.c.QueryRow(ctx, sql, args...)
+}
+
+func (q selectsOnly) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	for _, qq := range b.QueuedQueries {
+		if !selects(qq.SQL) {
+			return failedBatch{errPeekWrite}
+		}
+	}
+	return q.c.SendBatch(ctx, b)
+}
+
+// failedRow is a row whose Scan fails with err.
+type failedRow struct{ err error }
+
+func (r failedRow) Scan(...any) error { return r.err }
+
+// failedBatch is the results of a batch never sent: each fails with err.
+type failedBatch struct{ err error }
+
+func (b failedBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
+func (b failedBatch) Query() (pgx.Rows, error)         { return nil, b.err }
+func (b failedBatch) QueryRow() pgx.Row                { return failedRow{b.err} }
+func (b failedBatch) Close() error                     { return b.err }
+func (b failedBatch) Tx() pgx.Tx                       { return nil }
 
 // Update runs fn in a SERIALIZABLE transaction and commits it if fn
 // returns nil; otherwise it rolls back and returns fn's error as it is. If

@@ -210,6 +210,12 @@ func (db *DB) Close() error {
 	return errors.Join(rerr, db.write.Close())
 }
 
+// Peek runs fn as View does: a read transaction on SQLite costs no round
+// trip.
+func (db *DB) Peek(ctx context.Context, fn func(genuine.Tx) error) error {
+	return db.View(ctx, fn)
+}
+
 // View runs fn in a read-only transaction on a consistent snapshot of the
 // database; it never waits for an Update. Any write inside fn fails. View
 // returns fn's error as it is, unless ctx ended it: the transaction ends

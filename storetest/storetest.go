@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"UpdateRollsBackOnError", testUpdateRollsBackOnError},
 		{"UpdateRollsBackOnPanic", testUpdateRollsBackOnPanic},
 		{"ViewCannotWrite", testViewCannotWrite},
+		{"Peek", testPeek},
 		{"CanceledContext", testCanceledContext},
 		{"ContextCanceledInUpdate", testContextCanceledInUpdate},
 	}

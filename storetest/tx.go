@@ -90,6 +90,71 @@ func testViewCannotWrite(t *testing.T, s genuine.Store) {
 	}
 }
 
+// testPeek checks that a Peek reads what is committed, fails every write
+// (whether a store sends it at once or queues it) and writes nothing, and
+// returns fn's error as it is.
+func testPeek(t *testing.T, s genuine.Store) {
+	ctx := t.Context()
+	w := newWorld(t, s)
+	b := w.batch(t, s, gtinA, 1, 10)
+	var got *genuine.Batch
+	err := s.Peek(ctx, func(tx genuine.Tx) (err error) {
+		if _, err := tx.Brand(ctx, w.brand.ID); err != nil {
+			return err
+		}
+		got, err = tx.Batch(ctx, b.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Peek: %v", err)
+	}
+	same(t, "Batch in a Peek", got, b)
+	err = s.Peek(ctx, func(tx genuine.Tx) error {
+		_, err := tx.Brand(ctx, id("brd", 99))
+		return err
+	})
+	wantCode(t, "Brand of no brand in a Peek", err, genuine.ENotFound)
+
+	seq := b.FirstSeq
+	ev := &genuine.Event{ID: id("evt", 1), Type: genuine.EventRecall, BrandID: w.brand.ID, BatchID: b.ID, GTIN: gtinA,
+		FromSeq: &seq, ToSeq: &seq, CreatedAt: at(1)}
+	nb := newBrand(2)
+	for _, write := range []struct {
+		name string
+		fn   func(genuine.Tx) error
+	}{
+		{"CreateBrand", func(tx genuine.Tx) error { return tx.CreateBrand(ctx, nb) }},
+		{"AddEvent", func(tx genuine.Tx) error { return tx.AddEvent(ctx, ev) }},
+		{"AddEvent then a read", func(tx genuine.Tx) error {
+			if err := tx.AddEvent(ctx, ev); err != nil {
+				return err
+			}
+			_, err := tx.Brand(ctx, w.brand.ID)
+			return err
+		}},
+	} {
+		if err := s.Peek(ctx, write.fn); err == nil {
+			t.Errorf("%s in a Peek succeeded", write.name)
+		}
+	}
+	if brandExists(t, s, nb.ID) {
+		t.Error("the brand created in a Peek exists")
+	}
+	view(t, s, func(tx genuine.Tx) error {
+		evs, err := tx.Events(ctx, b.ID, nil, 100)
+		for _, e := range evs {
+			if e.ID == ev.ID {
+				t.Error("the event added in a Peek exists")
+			}
+		}
+		return err
+	})
+	failure := errors.New("fn failed")
+	if err := s.Peek(ctx, func(genuine.Tx) error { return failure }); !errors.Is(err, failure) {
+		t.Errorf("Peek returned %v, want fn's error", err)
+	}
+}
+
 func testCanceledContext(t *testing.T, s genuine.Store) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
