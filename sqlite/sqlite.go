@@ -210,10 +210,17 @@ func (db *DB) Close() error {
 	return errors.Join(rerr, db.write.Close())
 }
 
-// Peek runs fn as View does: a read transaction on SQLite costs no round
-// trip.
+// Peek runs fn's statements on the read-only connections without a
+// transaction: each sees what was committed when it ran, on whichever
+// connection is free, and no BEGIN nor ROLLBACK is run.
 func (db *DB) Peek(ctx context.Context, fn func(genuine.Tx) error) error {
-	return db.View(ctx, fn)
+	if db.closed.Load() {
+		return errClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fn(&tx{db: db, stmts: db.readStmts})
 }
 
 // View runs fn in a read-only transaction on a consistent snapshot of the
@@ -297,11 +304,25 @@ func txError(ctx context.Context, op string, err error) error {
 	return storeError(err, "sqlite: %s", op)
 }
 
-// tx is one transaction, the genuine.Tx that View and Update give fn.
+// tx is one transaction, the genuine.Tx that View and Update give fn; or,
+// with a nil tx, the statements of a Peek, each on its own.
 type tx struct {
 	tx    *sql.Tx
 	db    *DB
 	stmts map[string]*sql.Stmt // prepared on the pool tx runs on
+}
+
+// runner is what runs a statement of a tx that is not prepared: its
+// transaction, or for a Peek the read-only pool.
+func (t *tx) runner() interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+} {
+	if t.tx == nil {
+		return t.db.read
+	}
+	return t.tx
 }
 
 var _ genuine.Tx = (*tx)(nil)
@@ -313,6 +334,9 @@ func (t *tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	if !ok {
 		t.db.unprepared.Add(1)
 		return nil
+	}
+	if t.tx == nil {
+		return s // a Peek's: on any connection of the pool
 	}
 	return t.tx.StmtContext(ctx, s)
 }
@@ -340,7 +364,7 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	if s := t.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
-	return t.tx.ExecContext(ctx, query, args...)
+	return t.runner().ExecContext(ctx, query, args...)
 }
 
 // query runs a statement that returns rows.
@@ -349,7 +373,7 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 	if s := t.stmt(ctx, query); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
-	return t.tx.QueryContext(ctx, query, args...)
+	return t.runner().QueryContext(ctx, query, args...)
 }
 
 // queryRow runs a statement that returns at most one row.
@@ -358,7 +382,7 @@ func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	if s := t.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
-	return t.tx.QueryRowContext(ctx, query, args...)
+	return t.runner().QueryRowContext(ctx, query, args...)
 }
 
 // timeLayout writes times in UTC with a fixed width, so that their text
