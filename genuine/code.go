@@ -131,37 +131,44 @@ func (a *App) locate(ctx context.Context, tx Tx, id *identity) error {
 }
 
 // locateCounted is locate for a verification: it reads the unit's batch,
-// its own row and its stored count of verifications in one store call, and
-// returns the count. A batch read before comes from the cache, but for its
-// disposition, read with the unit.
-func (a *App) locateCounted(ctx context.Context, tx Tx, id *identity) (int64, error) {
+// its own row, its stored count of verifications and its journey (at most
+// maxJourney events), and returns the count and the journey. A batch read
+// before, cached, is passed in: of it, only its disposition is read again,
+// with the unit and the journey, in one statement (so that a Peek reads
+// them on one snapshot). Otherwise the batch and the unit are read in one
+// statement and the journey in another.
+func (a *App) locateCounted(ctx context.Context, tx Tx, id *identity, cached *Batch) (int64, []PublicEvent, error) {
 	if err := a.findSerial(ctx, tx, id); err != nil || id.reason != "" {
-		return 0, err
+		return 0, nil, err
 	}
-	if cached := a.cachedBatch(id.gtin, id.seq); cached != nil {
+	if cached == nil {
+		cached = a.cachedBatch(id.gtin, id.seq) // a registered serial's, found just now
+	}
+	if cached != nil {
 		// A batch's ranges, lot and expiry never change: only its
 		// disposition is read again, with the unit, in a statement of 8
 		// columns rather than 19. (Its regions, which may change too, a
 		// verification does not show.)
-		d, u, n, err := tx.UnitOfBatch(ctx, cached.ID, id.gtin, id.seq)
+		d, u, n, journey, err := tx.UnitJourney(ctx, cached.ID, id.gtin, id.seq, maxJourney)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		b := *cached
 		b.Disposition = d
 		if ok, err := id.inBatch(&b, nil); !ok {
-			return 0, err
+			return 0, nil, err
 		}
 		id.setUnit(u)
-		return n, nil
+		return n, journey, nil
 	}
 	b, u, n, err := tx.UnitInBatch(ctx, id.gtin, id.seq)
 	if ok, err := id.inBatch(b, err); !ok {
-		return 0, err
+		return 0, nil, err
 	}
 	a.cacheBatch(b)
 	id.setUnit(u)
-	return n, nil
+	journey, err := tx.Journey(ctx, id.batch.ID, id.seq, maxJourney)
+	return n, journey, err
 }
 
 // findSerial looks up the sequence number of a registered serial, which

@@ -101,6 +101,10 @@ type Tx interface {
 	// batch's disposition, the unit's own row (nil if it has none) and its
 	// stored count of verifications; ENotFound if there is no such batch.
 	UnitOfBatch(ctx context.Context, batchID, gtin string, seq int64) (Disposition, *Unit, int64, error)
+	// UnitJourney reads what UnitOfBatch and Journey (at most limit events;
+	// all if limit is not positive) read, in one statement: on one
+	// snapshot even in a Peek.
+	UnitJourney(ctx context.Context, batchID, gtin string, seq int64, limit int) (Disposition, *Unit, int64, []PublicEvent, error)
 	// PutUnit writes a unit's own row.
 	PutUnit(ctx context.Context, u *Unit) error
 	// SwapUnit writes a unit's own row in place of old, the row as read

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -71,6 +72,56 @@ var (
 	selectUnitEvents = unitEventsQuery(eventColumns)
 	selectJourney    = unitEventsQuery("type, created_at, location")
 )
+
+// selectUnitJourney reads selectUnitOfBatch's columns (with the unit's
+// product $4) and selectJourney's, one row for each event of the journey,
+// in its order, or one with NULL events if it has none.
+var selectUnitJourney = `
+	SELECT b.disposition, ` + joinedUnitColumns + `, e.type, e.created_at, e.location
+	FROM batches AS b
+	LEFT JOIN units AS u ON u.gtin = $4 AND u.seq = $2
+	LEFT JOIN verifications AS v ON v.gtin = $4 AND v.seq = $2
+	LEFT JOIN (` + unitEventsQuery("type, created_at, location, added AS n") + `) AS e ON true
+	WHERE b.id = $1
+	ORDER BY e.created_at, e.n`
+
+// UnitJourney returns what UnitOfBatch and Journey return, in one
+// statement.
+func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, limit int) (genuine.Disposition, *genuine.Unit, int64, []genuine.PublicEvent, error) {
+	n := int64(limit)
+	if limit <= 0 {
+		n = math.MaxInt64
+	}
+	rows, err := t.query(ctx, selectUnitJourney, batchID, seq, n, gtin)
+	if err != nil {
+		return "", nil, 0, nil, storeError(err, "batch %s", batchID)
+	}
+	defer rows.Close()
+	var (
+		disposition genuine.Disposition
+		j           joinedUnit
+		es          []genuine.PublicEvent
+		found       bool
+	)
+	for rows.Next() {
+		var typ, location *string
+		var at *time.Time
+		if err := rows.Scan(append([]any{&disposition}, append(j.dest(), &typ, &at, &location)...)...); err != nil {
+			return "", nil, 0, nil, storeError(err, "batch %s", batchID)
+		}
+		found = true
+		if typ != nil { // else no events
+			es = append(es, genuine.PublicEvent{Type: genuine.EventType(*typ), At: *at, Location: *location})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, 0, nil, storeError(err, "batch %s", batchID)
+	}
+	if !found {
+		return "", nil, 0, nil, genuine.Errorf(genuine.ENotFound, "batch %s not found", batchID)
+	}
+	return disposition, j.unit(gtin, seq), j.count, es, nil
+}
 
 // Journey returns what the public sees of the events Events returns for
 // the unit with sequence number seq: each one's type, time and location.

@@ -62,6 +62,63 @@ const selectUnitEvents = `
 const selectJourney = `
 	SELECT type, created_at, location` + fromUnitEvents
 
+// selectUnitJourney reads selectUnitOfBatch's columns (with the unit's
+// product ?4) and selectJourney's, one row for each event of the journey,
+// in its order, or one with NULL events if it has none.
+const selectUnitJourney = `
+	SELECT b.disposition, ` + joinedUnitColumns + `, e.type, e.created_at, e.location
+	FROM batches AS b
+	LEFT JOIN units AS u ON u.gtin = ?4 AND u.seq = ?2
+	LEFT JOIN verifications AS v ON v.gtin = ?4 AND v.seq = ?2
+	LEFT JOIN (SELECT type, created_at, location, rowid AS added` + fromUnitEvents + `) AS e ON 1
+	WHERE b.id = ?1
+	ORDER BY e.created_at, e.added`
+
+// UnitJourney returns what UnitOfBatch and Journey return, in one
+// statement.
+func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, limit int) (genuine.Disposition, *genuine.Unit, int64, []genuine.PublicEvent, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite's "no limit"
+	}
+	rows, err := t.query(ctx, selectUnitJourney, batchID, seq, limit, gtin)
+	if err != nil {
+		return "", nil, 0, nil, storeError(err, "batch %s", batchID)
+	}
+	defer rows.Close()
+	var (
+		disposition genuine.Disposition
+		j           joinedUnit
+		es          []genuine.PublicEvent
+		found       bool
+	)
+	for rows.Next() {
+		var typ, at, location sql.NullString
+		if err := rows.Scan(append([]any{&disposition}, append(j.dest(), &typ, &at, &location)...)...); err != nil {
+			return "", nil, 0, nil, storeError(err, "batch %s", batchID)
+		}
+		found = true
+		if !typ.Valid {
+			continue // no events
+		}
+		e := genuine.PublicEvent{Type: genuine.EventType(typ.String), Location: location.String}
+		if err := scanTime(&e.At).Scan(at.String); err != nil {
+			return "", nil, 0, nil, storeError(err, "journey of unit %d of batch %s", seq, batchID)
+		}
+		es = append(es, e)
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, 0, nil, storeError(err, "batch %s", batchID)
+	}
+	if !found {
+		return "", nil, 0, nil, genuine.Errorf(genuine.ENotFound, "batch %s not found", batchID)
+	}
+	u, err := j.unit(gtin, seq)
+	if err != nil {
+		return "", nil, 0, nil, err
+	}
+	return disposition, u, j.count, es, nil
+}
+
 // Journey returns what the public sees of the events Events returns for
 // the unit with sequence number seq: each one's type, time and location.
 func (t *tx) Journey(ctx context.Context, batchID string, seq int64, limit int) ([]genuine.PublicEvent, error) {

@@ -168,7 +168,7 @@ func queries() []string {
 		insertBatch, selectBatch, selectBatchBySequence, selectBatches, updateBatch,
 		insertRegisteredSerial, selectRegisteredSerial, selectRegisteredSerials,
 		selectUnit, upsertUnit, swapUnit, selectUnits, selectUnitInBatch, selectUnitOfBatch,
-		insertEvent, selectEvents, selectUnitEvents, selectJourney,
+		insertEvent, selectEvents, selectUnitEvents, selectJourney, selectUnitJourney,
 		addVerifications, selectVerifications,
 		insertPolicy, selectPolicy, selectFirstPolicy,
 		insertCheckout, selectCheckout, selectCheckoutByIdempotencyKey, selectCheckoutByPayment,

@@ -94,6 +94,23 @@ func testEvents(t *testing.T, s genuine.Store) {
 			for i := range got {
 				same(t, fmt.Sprintf("%s[%d]", what, i), &got[i], &want[i])
 			}
+			// UnitJourney reads the same journey, with the batch's
+			// disposition (the unit has no row of its own).
+			what = fmt.Sprintf("UnitJourney(%s, %s, %d)", tt.batch.ID, show(tt.seq), tt.limit)
+			disposition, u, _, got, err := tx.UnitJourney(ctx, tt.batch.ID, tt.batch.GTIN, *tt.seq, tt.limit)
+			if err != nil {
+				return err
+			}
+			if disposition != tt.batch.Disposition || u != nil {
+				t.Errorf("%s = %q, %+v; want %q, no unit", what, disposition, u, tt.batch.Disposition)
+			}
+			if len(got) != len(want) {
+				t.Errorf("%s's journey = %v\nwant %v", what, got, want)
+				continue
+			}
+			for i := range got {
+				same(t, fmt.Sprintf("%s[%d]", what, i), &got[i], &want[i])
+			}
 		}
 		got, err := tx.Events(ctx, id("bat", 9), nil, 100)
 		if err != nil || len(got) != 0 {

@@ -347,9 +347,22 @@ func testUnitInBatch(t *testing.T, s genuine.Store) {
 				t.Errorf("%s's disposition = %q, want %q", what, disposition, tt.batch.Disposition)
 			}
 			sameUnitAndCount(t, what, gotUnit, tt.unit, gotCount, tt.count)
+			// UnitJourney reads the same (its journeys: testEvents).
+			what = fmt.Sprintf("UnitJourney(%s, %s, %d)", tt.batch.ID, tt.gtin, tt.seq)
+			disposition, gotUnit, gotCount, journey, err := tx.UnitJourney(ctx, tt.batch.ID, tt.gtin, tt.seq, 10)
+			if err != nil {
+				t.Errorf("%s: %v", what, err)
+				continue
+			}
+			if disposition != tt.batch.Disposition || len(journey) != 0 {
+				t.Errorf("%s = %q, …, %v; want %q and no events", what, disposition, journey, tt.batch.Disposition)
+			}
+			sameUnitAndCount(t, what, gotUnit, tt.unit, gotCount, tt.count)
 		}
 		_, _, _, err := tx.UnitOfBatch(ctx, id("bat", 9), gtinA, seq)
 		wantCode(t, "UnitOfBatch of a batch that does not exist", err, genuine.ENotFound)
+		_, _, _, _, err = tx.UnitJourney(ctx, id("bat", 9), gtinA, seq, 10)
+		wantCode(t, "UnitJourney of a batch that does not exist", err, genuine.ENotFound)
 		return nil
 	})
 	// A batch's disposition is read as it is now.
