@@ -72,7 +72,7 @@ const (
 )
 
 // snapshotTx reads through the App's caches what a checkout decides on in
-// its read transaction; every other method is the transaction's own.
+// its reads (a Peek); every other method is the Tx's own.
 // Merchants never change once made. A batch's disposition and regions may
 // change, but a checkout's commit reads each of its batches again and
 // decides again if either differs from what was decided on (and puts the

@@ -39,9 +39,10 @@ const (
 // status CheckoutRefused and every item's decision, and no provider is
 // called.
 //
-// The decisions are made on a snapshot, in a read transaction that runs
-// beside other checkouts, with the merchant, batches and policies read
-// through the App's caches (snapshotTx). The write transaction then swaps
+// The decisions are made on reads that run beside other checkouts, with no
+// transaction of their own (Store.Peek), the merchant, batches and
+// policies read through the App's caches (snapshotTx). The write
+// transaction then swaps
 // each unit's row for the reserved one only if it is still the row decided
 // on and its batch still has the disposition and regions decided on
 // (Tx.SwapUnit: one statement, no read, so that on PostgreSQL checkouts of
@@ -111,7 +112,7 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 		return err
 	})
 	if errors.Is(err, errStale) || errors.Is(err, ErrUnitChanged) {
-		// A unit or batch changed since the snapshot (as commitCheckout
+		// A unit or batch changed since it was read (as commitCheckout
 		// found, or the store when it swapped the unit's row at the
 		// commit): decide again, inside the write transaction this time,
 		// on what it reads. A checkout first refused may pass now: its

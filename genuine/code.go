@@ -146,9 +146,9 @@ func (a *App) locateCounted(ctx context.Context, tx Tx, id *identity, cached *Ba
 	}
 	if cached != nil {
 		// A batch's ranges, lot and expiry never change: only its
-		// disposition is read again, with the unit, in a statement of 8
-		// columns rather than 19. (Its regions, which may change too, a
-		// verification does not show.)
+		// disposition is read again, with the unit: 8 columns rather
+		// than 19. (Its regions, which may change too, a verification
+		// does not show.)
 		d, u, n, journey, err := tx.UnitJourney(ctx, cached.ID, id.gtin, id.seq, maxJourney)
 		if err != nil {
 			return 0, nil, err

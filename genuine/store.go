@@ -116,10 +116,10 @@ type Tx interface {
 	// may send the swap with the transaction's last writes, to save a
 	// round trip, and then reports it no earlier. So fn must not go on
 	// after that error, nor count on a swap until Update has returned
-	// nil. It checks and writes in one statement, so
-	// that PostgreSQL takes no predicate lock on the index around a unit
-	// without a row, which would make concurrent checkouts of neighbouring
-	// units fail serialization.
+	// nil. It checks and writes in one statement, so that PostgreSQL takes
+	// no predicate lock on the index around a unit without a row, which
+	// would make concurrent checkouts of neighbouring units fail
+	// serialization.
 	SwapUnit(ctx context.Context, old, u *Unit, b *Batch) error
 	// Units returns the rows of a batch's units with sequence numbers in
 	// [from, to], in order.
