@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"genuine/genuine"
+	"genuine/storetest"
 )
 
 // benchBatches creates a brand, a product and n batches of size units each
@@ -106,61 +107,6 @@ func BenchmarkViewBatchBySequence(b *testing.B) {
 	})
 }
 
-// BenchmarkVerifyRead measures what a verification reads of a unit of a
-// batch it has cached (its disposition, the unit's row, its count and its
-// journey of two events): in a View of two statements, UnitOfBatch and
-// Journey, and in a Peek of one, UnitJourney.
-func BenchmarkVerifyRead(b *testing.B) {
-	db := openTest(b)
-	gtin := benchBatches(b, db, 1, 1000)
-	ctx := b.Context()
-	const batchID, seq = "bat_00000000000000000000", 10
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	err := db.Update(ctx, func(tx genuine.Tx) error {
-		from, to := int64(0), int64(999)
-		for i, e := range []*genuine.Event{
-			{Type: genuine.EventRelease},
-			{Type: genuine.EventShip, FromSeq: &from, ToSeq: &to, Location: "urn:epc:id:sgln:9520123.00001.0"},
-		} {
-			e.ID, e.BrandID, e.BatchID, e.GTIN = fmt.Sprintf("evt_%020d", i), testBrand.ID, batchID, gtin
-			e.Role, e.CreatedAt = genuine.RoleBrand, start.Add(time.Duration(i)*time.Second)
-			if err := tx.AddEvent(ctx, e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	check := func(d genuine.Disposition, journey []genuine.PublicEvent, err error) {
-		if err != nil || d != genuine.Released || len(journey) != 2 {
-			b.Fatalf("read %q and %d events, %v; want released and 2", d, len(journey), err)
-		}
-	}
-	b.Run("view", func(b *testing.B) {
-		for b.Loop() {
-			var d genuine.Disposition
-			var journey []genuine.PublicEvent
-			err := db.View(ctx, func(tx genuine.Tx) (err error) {
-				if d, _, _, err = tx.UnitOfBatch(ctx, batchID, gtin, seq); err != nil {
-					return err
-				}
-				journey, err = tx.Journey(ctx, batchID, seq, 100)
-				return err
-			})
-			check(d, journey, err)
-		}
-	})
-	b.Run("peek", func(b *testing.B) {
-		for b.Loop() {
-			var d genuine.Disposition
-			var journey []genuine.PublicEvent
-			err := db.Peek(ctx, func(tx genuine.Tx) (err error) {
-				d, _, _, journey, err = tx.UnitJourney(ctx, batchID, gtin, seq, 100)
-				return err
-			})
-			check(d, journey, err)
-		}
-	})
-}
+// BenchmarkVerifyRead measures a verification's read of a unit of a cached
+// batch, in a View of two statements and in a Peek of one.
+func BenchmarkVerifyRead(b *testing.B) { storetest.BenchVerifyRead(b, openTest(b)) }

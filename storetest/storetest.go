@@ -107,7 +107,7 @@ func at(n int) time.Time {
 }
 
 // update runs fn in s.Update and fails the test on an error.
-func update(t *testing.T, s genuine.Store, fn func(genuine.Tx) error) {
+func update(t testing.TB, s genuine.Store, fn func(genuine.Tx) error) {
 	t.Helper()
 	if err := s.Update(t.Context(), fn); err != nil {
 		t.Fatalf("Update: %v", err)
@@ -207,7 +207,7 @@ type world struct {
 }
 
 // newWorld creates a brand and its products gtinA and gtinB in s.
-func newWorld(t *testing.T, s genuine.Store) *world {
+func newWorld(t testing.TB, s genuine.Store) *world {
 	t.Helper()
 	w := &world{brand: &genuine.Brand{
 		ID:        id("brd", 1),
@@ -235,7 +235,7 @@ func newWorld(t *testing.T, s genuine.Store) *world {
 // batch allocates quantity sequence numbers of a product and creates the
 // batch that owns them, numbered n, created at at(n), after applying opts to
 // it.
-func (w *world) batch(t *testing.T, s genuine.Store, gtin string, n int, quantity int64, opts ...func(*genuine.Batch)) *genuine.Batch {
+func (w *world) batch(t testing.TB, s genuine.Store, gtin string, n int, quantity int64, opts ...func(*genuine.Batch)) *genuine.Batch {
 	t.Helper()
 	b := &genuine.Batch{
 		ID:          id("bat", n),

@@ -1,0 +1,62 @@
+package storetest
+
+import (
+	"testing"
+
+	"genuine/genuine"
+)
+
+// BenchVerifyRead measures, on a new, empty store s, what a verification
+// reads of a unit of a batch it has cached (its disposition, the unit's
+// row, its count and its journey of two events): in a View of two
+// statements, UnitOfBatch and Journey, and in a Peek of one, UnitJourney.
+// Each store's tests run it as BenchmarkVerifyRead.
+func BenchVerifyRead(b *testing.B, s genuine.Store) {
+	ctx := b.Context()
+	w := newWorld(b, s)
+	batch := w.batch(b, s, gtinA, 1, 1000, func(b *genuine.Batch) { b.Disposition = genuine.Released })
+	first, last, seq := batch.FirstSeq, batch.FirstSeq+batch.Quantity-1, batch.FirstSeq+10
+	update(b, s, func(tx genuine.Tx) error {
+		for i, e := range []*genuine.Event{
+			{Type: genuine.EventRelease},
+			{Type: genuine.EventShip, FromSeq: &first, ToSeq: &last, Location: "urn:epc:id:sgln:9520123.00001.0"},
+		} {
+			e.ID, e.BrandID, e.BatchID, e.GTIN = id("evt", i), w.brand.ID, batch.ID, gtinA
+			e.Role, e.CreatedAt = genuine.RoleBrand, at(i)
+			if err := tx.AddEvent(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	check := func(d genuine.Disposition, journey []genuine.PublicEvent, err error) {
+		if err != nil || d != genuine.Released || len(journey) != 2 {
+			b.Fatalf("read %q and %d events, %v; want released and 2", d, len(journey), err)
+		}
+	}
+	b.Run("view", func(b *testing.B) {
+		for b.Loop() {
+			var d genuine.Disposition
+			var journey []genuine.PublicEvent
+			err := s.View(ctx, func(tx genuine.Tx) (err error) {
+				if d, _, _, err = tx.UnitOfBatch(ctx, batch.ID, gtinA, seq); err != nil {
+					return err
+				}
+				journey, err = tx.Journey(ctx, batch.ID, seq, 100)
+				return err
+			})
+			check(d, journey, err)
+		}
+	})
+	b.Run("peek", func(b *testing.B) {
+		for b.Loop() {
+			var d genuine.Disposition
+			var journey []genuine.PublicEvent
+			err := s.Peek(ctx, func(tx genuine.Tx) (err error) {
+				d, _, _, journey, err = tx.UnitJourney(ctx, batch.ID, gtinA, seq, 100)
+				return err
+			})
+			check(d, journey, err)
+		}
+	})
+}
