@@ -145,10 +145,10 @@ func (a *App) locateCounted(ctx context.Context, tx Tx, id *identity, cached *Ba
 		cached = a.cachedBatch(id.gtin, id.seq) // a registered serial's, found just now
 	}
 	if cached != nil {
-		// A batch's ranges, lot and expiry never change: only its
-		// disposition is read again, with the unit: 8 columns rather
-		// than 19. (Its regions, which may change too, a verification
-		// does not show.)
+		// A batch's ranges, lot and expiry never change: of its 19
+		// columns only its disposition is read again, with the unit and
+		// its journey. (Its regions, which may change too, a
+		// verification does not show.)
 		d, u, n, journey, err := tx.UnitJourney(ctx, cached.ID, id.gtin, id.seq, maxJourney)
 		if err != nil {
 			return 0, nil, err

@@ -96,14 +96,13 @@ type Tx interface {
 	// row (as Unit, but nil if it has none) and its stored count of
 	// verifications (as Verifications).
 	UnitInBatch(ctx context.Context, gtin string, seq int64) (*Batch, *Unit, int64, error)
-	// UnitOfBatch reads what may have changed of a unit of a batch the
+	// UnitJourney reads what may have changed of a unit of a batch the
 	// caller has read before (a batch's other fields never change): the
-	// batch's disposition, the unit's own row (nil if it has none) and its
-	// stored count of verifications; ENotFound if there is no such batch.
-	UnitOfBatch(ctx context.Context, batchID, gtin string, seq int64) (Disposition, *Unit, int64, error)
-	// UnitJourney reads what UnitOfBatch and Journey (at most limit events;
-	// all if limit is not positive) read, in one statement: on one
-	// snapshot even in a Peek.
+	// batch's disposition, the unit's own row (nil if it has none), its
+	// stored count of verifications and its journey (as Journey, at most
+	// limit events; all if limit is not positive); ENotFound if there is
+	// no such batch. It reads in one statement: on one snapshot even in a
+	// Peek.
 	UnitJourney(ctx context.Context, batchID, gtin string, seq int64, limit int) (Disposition, *Unit, int64, []PublicEvent, error)
 	// PutUnit writes a unit's own row.
 	PutUnit(ctx context.Context, u *Unit) error

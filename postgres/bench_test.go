@@ -107,6 +107,7 @@ func BenchmarkViewBatchBySequence(b *testing.B) {
 	})
 }
 
-// BenchmarkVerifyRead measures a verification's read of a unit of a cached
-// batch, in a View of two statements and in a Peek of one.
+// BenchmarkVerifyRead measures a verification's read of a unit: of a batch
+// not cached, in a View of two statements; of a cached one, in a Peek of
+// one.
 func BenchmarkVerifyRead(b *testing.B) { storetest.BenchVerifyRead(b, openTest(b)) }

@@ -549,7 +549,7 @@ func TestCheckoutRoundTrips(t *testing.T) {
 	}
 	trips.n.Store(0)
 	err = db.Peek(ctx, func(tx genuine.Tx) error {
-		_, _, _, err := tx.UnitOfBatch(ctx, b.ID, gtin, 2)
+		_, _, _, _, err := tx.UnitJourney(ctx, b.ID, gtin, 2, 100)
 		return err
 	})
 	if err != nil {

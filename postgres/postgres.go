@@ -394,9 +394,9 @@ type queued struct {
 	// what names the thing the statement writes, for storeError; ""
 	// gives the server's error as it is.
 	what string
-	// unchanged, if set, is the error of a checked swap (swapLater) that
-	// found the row changed.
-	unchanged error
+	// swap tells a checked swap (swapLater), whose division_by_zero means
+	// that it found the row changed.
+	swap bool
 }
 
 var _ genuine.Tx = (*tx)(nil)
@@ -432,12 +432,12 @@ func (t *tx) execLater(what, query string, args ...any) {
 
 // swapLater queues a statement, made by checkedSwap, that writes a row only
 // if it is still as read, and otherwise fails with division_by_zero,
-// aborting the transaction: its error is then unchanged. So the check
-// needs no round trip of its own: it is made with the transaction's last
-// writes, and the Update fails whole.
-func (t *tx) swapLater(what string, unchanged error, query string, args ...any) {
+// aborting the transaction: its error then wraps genuine.ErrUnitChanged
+// and names what. So the check needs no round trip of its own: it is made
+// with the transaction's last writes, and the Update fails whole.
+func (t *tx) swapLater(what, query string, args ...any) {
 	t.later.Queue(query, args...)
-	t.queued = append(t.queued, queued{what: what, unchanged: unchanged})
+	t.queued = append(t.queued, queued{what: what, swap: true})
 }
 
 // checkedSwap returns a statement that runs the data-modifying statement
@@ -453,8 +453,8 @@ func checkedSwap(swap string) string {
 func (q queued) errorOf(err error) error {
 	var e *pgconn.PgError
 	switch {
-	case q.unchanged != nil && errors.As(err, &e) && e.Code == divisionByZero:
-		return q.unchanged
+	case q.swap && errors.As(err, &e) && e.Code == divisionByZero:
+		return fmt.Errorf("%s: %w", q.what, genuine.ErrUnitChanged)
 	case q.what == "":
 		return err
 	}

@@ -71,8 +71,7 @@ func (t *tx) SwapUnit(ctx context.Context, old, u *genuine.Unit, b *genuine.Batc
 		checkout = pgtype.Text{String: old.CheckoutID, Valid: old.CheckoutID != ""}
 		updated = pgtype.Timestamptz{Time: old.UpdatedAt, Valid: true}
 	}
-	what := fmt.Sprintf("unit %d of product %s", u.Seq, u.GTIN)
-	t.swapLater(what, fmt.Errorf("%s: %w", what, genuine.ErrUnitChanged), checkedSwapUnit,
+	t.swapLater(fmt.Sprintf("unit %d of product %s", u.Seq, u.GTIN), checkedSwapUnit,
 		u.GTIN, u.Seq, u.Serial, u.BatchID, u.State, nullString(string(u.LockedFrom)),
 		nullString(u.CheckoutID), u.UpdatedAt, state, checkout, updated,
 		b.ID, b.Disposition, regionsValue(b.Regions))
@@ -153,30 +152,6 @@ func (j *joinedUnit) unit(gtin string, seq int64) *genuine.Unit {
 		GTIN: gtin, Seq: seq, Serial: j.serial.String, BatchID: j.batchID.String, State: genuine.UnitState(j.state.String),
 		LockedFrom: genuine.UnitState(j.lockedFrom.String), CheckoutID: j.checkout.String, UpdatedAt: *j.updated,
 	}
-}
-
-// selectUnitOfBatch reads the disposition of batch $1, and the own row and
-// verification count of unit $3 of product $2, NULLs and 0 if it has none.
-const selectUnitOfBatch = `
-	SELECT b.disposition, ` + joinedUnitColumns + `
-	FROM batches AS b
-	LEFT JOIN units AS u ON u.gtin = $2 AND u.seq = $3
-	LEFT JOIN verifications AS v ON v.gtin = $2 AND v.seq = $3
-	WHERE b.id = $1`
-
-// UnitOfBatch returns a batch's disposition (ENotFound if there is no such
-// batch), and the unit's own row (nil if it has none) and stored
-// verification count, in one statement.
-func (t *tx) UnitOfBatch(ctx context.Context, batchID, gtin string, seq int64) (genuine.Disposition, *genuine.Unit, int64, error) {
-	var (
-		disposition genuine.Disposition
-		j           joinedUnit
-	)
-	err := t.queryRow(ctx, selectUnitOfBatch, batchID, gtin, seq).Scan(append([]any{&disposition}, j.dest()...)...)
-	if err != nil {
-		return "", nil, 0, storeError(err, "batch %s", batchID)
-	}
-	return disposition, j.unit(gtin, seq), j.count, nil
 }
 
 // selectUnitInBatch reads the batch owning unit $2 of product $1 (as

@@ -489,8 +489,10 @@ func TestBusyIsUnavailable(t *testing.T) {
 // (about 3.5 ms against 40 µs a read in a batch with 20,000 sold units).
 func TestUnitEventsPlan(t *testing.T) {
 	db := openTest(t)
-	for name, query := range map[string]string{"selectUnitEvents": selectUnitEvents, "selectJourney": selectJourney} {
-		all := queryPlan(t, db, query, "bat_1", 5, 100)
+	for name, query := range map[string]string{
+		"selectUnitEvents": selectUnitEvents, "selectJourney": selectJourney, "selectUnitJourney": selectUnitJourney,
+	} {
+		all := queryPlan(t, db, query, "bat_1", 5, 100, "09520123456788") // ?4 only in selectUnitJourney
 		want := []string{
 			"events_unit (batch_id=? AND from_seq=?)",
 			"events_unit (batch_id=? AND from_seq=? AND to_seq=?)",

@@ -62,9 +62,10 @@ const selectUnitEvents = `
 const selectJourney = `
 	SELECT type, created_at, location` + fromUnitEvents
 
-// selectUnitJourney reads selectUnitOfBatch's columns (with the unit's
-// product ?4) and selectJourney's, one row for each event of the journey,
-// in its order, or one with NULL events if it has none.
+// selectUnitJourney reads the disposition of the batch, the own row and
+// verification count of its unit of product ?4 (NULLs and 0 if it has
+// none), and selectJourney's columns: one row for each event of the
+// journey, in its order, or one with NULL events if it has none.
 const selectUnitJourney = `
 	SELECT b.disposition, ` + joinedUnitColumns + `, e.type, e.created_at, e.location
 	FROM batches AS b
@@ -74,8 +75,9 @@ const selectUnitJourney = `
 	WHERE b.id = ?1
 	ORDER BY e.created_at, e.added`
 
-// UnitJourney returns what UnitOfBatch and Journey return, in one
-// statement.
+// UnitJourney returns a batch's disposition (ENotFound if there is no
+// such batch), the unit's own row (nil if it has none), its stored
+// verification count and its journey, in one statement.
 func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, limit int) (genuine.Disposition, *genuine.Unit, int64, []genuine.PublicEvent, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite's "no limit"

@@ -167,7 +167,7 @@ func queries() []string {
 		insertProduct, selectProduct, allocateSequences,
 		insertBatch, selectBatch, selectBatchBySequence, selectBatches, updateBatch,
 		insertRegisteredSerial, selectRegisteredSerial, selectRegisteredSerials,
-		selectUnit, upsertUnit, swapUnit, selectUnits, selectUnitInBatch, selectUnitOfBatch,
+		selectUnit, upsertUnit, swapUnit, selectUnits, selectUnitInBatch,
 		insertEvent, selectEvents, selectUnitEvents, selectJourney, selectUnitJourney,
 		addVerifications, selectVerifications,
 		insertPolicy, selectPolicy, selectFirstPolicy,

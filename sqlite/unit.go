@@ -158,34 +158,6 @@ func (j *joinedUnit) unit(gtin string, seq int64) (*genuine.Unit, error) {
 	return u, nil
 }
 
-// selectUnitOfBatch reads the disposition of batch ?1, and the own row and
-// verification count of unit ?3 of product ?2, NULLs and 0 if it has none.
-const selectUnitOfBatch = `
-	SELECT b.disposition, ` + joinedUnitColumns + `
-	FROM batches AS b
-	LEFT JOIN units AS u ON u.gtin = ?2 AND u.seq = ?3
-	LEFT JOIN verifications AS v ON v.gtin = ?2 AND v.seq = ?3
-	WHERE b.id = ?1`
-
-// UnitOfBatch returns a batch's disposition (ENotFound if there is no such
-// batch), and the unit's own row (nil if it has none) and stored
-// verification count, in one statement.
-func (t *tx) UnitOfBatch(ctx context.Context, batchID, gtin string, seq int64) (genuine.Disposition, *genuine.Unit, int64, error) {
-	var (
-		disposition genuine.Disposition
-		j           joinedUnit
-	)
-	err := t.queryRow(ctx, selectUnitOfBatch, batchID, gtin, seq).Scan(append([]any{&disposition}, j.dest()...)...)
-	if err != nil {
-		return "", nil, 0, storeError(err, "batch %s", batchID)
-	}
-	u, err := j.unit(gtin, seq)
-	if err != nil {
-		return "", nil, 0, err
-	}
-	return disposition, u, j.count, nil
-}
-
 // selectUnitInBatch reads the batch owning unit ?2 of product ?1 (as
 // selectBatchBySequence), the unit's own row and its verification count,
 // NULLs and 0 if it has none.

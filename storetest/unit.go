@@ -336,18 +336,8 @@ func testUnitInBatch(t *testing.T, s genuine.Store) {
 			}
 			same(t, what+"'s batch", gotBatch, tt.batch)
 			sameUnitAndCount(t, what, gotUnit, tt.unit, gotCount, tt.count)
-			// UnitOfBatch reads the same of a batch already known.
-			what = fmt.Sprintf("UnitOfBatch(%s, %s, %d)", tt.batch.ID, tt.gtin, tt.seq)
-			disposition, gotUnit, gotCount, err := tx.UnitOfBatch(ctx, tt.batch.ID, tt.gtin, tt.seq)
-			if err != nil {
-				t.Errorf("%s: %v", what, err)
-				continue
-			}
-			if disposition != tt.batch.Disposition {
-				t.Errorf("%s's disposition = %q, want %q", what, disposition, tt.batch.Disposition)
-			}
-			sameUnitAndCount(t, what, gotUnit, tt.unit, gotCount, tt.count)
-			// UnitJourney reads the same (its journeys: testEvents).
+			// UnitJourney reads the same of a batch already known, with
+			// its disposition (its journeys: testEvents).
 			what = fmt.Sprintf("UnitJourney(%s, %s, %d)", tt.batch.ID, tt.gtin, tt.seq)
 			disposition, gotUnit, gotCount, journey, err := tx.UnitJourney(ctx, tt.batch.ID, tt.gtin, tt.seq, 10)
 			if err != nil {
@@ -359,9 +349,7 @@ func testUnitInBatch(t *testing.T, s genuine.Store) {
 			}
 			sameUnitAndCount(t, what, gotUnit, tt.unit, gotCount, tt.count)
 		}
-		_, _, _, err := tx.UnitOfBatch(ctx, id("bat", 9), gtinA, seq)
-		wantCode(t, "UnitOfBatch of a batch that does not exist", err, genuine.ENotFound)
-		_, _, _, _, err = tx.UnitJourney(ctx, id("bat", 9), gtinA, seq, 10)
+		_, _, _, _, err := tx.UnitJourney(ctx, id("bat", 9), gtinA, seq, 10)
 		wantCode(t, "UnitJourney of a batch that does not exist", err, genuine.ENotFound)
 		return nil
 	})
@@ -370,9 +358,9 @@ func testUnitInBatch(t *testing.T, s genuine.Store) {
 	recalled.Disposition = genuine.Recalled
 	update(t, s, func(tx genuine.Tx) error { return tx.UpdateBatch(ctx, &recalled) })
 	view(t, s, func(tx genuine.Tx) error {
-		disposition, u, _, err := tx.UnitOfBatch(ctx, a.ID, gtinA, seq)
+		disposition, u, _, _, err := tx.UnitJourney(ctx, a.ID, gtinA, seq, 10)
 		if err != nil || disposition != genuine.Recalled || u == nil || u.State != genuine.StateSold {
-			t.Errorf("UnitOfBatch after a recall = %q, %+v, %v; want recalled, the sold unit", disposition, u, err)
+			t.Errorf("UnitJourney after a recall = %q, %+v, %v; want recalled, the sold unit", disposition, u, err)
 		}
 		return nil
 	})
