@@ -90,11 +90,7 @@ var selectUnitJourney = `
 // such batch), the unit's own row (nil if it has none), its stored
 // verification count and its journey, in one statement.
 func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, limit int) (genuine.Disposition, *genuine.Unit, int64, []genuine.PublicEvent, error) {
-	n := int64(limit)
-	if limit <= 0 {
-		n = math.MaxInt64
-	}
-	rows, err := t.query(ctx, selectUnitJourney, batchID, seq, n, gtin)
+	rows, err := t.query(ctx, selectUnitJourney, batchID, seq, limitArg(limit), gtin)
 	if err != nil {
 		return "", nil, 0, nil, storeError(err, "batch %s", batchID)
 	}
@@ -128,11 +124,7 @@ func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, l
 // Journey returns what the public sees of the events Events returns for
 // the unit with sequence number seq: each one's type, time and location.
 func (t *tx) Journey(ctx context.Context, batchID string, seq int64, limit int) ([]genuine.PublicEvent, error) {
-	n := int64(limit)
-	if limit <= 0 {
-		n = math.MaxInt64
-	}
-	rows, err := t.query(ctx, selectJourney, batchID, seq, n)
+	rows, err := t.query(ctx, selectJourney, batchID, seq, limitArg(limit))
 	if err != nil {
 		return nil, storeError(err, "journey of unit %d of batch %s", seq, batchID)
 	}
@@ -154,10 +146,7 @@ func (t *tx) Journey(ctx context.Context, batchID string, seq int64, limit int) 
 // limit if limit is not positive. Events of the same time come in the order
 // they were added.
 func (t *tx) Events(ctx context.Context, batchID string, seq *int64, limit int) ([]*genuine.Event, error) {
-	n := int64(limit)
-	if limit <= 0 {
-		n = math.MaxInt64 // no limit, in a form every engine accepts
-	}
+	n := limitArg(limit)
 	var rows pgx.Rows
 	var err error
 	if seq == nil {
@@ -191,4 +180,13 @@ func scanEvent(s scanner) (*genuine.Event, error) {
 	}
 	e.Regions = regionsOf(e.Regions)
 	return &e, nil
+}
+
+// limitArg is the LIMIT argument for at most limit rows, or for no limit
+// if limit is not positive, in a form every engine accepts.
+func limitArg(limit int) int64 {
+	if limit <= 0 {
+		return math.MaxInt64
+	}
+	return int64(limit)
 }

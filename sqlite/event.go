@@ -79,10 +79,7 @@ const selectUnitJourney = `
 // such batch), the unit's own row (nil if it has none), its stored
 // verification count and its journey, in one statement.
 func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, limit int) (genuine.Disposition, *genuine.Unit, int64, []genuine.PublicEvent, error) {
-	if limit <= 0 {
-		limit = -1 // SQLite's "no limit"
-	}
-	rows, err := t.query(ctx, selectUnitJourney, batchID, seq, limit, gtin)
+	rows, err := t.query(ctx, selectUnitJourney, batchID, seq, limitArg(limit), gtin)
 	if err != nil {
 		return "", nil, 0, nil, storeError(err, "batch %s", batchID)
 	}
@@ -124,10 +121,7 @@ func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, l
 // Journey returns what the public sees of the events Events returns for
 // the unit with sequence number seq: each one's type, time and location.
 func (t *tx) Journey(ctx context.Context, batchID string, seq int64, limit int) ([]genuine.PublicEvent, error) {
-	if limit <= 0 {
-		limit = -1 // SQLite's "no limit"
-	}
-	rows, err := t.query(ctx, selectJourney, batchID, seq, limit)
+	rows, err := t.query(ctx, selectJourney, batchID, seq, limitArg(limit))
 	if err != nil {
 		return nil, storeError(err, "journey of unit %d of batch %s", seq, batchID)
 	}
@@ -149,15 +143,12 @@ func (t *tx) Journey(ctx context.Context, batchID string, seq int64, limit int) 
 // limit if limit is not positive. Events of the same time come in the order
 // they were added.
 func (t *tx) Events(ctx context.Context, batchID string, seq *int64, limit int) ([]*genuine.Event, error) {
-	if limit <= 0 {
-		limit = -1 // SQLite's "no limit"
-	}
 	var rows *sql.Rows
 	var err error
 	if seq == nil {
-		rows, err = t.query(ctx, selectEvents, batchID, limit)
+		rows, err = t.query(ctx, selectEvents, batchID, limitArg(limit))
 	} else {
-		rows, err = t.query(ctx, selectUnitEvents, batchID, *seq, limit)
+		rows, err = t.query(ctx, selectUnitEvents, batchID, *seq, limitArg(limit))
 	}
 	if err != nil {
 		return nil, storeError(err, "events of batch %s", batchID)
@@ -198,4 +189,13 @@ func nullInt(n *int64) any {
 		return nil
 	}
 	return *n
+}
+
+// limitArg is the LIMIT argument for at most limit rows, or for no limit
+// (SQLite's -1) if limit is not positive.
+func limitArg(limit int) int {
+	if limit <= 0 {
+		return -1
+	}
+	return limit
 }

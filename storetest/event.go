@@ -49,11 +49,13 @@ func testEvents(t *testing.T, s genuine.Store) {
 	}{
 		{a, nil, 100, []*genuine.Event{release, ship, stolen, recall, consume, receive}},
 		{a, nil, 2, []*genuine.Event{release, ship}},
+		{a, nil, 0, []*genuine.Event{release, ship, stolen, recall, consume, receive}}, // 0: no limit
 		{a, seq(2), 100, []*genuine.Event{release, ship, stolen, recall}},
 		{a, seq(4), 100, []*genuine.Event{release, ship, recall}},
 		{a, seq(5), 100, []*genuine.Event{release, recall, receive}},
 		{a, seq(7), 100, []*genuine.Event{release, recall, consume, receive}},
 		{a, seq(7), 3, []*genuine.Event{release, recall, consume}},
+		{a, seq(7), 0, []*genuine.Event{release, recall, consume, receive}},
 		{a, seq(10), 100, []*genuine.Event{release, recall}},
 		{b, nil, 100, []*genuine.Event{elsewhere}},
 		{b, seq(2), 100, []*genuine.Event{elsewhere}},
