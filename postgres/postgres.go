@@ -172,8 +172,8 @@ func (db *DB) View(ctx context.Context, fn func(genuine.Tx) error) error {
 // Peek runs fn's statements on one connection without a transaction of
 // their own: each sees what was committed when it ran. That saves View's
 // BEGIN and ROLLBACK, and the ROLLBACK's round trip: a checkout's read is
-// one round trip. Only SELECTs are sent: a write fails with EInternal and
-// writes nothing.
+// one round trip. Only SELECTs are sent: a write, a mistake of the
+// caller's, fails (an internal error to users) and writes nothing.
 func (db *DB) Peek(ctx context.Context, fn func(genuine.Tx) error) error {
 	if db.closed.Load() {
 		return errClosed
@@ -193,8 +193,9 @@ func (db *DB) Peek(ctx context.Context, fn func(genuine.Tx) error) error {
 	return nil
 }
 
-// errPeekWrite is the error of a write in a Peek.
-var errPeekWrite = genuine.Errorf(genuine.EInternal, "postgres: a write in a Peek")
+// errPeekWrite is the error of a write in a Peek. It is not a
+// *genuine.Error: users see an internal error, and the log says this.
+var errPeekWrite = errors.New("postgres: a write in a Peek, which only reads")
 
 // selectsOnly is the querier of a Peek: it sends a statement only if it is
 // a SELECT, which writes nothing, and fails with errPeekWrite otherwise.
