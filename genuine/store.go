@@ -205,6 +205,23 @@ type CheckoutFilter struct {
 	Limit          int
 }
 
+// LatePayments reports whether f selects only late payments: checkouts
+// that ended unpaid (expired, canceled or failed) whose payment was then
+// made, which the reconciler refunds. Stores keep an index of those alone,
+// a handful among all checkouts, rather than one of every checkout's
+// status and payment status, which every checkout would write.
+func (f CheckoutFilter) LatePayments() bool {
+	if f.PaymentStatus != PaymentPaid || len(f.Statuses) == 0 {
+		return false
+	}
+	for _, s := range f.Statuses {
+		if s != CheckoutExpired && s != CheckoutCanceled && s != CheckoutFailed {
+			return false
+		}
+	}
+	return true
+}
+
 // DecisionFilter selects a brand's decisions.
 type DecisionFilter struct {
 	BrandID string

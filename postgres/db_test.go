@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -581,6 +582,42 @@ func TestCheckoutRoundTrips(t *testing.T) {
 		if err := db.pool.QueryRow(ctx, q).Scan(&n); err != nil || n != 2 {
 			t.Errorf("%s after two writes and a stale one: %d, %v; want 2", q, n, err)
 		}
+	}
+}
+
+// The reconciler's late payments are read through the partial index of
+// those alone (migration 0006): the query's text implies its condition.
+// With sequential scans off, as the planner would choose for a table of
+// many checkouts and few late payments.
+func TestLatePaymentsPlan(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+		t.Fatal(err)
+	}
+	query := checkoutsQuery(true, true, false, false, true)
+	rows, err := tx.Query(ctx, "EXPLAIN "+query, []string{"expired", "canceled", "failed"}, "paid", 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if all := strings.Join(plan, "\n"); !strings.Contains(all, "checkouts_paid_late") {
+		t.Errorf("the late payments' plan does not use checkouts_paid_late:\n%s", all)
 	}
 }
 

@@ -107,7 +107,7 @@ func (t *tx) UpdateCheckout(ctx context.Context, c *genuine.Checkout) error {
 // positive. The reconciler pages by its own criteria, so there is no
 // maximum.
 func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuine.Checkout, error) {
-	query := checkoutsQuery(len(f.Statuses) > 0, f.PaymentStatus != "", !f.DeadlineBefore.IsZero(), !f.UpdatedBefore.IsZero())
+	query := checkoutsQuery(len(f.Statuses) > 0, f.PaymentStatus != "", !f.DeadlineBefore.IsZero(), !f.UpdatedBefore.IsZero(), f.LatePayments())
 	var args []any
 	if len(f.Statuses) > 0 {
 		statuses, err := json.Marshal(f.Statuses)
@@ -145,14 +145,27 @@ func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuin
 	return cs, storeError(rows.Err(), "checkouts")
 }
 
+// latePaid is the condition of the partial index checkouts_paid_late
+// (migration 0006), written out in the query of late payments, as SQLite
+// requires to use a partial index; that query names the index too, since
+// the planner would rather search the statuses in checkouts_status_deadline.
+const latePaid = `payment_status = 'paid' AND status IN ('expired', 'canceled', 'failed')`
+
 // checkoutsQuery returns the query of Checkouts for a filter that sets the
 // criteria given. It has a condition only for each criterion set, rather
 // than one query with "? IS NULL OR" for all, so that SQLite searches the
 // reconciler's indexes instead of scanning every checkout ever made. Its
 // arguments are the statuses as a JSON array, the payment status, the
-// deadline and the update time, each only if set, then the limit.
-func checkoutsQuery(statuses, paymentStatus, deadline, updated bool) string {
+// deadline and the update time, each only if set, then the limit. A
+// filter of late payments (genuine.CheckoutFilter.LatePayments) also
+// names latePaid, which its statuses and payment status imply.
+func checkoutsQuery(statuses, paymentStatus, deadline, updated, late bool) string {
 	var where []string
+	from := "checkouts"
+	if late {
+		where = append(where, latePaid)
+		from = "checkouts INDEXED BY checkouts_paid_late"
+	}
 	if statuses {
 		where = append(where, "status IN (SELECT value FROM json_each(?))")
 	}
@@ -170,7 +183,7 @@ func checkoutsQuery(statuses, paymentStatus, deadline, updated bool) string {
 	}
 	return `
 	SELECT ` + checkoutColumns + `
-	FROM checkouts
+	FROM ` + from + `
 	WHERE ` + strings.Join(where, " AND ") + `
 	ORDER BY deadline, id
 	LIMIT ?`
@@ -180,7 +193,11 @@ func checkoutsQuery(statuses, paymentStatus, deadline, updated bool) string {
 func checkoutsQueries() []string {
 	var qs []string
 	for shape := range 16 {
-		qs = append(qs, checkoutsQuery(shape&1 != 0, shape&2 != 0, shape&4 != 0, shape&8 != 0))
+		statuses, paymentStatus, deadline, updated := shape&1 != 0, shape&2 != 0, shape&4 != 0, shape&8 != 0
+		qs = append(qs, checkoutsQuery(statuses, paymentStatus, deadline, updated, false))
+		if statuses && paymentStatus {
+			qs = append(qs, checkoutsQuery(statuses, paymentStatus, deadline, updated, true))
+		}
 	}
 	return qs
 }

@@ -523,6 +523,40 @@ func TestUnitsPlan(t *testing.T) {
 	}
 }
 
+// The reconciler's three searches use its indexes: unpaid checkouts past
+// their deadline or not updated for a while through
+// checkouts_status_deadline, late payments through the partial index of
+// those alone (all of it, in order); none scans the checkouts.
+func TestReconcilerPlan(t *testing.T) {
+	db := openTest(t)
+	now := timeValue(time.Now())
+	unpaid := `["awaiting_payment"]`
+	for _, c := range []struct {
+		name  string
+		query string
+		args  []any
+		want  string
+	}{
+		{"expired", checkoutsQuery(true, false, true, false, false), []any{unpaid, now, 500}, "USING INDEX checkouts_status_deadline (status=? AND deadline<?)"},
+		{"stale", checkoutsQuery(true, false, false, true, false), []any{unpaid, now, 500}, "USING INDEX checkouts_status_deadline (status=?)"},
+		{"late", checkoutsQuery(true, true, false, false, true), []any{`["expired","canceled","failed"]`, "paid", 500}, "USING INDEX checkouts_paid_late"},
+	} {
+		all := queryPlan(t, db, c.query, c.args...)
+		if !strings.Contains(all, c.want) {
+			t.Errorf("%s: the plan does not have %q:\n%s", c.name, c.want, all)
+		}
+		for line := range strings.Lines(all) {
+			if strings.HasPrefix(line, "SCAN checkouts") && !strings.Contains(line, "USING INDEX checkouts_paid_late") {
+				t.Errorf("%s: the plan scans:\n%s", c.name, all)
+			}
+		}
+	}
+	f := genuine.CheckoutFilter{Statuses: []genuine.CheckoutStatus{genuine.CheckoutExpired}, PaymentStatus: genuine.PaymentPaid}
+	if !f.LatePayments() {
+		t.Errorf("%+v is not a filter of late payments", f)
+	}
+}
+
 // queryPlan returns the details of EXPLAIN QUERY PLAN of query, a line each.
 func queryPlan(t *testing.T, db *DB, query string, args ...any) string {
 	t.Helper()
