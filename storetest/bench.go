@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"runtime"
 	"testing"
 
 	"genuine/genuine"
@@ -50,15 +51,28 @@ func BenchVerifyRead(b *testing.B, s genuine.Store) {
 			check(d, journey, err)
 		}
 	})
+	peek := func() {
+		var d genuine.Disposition
+		var journey []genuine.PublicEvent
+		err := s.Peek(ctx, func(tx genuine.Tx) (err error) {
+			d, _, _, journey, err = tx.UnitJourney(ctx, batch.ID, gtinA, seq, 100)
+			return err
+		})
+		check(d, journey, err)
+	}
 	b.Run("peek", func(b *testing.B) {
 		for b.Loop() {
-			var d genuine.Disposition
-			var journey []genuine.PublicEvent
-			err := s.Peek(ctx, func(tx genuine.Tx) (err error) {
-				d, _, _, journey, err = tx.UnitJourney(ctx, batch.ID, gtinA, seq, 100)
-				return err
-			})
-			check(d, journey, err)
+			peek()
 		}
+	})
+	// As the verify scenario of genuine bench reads: 64 clients at once,
+	// which contend for the store's connections and allocator.
+	b.Run("peek-parallel", func(b *testing.B) {
+		b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				peek()
+			}
+		})
 	})
 }

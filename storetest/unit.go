@@ -353,15 +353,26 @@ func testUnitInBatch(t *testing.T, s genuine.Store) {
 		wantCode(t, "UnitJourney of a batch that does not exist", err, genuine.ENotFound)
 		return nil
 	})
-	// A batch's disposition is read as it is now.
+	// A batch's disposition is read as it is now; the unit's row and
+	// count come with its journey.
 	recalled := *a
 	recalled.Disposition = genuine.Recalled
-	update(t, s, func(tx genuine.Tx) error { return tx.UpdateBatch(ctx, &recalled) })
-	view(t, s, func(tx genuine.Tx) error {
-		disposition, u, _, _, err := tx.UnitJourney(ctx, a.ID, gtinA, seq, 10)
-		if err != nil || disposition != genuine.Recalled || u == nil || u.State != genuine.StateSold {
-			t.Errorf("UnitJourney after a recall = %q, %+v, %v; want recalled, the sold unit", disposition, u, err)
+	update(t, s, func(tx genuine.Tx) error {
+		if err := tx.UpdateBatch(ctx, &recalled); err != nil {
+			return err
 		}
+		return tx.AddEvent(ctx, &genuine.Event{
+			ID: id("evt", 1), Type: genuine.EventRecall, BrandID: w.brand.ID, BatchID: a.ID, GTIN: gtinA,
+			Role: genuine.RoleBrand, CreatedAt: at(9),
+		})
+	})
+	view(t, s, func(tx genuine.Tx) error {
+		what := "UnitJourney after a recall"
+		disposition, u, count, journey, err := tx.UnitJourney(ctx, a.ID, gtinA, seq, 10)
+		if err != nil || disposition != genuine.Recalled || len(journey) != 1 || journey[0].Type != genuine.EventRecall {
+			t.Errorf("%s = %q, …, %v, %v; want recalled and the recall", what, disposition, journey, err)
+		}
+		sameUnitAndCount(t, what, u, sold, count, 3)
 		return nil
 	})
 }
