@@ -560,17 +560,15 @@ func TestReconcilerPlan(t *testing.T) {
 // sortJourney orders a journey read in any order by time, then by rowid.
 func TestSortJourney(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	ev := func(typ string, minutes int) genuine.PublicEvent {
-		return genuine.PublicEvent{Type: genuine.EventType(typ), At: t0.Add(time.Duration(minutes) * time.Minute)}
+	ev := func(typ string, minutes int, rowid int64) journeyEvent {
+		return journeyEvent{genuine.PublicEvent{Type: genuine.EventType(typ), At: t0.Add(time.Duration(minutes) * time.Minute)}, rowid}
 	}
-	es := []genuine.PublicEvent{ev("ship", 5), ev("receive", 5), ev("release", 0), ev("commission", 0), ev("sell", 9)}
-	added := []int64{8, 7, 2, 1, 9}
-	sortJourney(es, added)
+	es := sortJourney([]journeyEvent{ev("ship", 5, 8), ev("receive", 5, 7), ev("release", 0, 2), ev("commission", 0, 1), ev("sell", 9, 9)})
 	var got []string
-	for i, e := range es {
-		got = append(got, fmt.Sprintf("%s@%d", e.Type, added[i]))
+	for _, e := range es {
+		got = append(got, string(e.Type))
 	}
-	if want := "commission@1 release@2 receive@7 ship@8 sell@9"; strings.Join(got, " ") != want {
+	if want := "commission release receive ship sell"; strings.Join(got, " ") != want {
 		t.Errorf("sorted %v, want %s", got, want)
 	}
 }

@@ -1,8 +1,10 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"slices"
 
 	"genuine/genuine"
 )
@@ -99,8 +101,7 @@ func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, l
 	var (
 		disposition genuine.Disposition
 		j           joinedUnit
-		es          []genuine.PublicEvent
-		added       []int64 // of each of es
+		events      []journeyEvent
 		found       bool
 	)
 	for rows.Next() {
@@ -121,12 +122,11 @@ func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, l
 		if err := scanTime(&e.At).Scan(at.String); err != nil {
 			return "", nil, 0, nil, storeError(err, "journey of unit %d of batch %s", seq, batchID)
 		}
-		es, added = append(es, e), append(added, rowid.Int64)
+		events = append(events, journeyEvent{e, rowid.Int64})
 	}
 	if err := rows.Err(); err != nil {
 		return "", nil, 0, nil, storeError(err, "batch %s", batchID)
 	}
-	sortJourney(es, added)
 	if !found {
 		return "", nil, 0, nil, genuine.Errorf(genuine.ENotFound, "batch %s not found", batchID)
 	}
@@ -134,7 +134,7 @@ func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, l
 	if err != nil {
 		return "", nil, 0, nil, err
 	}
-	return disposition, u, j.count, es, nil
+	return disposition, u, j.count, sortJourney(events), nil
 }
 
 // Journey returns what the public sees of the events Events returns for
@@ -219,21 +219,26 @@ func limitArg(limit int) int {
 	return limit
 }
 
-// sortJourney puts a journey read by selectUnitJourney, whose rows SQLite
-// gives in no promised order, in the order of fromUnitEvents: by time,
-// then by rowid (added, which it sorts alongside). A journey is a handful
-// of events, already in order as SQLite returns them today.
-func sortJourney(es []genuine.PublicEvent, added []int64) {
-	less := func(i, j int) bool {
-		if c := es[i].At.Compare(es[j].At); c != 0 {
-			return c < 0
+// journeyEvent is an event of a journey and the rowid that orders it
+// among events of the same time.
+type journeyEvent struct {
+	genuine.PublicEvent
+	rowid int64
+}
+
+// sortJourney returns the events of a journey read by selectUnitJourney,
+// whose rows SQLite gives in no promised order, in the order of
+// fromUnitEvents: by time, then by rowid.
+func sortJourney(events []journeyEvent) []genuine.PublicEvent {
+	slices.SortFunc(events, func(a, b journeyEvent) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
 		}
-		return added[i] < added[j]
+		return cmp.Compare(a.rowid, b.rowid)
+	})
+	var es []genuine.PublicEvent
+	for _, e := range events {
+		es = append(es, e.PublicEvent)
 	}
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && less(j, j-1); j-- {
-			es[j], es[j-1] = es[j-1], es[j]
-			added[j], added[j-1] = added[j-1], added[j]
-		}
-	}
+	return es
 }
