@@ -109,9 +109,13 @@ func (t *tx) UpdateCheckout(ctx context.Context, c *genuine.Checkout) error {
 // positive. The reconciler pages by its own criteria, so there is no
 // maximum.
 func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuine.Checkout, error) {
-	query := checkoutsQuery(len(f.Statuses) > 0, f.PaymentStatus != "", !f.DeadlineBefore.IsZero(), !f.UpdatedBefore.IsZero(), f.LatePayments())
+	query := checkoutsQuery(len(f.Statuses), f.PaymentStatus != "", !f.DeadlineBefore.IsZero(), !f.UpdatedBefore.IsZero(), f.LatePayments())
 	var args []any
-	if len(f.Statuses) > 0 {
+	switch len(f.Statuses) {
+	case 0:
+	case 1:
+		args = append(args, string(f.Statuses[0]))
+	default:
 		statuses := make([]string, len(f.Statuses))
 		for i, s := range f.Statuses {
 			statuses[i] = string(s)
@@ -152,23 +156,30 @@ func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuin
 // the planner can prove that the index covers the query.
 const latePaid = `payment_status = 'paid' AND status IN ('expired', 'canceled', 'failed')`
 
-// checkoutsQuery returns the query of Checkouts for a filter that sets the
-// criteria given. It has a condition only for each criterion set, rather
-// than one query with "$n IS NULL OR" for all, so that the server searches
-// the reconciler's indexes instead of scanning every checkout ever made
-// (a generic plan could not drop the conditions that do not apply). Its
-// arguments are the statuses as a text array, the payment status, the
-// deadline and the update time, each only if set, then the limit. A
-// filter of late payments (genuine.CheckoutFilter.LatePayments) also
-// names latePaid, which its statuses and payment status imply.
-func checkoutsQuery(statuses, paymentStatus, deadline, updated, late bool) string {
+// checkoutsQuery returns the query of Checkouts for a filter of that many
+// statuses that sets the other criteria given. It has a condition only for
+// each criterion set, rather than one query with "$n IS NULL OR" for all,
+// so that the server searches the reconciler's indexes instead of scanning
+// every checkout ever made (a generic plan could not drop the conditions
+// that do not apply); and one status is a condition of equality, so that
+// the server can read checkouts_status_deadline in the order asked for and
+// stop at the limit, rather than sort every checkout of the status (the
+// reconciler's unpaid checkouts: every one awaiting payment). Its
+// arguments are the status, or the statuses as a text array, the payment
+// status, the deadline and the update time, each only if set, then the
+// limit. A filter of late payments (genuine.CheckoutFilter.LatePayments)
+// also names latePaid, which its statuses and payment status imply.
+func checkoutsQuery(statuses int, paymentStatus, deadline, updated, late bool) string {
 	var where []string
 	if late {
 		where = append(where, latePaid)
 	}
 	n := 0
 	arg := func() string { n++; return "$" + strconv.Itoa(n) }
-	if statuses {
+	switch {
+	case statuses == 1:
+		where = append(where, "status = "+arg())
+	case statuses > 1:
 		where = append(where, "status = ANY("+arg()+"::text[])")
 	}
 	if paymentStatus {

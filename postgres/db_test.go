@@ -585,11 +585,13 @@ func TestCheckoutRoundTrips(t *testing.T) {
 	}
 }
 
-// The reconciler's late payments are read through the partial index of
-// those alone (migration 0006): the query's text implies its condition.
+// The reconciler's searches use its indexes (migration 0006): unpaid
+// checkouts in the order of checkouts_status_deadline, with no sort that
+// would read every one of them to return 500; late payments through the
+// partial index of those alone, whose condition the query's text implies.
 // With sequential scans off, as the planner would choose for a table of
-// many checkouts and few late payments.
-func TestLatePaymentsPlan(t *testing.T) {
+// many checkouts.
+func TestReconcilerPlan(t *testing.T) {
 	db := openTest(t)
 	ctx := t.Context()
 	tx, err := db.pool.Begin(ctx)
@@ -600,24 +602,39 @@ func TestLatePaymentsPlan(t *testing.T) {
 	if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
 		t.Fatal(err)
 	}
-	query := checkoutsQuery(true, true, false, false, true)
-	rows, err := tx.Query(ctx, "EXPLAIN "+query, []string{"expired", "canceled", "failed"}, "paid", 500)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plan []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
+	unpaid, now := string(genuine.CheckoutAwaitingPayment), time.Now()
+	for _, c := range []struct {
+		name  string
+		query string
+		args  []any
+		want  string
+	}{
+		{"expired", checkoutsQuery(1, false, true, false, false), []any{unpaid, now, 500}, "checkouts_status_deadline"},
+		{"stale", checkoutsQuery(1, false, false, true, false), []any{unpaid, now, 500}, "checkouts_status_deadline"},
+		{"late", checkoutsQuery(3, true, false, false, true), []any{[]string{"expired", "canceled", "failed"}, "paid", 500}, "checkouts_paid_late"},
+	} {
+		rows, err := tx.Query(ctx, "EXPLAIN "+c.query, c.args...)
+		if err != nil {
 			t.Fatal(err)
 		}
-		plan = append(plan, line)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if all := strings.Join(plan, "\n"); !strings.Contains(all, "checkouts_paid_late") {
-		t.Errorf("the late payments' plan does not use checkouts_paid_late:\n%s", all)
+		var plan []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, line)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		all := strings.Join(plan, "\n")
+		if !strings.Contains(all, c.want) {
+			t.Errorf("%s: the plan does not use %s:\n%s", c.name, c.want, all)
+		}
+		if c.name != "late" && strings.Contains(all, "Sort") {
+			t.Errorf("%s: the plan sorts:\n%s", c.name, all)
+		}
 	}
 }
 

@@ -107,9 +107,13 @@ func (t *tx) UpdateCheckout(ctx context.Context, c *genuine.Checkout) error {
 // positive. The reconciler pages by its own criteria, so there is no
 // maximum.
 func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuine.Checkout, error) {
-	query := checkoutsQuery(len(f.Statuses) > 0, f.PaymentStatus != "", !f.DeadlineBefore.IsZero(), !f.UpdatedBefore.IsZero(), f.LatePayments())
+	query := checkoutsQuery(len(f.Statuses), f.PaymentStatus != "", !f.DeadlineBefore.IsZero(), !f.UpdatedBefore.IsZero(), f.LatePayments())
 	var args []any
-	if len(f.Statuses) > 0 {
+	switch len(f.Statuses) {
+	case 0:
+	case 1:
+		args = append(args, string(f.Statuses[0]))
+	default:
 		statuses, err := json.Marshal(f.Statuses)
 		if err != nil {
 			return nil, fmt.Errorf("checkouts: %w", err)
@@ -151,22 +155,30 @@ func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuin
 // the planner would rather search the statuses in checkouts_status_deadline.
 const latePaid = `payment_status = 'paid' AND status IN ('expired', 'canceled', 'failed')`
 
-// checkoutsQuery returns the query of Checkouts for a filter that sets the
-// criteria given. It has a condition only for each criterion set, rather
-// than one query with "? IS NULL OR" for all, so that SQLite searches the
-// reconciler's indexes instead of scanning every checkout ever made. Its
-// arguments are the statuses as a JSON array, the payment status, the
-// deadline and the update time, each only if set, then the limit. A
-// filter of late payments (genuine.CheckoutFilter.LatePayments) also
-// names latePaid, which its statuses and payment status imply.
-func checkoutsQuery(statuses, paymentStatus, deadline, updated, late bool) string {
+// checkoutsQuery returns the query of Checkouts for a filter of that many
+// statuses that sets the other criteria given. It has a condition only for
+// each criterion set, rather than one query with "? IS NULL OR" for all,
+// so that SQLite searches the reconciler's indexes instead of scanning
+// every checkout ever made; and one status is a condition of equality, so
+// that SQLite reads checkouts_status_deadline in the order asked for and
+// stops at the limit, rather than reading every checkout of the status to
+// sort them (the reconciler's unpaid checkouts: every one awaiting
+// payment). Its arguments are the status, or the statuses as a JSON array,
+// the payment status, the deadline and the update time, each only if set,
+// then the limit. A filter of late payments
+// (genuine.CheckoutFilter.LatePayments) also names latePaid, which its
+// statuses and payment status imply.
+func checkoutsQuery(statuses int, paymentStatus, deadline, updated, late bool) string {
 	var where []string
 	from := "checkouts"
 	if late {
 		where = append(where, latePaid)
 		from = "checkouts INDEXED BY checkouts_paid_late"
 	}
-	if statuses {
+	switch {
+	case statuses == 1:
+		where = append(where, "status = ?")
+	case statuses > 1:
 		where = append(where, "status IN (SELECT value FROM json_each(?))")
 	}
 	if paymentStatus {
@@ -192,11 +204,13 @@ func checkoutsQuery(statuses, paymentStatus, deadline, updated, late bool) strin
 // checkoutsQueries returns every query checkoutsQuery makes.
 func checkoutsQueries() []string {
 	var qs []string
-	for shape := range 16 {
-		statuses, paymentStatus, deadline, updated := shape&1 != 0, shape&2 != 0, shape&4 != 0, shape&8 != 0
-		qs = append(qs, checkoutsQuery(statuses, paymentStatus, deadline, updated, false))
-		if statuses && paymentStatus {
-			qs = append(qs, checkoutsQuery(statuses, paymentStatus, deadline, updated, true))
+	for statuses := range 3 { // none, one, several
+		for shape := range 8 {
+			paymentStatus, deadline, updated := shape&1 != 0, shape&2 != 0, shape&4 != 0
+			qs = append(qs, checkoutsQuery(statuses, paymentStatus, deadline, updated, false))
+			if statuses > 0 && paymentStatus {
+				qs = append(qs, checkoutsQuery(statuses, paymentStatus, deadline, updated, true))
+			}
 		}
 	}
 	return qs

@@ -525,21 +525,22 @@ func TestUnitsPlan(t *testing.T) {
 
 // The reconciler's three searches use its indexes: unpaid checkouts past
 // their deadline or not updated for a while through
-// checkouts_status_deadline, late payments through the partial index of
-// those alone (all of it, in order); none scans the checkouts.
+// checkouts_status_deadline, in its order, late payments through the
+// partial index of those alone (all of it, in order); none scans the
+// checkouts or sorts them.
 func TestReconcilerPlan(t *testing.T) {
 	db := openTest(t)
 	now := timeValue(time.Now())
-	unpaid := `["awaiting_payment"]`
+	unpaid := string(genuine.CheckoutAwaitingPayment)
 	for _, c := range []struct {
 		name  string
 		query string
 		args  []any
 		want  string
 	}{
-		{"expired", checkoutsQuery(true, false, true, false, false), []any{unpaid, now, 500}, "USING INDEX checkouts_status_deadline (status=? AND deadline<?)"},
-		{"stale", checkoutsQuery(true, false, false, true, false), []any{unpaid, now, 500}, "USING INDEX checkouts_status_deadline (status=?)"},
-		{"late", checkoutsQuery(true, true, false, false, true), []any{`["expired","canceled","failed"]`, "paid", 500}, "USING INDEX checkouts_paid_late"},
+		{"expired", checkoutsQuery(1, false, true, false, false), []any{unpaid, now, 500}, "USING INDEX checkouts_status_deadline (status=? AND deadline<?)"},
+		{"stale", checkoutsQuery(1, false, false, true, false), []any{unpaid, now, 500}, "USING INDEX checkouts_status_deadline (status=?)"},
+		{"late", checkoutsQuery(3, true, false, false, true), []any{`["expired","canceled","failed"]`, "paid", 500}, "USING INDEX checkouts_paid_late"},
 	} {
 		all := queryPlan(t, db, c.query, c.args...)
 		if !strings.Contains(all, c.want) {
@@ -548,6 +549,10 @@ func TestReconcilerPlan(t *testing.T) {
 		for line := range strings.Lines(all) {
 			if strings.HasPrefix(line, "SCAN checkouts") && !strings.Contains(line, "USING INDEX checkouts_paid_late") {
 				t.Errorf("%s: the plan scans:\n%s", c.name, all)
+			}
+			// A sort would read every unpaid checkout to return 500.
+			if strings.Contains(line, "TEMP B-TREE") {
+				t.Errorf("%s: the plan sorts:\n%s", c.name, all)
 			}
 		}
 	}
