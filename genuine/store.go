@@ -209,7 +209,9 @@ type CheckoutFilter struct {
 // that ended unpaid (expired, canceled or failed) whose payment was then
 // made, which the reconciler refunds. Stores keep an index of those alone,
 // a handful among all checkouts, rather than one of every checkout's
-// status and payment status, which every checkout would write.
+// status and payment status, which every checkout would write; its
+// condition (migration 0006, latePaid in each store) names these three
+// statuses too, and must change with them.
 func (f CheckoutFilter) LatePayments() bool {
 	if f.PaymentStatus != PaymentPaid || len(f.Statuses) == 0 {
 		return false
