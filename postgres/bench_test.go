@@ -109,5 +109,5 @@ func BenchmarkViewBatchBySequence(b *testing.B) {
 
 // BenchmarkVerifyRead measures a verification's read of a unit: of a batch
 // not cached, in a View of two statements; of a cached one, in a Peek of
-// one.
+// one, from one client and from 64 at once (storetest.BenchVerifyRead).
 func BenchmarkVerifyRead(b *testing.B) { storetest.BenchVerifyRead(b, openTest(b)) }

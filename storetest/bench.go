@@ -12,7 +12,8 @@ import (
 // reads of a unit (its batch's disposition, the unit's row, its count and
 // its journey of two events): with the batch not cached, in a View of two
 // statements, UnitInBatch and Journey; with it cached, in a Peek of one,
-// UnitJourney. Each store's tests run it as BenchmarkVerifyRead.
+// UnitJourney, from one client (peek) and from 64 at once (peek-parallel).
+// Each store's tests run it as BenchmarkVerifyRead.
 func BenchVerifyRead(b *testing.B, s genuine.Store) {
 	ctx := b.Context()
 	w := newWorld(b, s)
