@@ -67,18 +67,18 @@ const selectJourney = `
 
 // selectUnitJourney reads, in a row of kind 0, the disposition of the
 // batch and the own row and verification count of its unit of product ?4
-// (NULLs and 0 if it has none), then, in a row of kind 1 each, the events
-// of the journey: selectJourney's columns and the rowid that orders them.
-// SQLite promises no order for these rows, and sorting them again here
-// would cost 6 % of the statement: sortJourney orders the handful of
-// events. A UNION ALL rather than a join of the events, so that they are
-// read by a co-routine rather than copied into a temporary table first:
-// each temporary table is a b-tree with a pager and page cache of its own,
-// and allocating them took most of the statement's allocations, each
-// behind the one lock of modernc.org/libc's allocator, which every read
-// connection's statements contend for. BenchmarkVerifyRead against the
-// join with its temporary tables, four runs each alternating: 64 clients
-// 28.6 → 19.8 µs a read, one client 26.2 → 25.6 µs.
+// (NULLs and 0 if it has none), then, in a row of kind 1 each, events of
+// the journey, at most ?3 (-1 for no limit): selectJourney's columns and
+// the rowid that orders them, in no order. A UNION ALL rather than a join
+// of the events, so that they are read by a co-routine rather than copied
+// into a temporary table first; and neither ordered nor cut to the first
+// of the journey, since SQLite does that in a temporary table too. Each
+// temporary table is a b-tree with a pager and page cache of its own, and
+// allocating them took most of the statement's allocations, each behind
+// the one lock of modernc.org/libc's allocator, which every read
+// connection's statements contend for. UnitJourney asks for one event
+// more than it returns, orders the handful in Go (sortJourney), and reads
+// a journey longer than that again, in order (selectJourney).
 const selectUnitJourney = `
 	SELECT 0, b.disposition, ` + joinedUnitColumns + `, NULL, NULL, NULL, NULL
 	FROM batches AS b
@@ -87,13 +87,20 @@ const selectUnitJourney = `
 	WHERE b.id = ?1
 	UNION ALL
 	SELECT * FROM (
-		SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, type, created_at, location, rowid` + fromUnitEvents + `)`
+		SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, type, created_at, location, rowid
+		FROM events
+		WHERE ` + unitEvents + `
+		LIMIT ?3)`
 
 // UnitJourney returns a batch's disposition (ENotFound if there is no
 // such batch), the unit's own row (nil if it has none), its stored
 // verification count and its journey, in one statement.
 func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, limit int) (genuine.Disposition, *genuine.Unit, int64, []genuine.PublicEvent, error) {
-	rows, err := t.query(ctx, selectUnitJourney, batchID, seq, limitArg(limit), gtin)
+	more := -1 // no limit
+	if limit > 0 {
+		more = limit + 1
+	}
+	rows, err := t.query(ctx, selectUnitJourney, batchID, seq, more, gtin)
 	if err != nil {
 		return "", nil, 0, nil, storeError(err, "batch %s", batchID)
 	}
@@ -133,6 +140,11 @@ func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, l
 	u, err := j.unit(gtin, seq)
 	if err != nil {
 		return "", nil, 0, nil, err
+	}
+	if limit > 0 && len(events) > limit {
+		// A long journey: its first events are read in order.
+		journey, err := t.Journey(ctx, batchID, seq, limit)
+		return disposition, u, j.count, journey, err
 	}
 	return disposition, u, j.count, sortJourney(events), nil
 }

@@ -51,6 +51,9 @@ func testEvents(t *testing.T, s genuine.Store) {
 		{a, nil, 2, []*genuine.Event{release, ship}},
 		{a, nil, 0, []*genuine.Event{release, ship, stolen, recall, consume, receive}}, // 0: no limit
 		{a, seq(2), 100, []*genuine.Event{release, ship, stolen, recall}},
+		{a, seq(2), 4, []*genuine.Event{release, ship, stolen, recall}}, // as many as the limit
+		{a, seq(2), 3, []*genuine.Event{release, ship, stolen}},         // one more than the limit
+		{a, seq(2), 1, []*genuine.Event{release}},
 		{a, seq(4), 100, []*genuine.Event{release, ship, recall}},
 		{a, seq(5), 100, []*genuine.Event{release, recall, receive}},
 		{a, seq(7), 100, []*genuine.Event{release, recall, consume, receive}},
