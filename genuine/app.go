@@ -46,6 +46,11 @@ type App struct {
 	merchants *cache[string, *Merchant]
 	batches   *cache[string, []*Batch]
 	policies  *cache[policyKey, *Policy]
+
+	// staleAfter is where the reconciler's next search for silent
+	// payments goes on from (Reconcile); nil for the start.
+	staleMu    sync.Mutex
+	staleAfter *CheckoutPosition
 }
 
 // Config configures an App.

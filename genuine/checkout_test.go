@@ -401,6 +401,76 @@ func TestReconcilerQueriesSilentPayment(t *testing.T) {
 	w.holdNotifications.Store(false)
 }
 
+// The reconciler keeps up however many checkouts wait: a pass ends every
+// checkout past its deadline, page after page, and asks about one page of
+// silent payments, each pass going on after the last one the pass before
+// asked about.
+func TestReconcilerPages(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	const pending, declined = 505, 5 // more in all than a page: 500
+	codes := w.released(t, pending+declined)
+	var all []*genuine.Checkout
+	checkout := func(i int) *genuine.Checkout {
+		c, err := w.app.Checkout(ctx, w.merchant, fmt.Sprintf("page-%d", i), cart(100, codes[i]))
+		if err != nil || c.Status != genuine.CheckoutAwaitingPayment {
+			t.Fatalf("checkout %d: %+v, %v", i, c, err)
+		}
+		all = append(all, c)
+		return c
+	}
+	for i := range pending {
+		checkout(i)
+	}
+	// The payments declined come last in the reconciler's order: by
+	// deadline, then id.
+	w.clock.add(time.Second)
+	w.holdNotifications.Store(true)
+	defer w.holdNotifications.Store(false)
+	var silent []*genuine.Checkout
+	for i := pending; i < pending+declined; i++ {
+		c := checkout(i)
+		if err := w.sim.Decline(ctx, c.Payment.Reference); err != nil {
+			t.Fatal(err)
+		}
+		silent = append(silent, c)
+	}
+	status := func(c *genuine.Checkout) genuine.CheckoutStatus {
+		got, err := w.app.GetCheckout(ctx, w.merchant, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Status
+	}
+
+	w.clock.add(time.Minute) // past the notification grace, before the deadlines
+	for pass := 1; pass <= 2; pass++ {
+		if _, err := w.app.Reconcile(ctx); err != nil {
+			t.Fatalf("pass %d: %v", pass, err)
+		}
+	}
+	for _, c := range silent {
+		if got := status(c); got != genuine.CheckoutFailed {
+			t.Errorf("silent payment's checkout %s after two passes: %s, want failed", c.ID, got)
+		}
+	}
+
+	w.clock.add(15 * time.Minute) // past every deadline
+	n, err := w.app.Reconcile(ctx)
+	if err != nil || n != pending {
+		t.Errorf("the pass past the deadlines changed %d checkouts, %v; want %d", n, err, pending)
+	}
+	expired := 0
+	for _, c := range all[:pending] {
+		if status(c) == genuine.CheckoutExpired {
+			expired++
+		}
+	}
+	if expired != pending {
+		t.Errorf("%d of %d checkouts expired after one pass past their deadline", expired, pending)
+	}
+}
+
 // The velocity rule decides on the unit's stored verifications and its
 // last located scan, read at checkout only under a policy that has it.
 func TestCheckoutVelocity(t *testing.T) {

@@ -295,6 +295,9 @@ func (a *App) RefundCheckout(ctx context.Context, p *Principal, id string) (*Che
 	return out, err
 }
 
+// reconcilePage is how many checkouts the reconciler reads at a time.
+const reconcilePage = 500
+
 // ExpiredCode is the code of a refusal because a batch expired.
 const ExpiredCode = "expired"
 
@@ -303,50 +306,90 @@ const ExpiredCode = "expired"
 // their payment at the provider before releasing the units), asks the
 // provider about payments whose notification never came, and refunds
 // payments that landed after their units were released. It returns how
-// many checkouts it changed.
+// many checkouts it changed, and the first error, having gone on past it.
+//
+// The checkouts are read reconcilePage at a time. A pass ends every
+// checkout whose deadline had passed when it began and refunds every late
+// payment, page after page, however many there are. It asks about one page
+// of silent payments: a payment still pending changes nothing, so the next
+// pass goes on after the last one asked about, and after the last page
+// starts again from the first.
 func (a *App) Reconcile(ctx context.Context) (int, error) {
 	now := a.Now()
+	awaiting := []CheckoutStatus{CheckoutAwaitingPayment}
 	changed := 0
-	var expired, stale, late []*Checkout
-	err := a.store.View(ctx, func(tx Tx) (err error) {
-		if expired, err = tx.Checkouts(ctx, CheckoutFilter{Statuses: []CheckoutStatus{CheckoutAwaitingPayment}, DeadlineBefore: now, Limit: 500}); err != nil {
-			return err
-		}
-		if stale, err = tx.Checkouts(ctx, CheckoutFilter{Statuses: []CheckoutStatus{CheckoutAwaitingPayment}, UpdatedBefore: now.Add(-a.notifyGrace), Limit: 500}); err != nil {
-			return err
-		}
-		late, err = tx.Checkouts(ctx, CheckoutFilter{Statuses: []CheckoutStatus{CheckoutExpired, CheckoutCanceled, CheckoutFailed}, PaymentStatus: PaymentPaid, Limit: 500})
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
 	var firstErr error
 	note := func(err error) {
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
-	for _, c := range expired {
+	_, err := a.eachPage(ctx, CheckoutFilter{Statuses: awaiting, DeadlineBefore: now}, -1, func(c *Checkout) {
 		out, err := a.endUnpaid(ctx, c, CheckoutExpired)
 		note(err)
 		if err == nil && out.Status != CheckoutAwaitingPayment {
 			changed++
 		}
-	}
-	for _, c := range stale {
+	})
+	note(err)
+
+	a.staleMu.Lock()
+	after := a.staleAfter
+	a.staleMu.Unlock()
+	next, err := a.eachPage(ctx, CheckoutFilter{Statuses: awaiting, UpdatedBefore: now.Add(-a.notifyGrace), After: after}, 1, func(c *Checkout) {
 		if !c.Deadline.After(now) {
-			continue // handled above
+			return // expired, ended above
 		}
 		n, err := a.reconcileStale(ctx, c)
 		note(err)
 		changed += n
+	})
+	note(err)
+	if err == nil {
+		a.staleMu.Lock()
+		a.staleAfter = next
+		a.staleMu.Unlock()
 	}
-	for _, c := range late {
+
+	late := CheckoutFilter{Statuses: []CheckoutStatus{CheckoutExpired, CheckoutCanceled, CheckoutFailed}, PaymentStatus: PaymentPaid}
+	_, err = a.eachPage(ctx, late, -1, func(c *Checkout) {
 		note(a.refundLate(ctx, c))
 		changed++
-	}
+	})
+	note(err)
 	return changed, firstErr
+}
+
+// eachPage calls fn for each checkout f selects, in the order of
+// Tx.Checkouts, reading them reconcilePage at a time, each page in a View
+// of its own and after the last checkout of the page before, for at most
+// pages pages (no limit if negative) or until ctx ends. It returns the
+// position of the last checkout read if the last page was full, where a
+// search for more would go on; nil if it came to the end.
+func (a *App) eachPage(ctx context.Context, f CheckoutFilter, pages int, fn func(*Checkout)) (*CheckoutPosition, error) {
+	f.Limit = reconcilePage
+	for ; pages != 0; pages-- {
+		var page []*Checkout
+		err := a.store.View(ctx, func(tx Tx) (err error) {
+			page, err = tx.Checkouts(ctx, f)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range page {
+			fn(c)
+		}
+		if len(page) < reconcilePage {
+			return nil, nil
+		}
+		last := page[len(page)-1]
+		f.After = &CheckoutPosition{Deadline: last.Deadline, ID: last.ID}
+		if err := ctx.Err(); err != nil {
+			return f.After, err
+		}
+	}
+	return f.After, nil
 }
 
 // reconcileStale asks the provider about a payment whose notification has

@@ -196,13 +196,23 @@ type Tx interface {
 	ProviderRecord(ctx context.Context, provider, key string) ([]byte, error)
 }
 
-// CheckoutFilter selects checkouts for the reconciler.
+// CheckoutFilter selects checkouts for the reconciler, which Checkouts
+// returns by deadline, then by id.
 type CheckoutFilter struct {
 	Statuses       []CheckoutStatus // any of these; empty means any
 	PaymentStatus  PaymentStatus    // "" means any
 	DeadlineBefore time.Time        // zero means any
 	UpdatedBefore  time.Time        // zero means any
-	Limit          int
+	// After, if not nil, selects only the checkouts that come after it in
+	// that order: the next page of a search.
+	After *CheckoutPosition
+	Limit int
+}
+
+// CheckoutPosition is a checkout's place in the order of Checkouts.
+type CheckoutPosition struct {
+	Deadline time.Time
+	ID       string
 }
 
 // LatePayments reports whether f selects only late payments: checkouts

@@ -109,7 +109,7 @@ func (t *tx) UpdateCheckout(ctx context.Context, c *genuine.Checkout) error {
 // positive. The reconciler pages by its own criteria, so there is no
 // maximum.
 func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuine.Checkout, error) {
-	query := checkoutsQuery(len(f.Statuses), f.PaymentStatus != "", !f.DeadlineBefore.IsZero(), !f.UpdatedBefore.IsZero(), f.LatePayments())
+	query := checkoutsQuery(len(f.Statuses), f.PaymentStatus != "", !f.DeadlineBefore.IsZero(), !f.UpdatedBefore.IsZero(), f.After != nil, f.LatePayments())
 	var args []any
 	switch len(f.Statuses) {
 	case 0:
@@ -130,6 +130,9 @@ func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuin
 	}
 	if !f.UpdatedBefore.IsZero() {
 		args = append(args, f.UpdatedBefore)
+	}
+	if f.After != nil {
+		args = append(args, f.After.Deadline, f.After.ID)
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -166,10 +169,11 @@ const latePaid = `payment_status = 'paid' AND status IN ('expired', 'canceled', 
 // stop at the limit, rather than sort every checkout of the status (the
 // reconciler's unpaid checkouts: every one awaiting payment). Its
 // arguments are the status, or the statuses as a text array, the payment
-// status, the deadline and the update time, each only if set, then the
-// limit. A filter of late payments (genuine.CheckoutFilter.LatePayments)
-// also names latePaid, which its statuses and payment status imply.
-func checkoutsQuery(statuses int, paymentStatus, deadline, updated, late bool) string {
+// status, the deadline, the update time and the position to read after
+// (its deadline and id), each only if set, then the limit. A filter of
+// late payments (genuine.CheckoutFilter.LatePayments) also names latePaid,
+// which its statuses and payment status imply.
+func checkoutsQuery(statuses int, paymentStatus, deadline, updated, after, late bool) string {
 	var where []string
 	if late {
 		where = append(where, latePaid)
@@ -190,6 +194,9 @@ func checkoutsQuery(statuses int, paymentStatus, deadline, updated, late bool) s
 	}
 	if updated {
 		where = append(where, "updated_at < "+arg())
+	}
+	if after {
+		where = append(where, "(deadline, id) > ("+arg()+", "+arg()+")")
 	}
 	if len(where) == 0 {
 		where = append(where, "true")

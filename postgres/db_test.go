@@ -609,9 +609,10 @@ func TestReconcilerPlan(t *testing.T) {
 		args  []any
 		want  string
 	}{
-		{"expired", checkoutsQuery(1, false, true, false, false), []any{unpaid, now, 500}, "checkouts_status_deadline"},
-		{"stale", checkoutsQuery(1, false, false, true, false), []any{unpaid, now, 500}, "checkouts_status_deadline"},
-		{"late", checkoutsQuery(3, true, false, false, true), []any{[]string{"expired", "canceled", "failed"}, "paid", 500}, "checkouts_paid_late"},
+		{"expired", checkoutsQuery(1, false, true, false, false, false), []any{unpaid, now, 500}, "checkouts_status_deadline"},
+		{"stale", checkoutsQuery(1, false, false, true, false, false), []any{unpaid, now, 500}, "checkouts_status_deadline"},
+		{"stale, after", checkoutsQuery(1, false, false, true, true, false), []any{unpaid, now, now, "chk_1", 500}, "checkouts_status_deadline"},
+		{"late", checkoutsQuery(3, true, false, false, false, true), []any{[]string{"expired", "canceled", "failed"}, "paid", 500}, "checkouts_paid_late"},
 	} {
 		rows, err := tx.Query(ctx, "EXPLAIN "+c.query, c.args...)
 		if err != nil {

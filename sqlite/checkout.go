@@ -107,7 +107,7 @@ func (t *tx) UpdateCheckout(ctx context.Context, c *genuine.Checkout) error {
 // positive. The reconciler pages by its own criteria, so there is no
 // maximum.
 func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuine.Checkout, error) {
-	query := checkoutsQuery(len(f.Statuses), f.PaymentStatus != "", !f.DeadlineBefore.IsZero(), !f.UpdatedBefore.IsZero(), f.LatePayments())
+	query := checkoutsQuery(len(f.Statuses), f.PaymentStatus != "", !f.DeadlineBefore.IsZero(), !f.UpdatedBefore.IsZero(), f.After != nil, f.LatePayments())
 	var args []any
 	switch len(f.Statuses) {
 	case 0:
@@ -128,6 +128,9 @@ func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuin
 	}
 	if !f.UpdatedBefore.IsZero() {
 		args = append(args, timeValue(f.UpdatedBefore))
+	}
+	if f.After != nil {
+		args = append(args, timeValue(f.After.Deadline), f.After.ID)
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -164,11 +167,11 @@ const latePaid = `payment_status = 'paid' AND status IN ('expired', 'canceled', 
 // stops at the limit, rather than reading every checkout of the status to
 // sort them (the reconciler's unpaid checkouts: every one awaiting
 // payment). Its arguments are the status, or the statuses as a JSON array,
-// the payment status, the deadline and the update time, each only if set,
-// then the limit. A filter of late payments
-// (genuine.CheckoutFilter.LatePayments) also names latePaid, which its
-// statuses and payment status imply.
-func checkoutsQuery(statuses int, paymentStatus, deadline, updated, late bool) string {
+// the payment status, the deadline, the update time and the position to
+// read after (its deadline and id), each only if set, then the limit. A
+// filter of late payments (genuine.CheckoutFilter.LatePayments) also names
+// latePaid, which its statuses and payment status imply.
+func checkoutsQuery(statuses int, paymentStatus, deadline, updated, after, late bool) string {
 	var where []string
 	from := "checkouts"
 	if late {
@@ -190,6 +193,9 @@ func checkoutsQuery(statuses int, paymentStatus, deadline, updated, late bool) s
 	if updated {
 		where = append(where, "updated_at < ?")
 	}
+	if after {
+		where = append(where, "(deadline, id) > (?, ?)")
+	}
 	if len(where) == 0 {
 		where = append(where, "1")
 	}
@@ -205,11 +211,11 @@ func checkoutsQuery(statuses int, paymentStatus, deadline, updated, late bool) s
 func checkoutsQueries() []string {
 	var qs []string
 	for statuses := range 3 { // none, one, several
-		for shape := range 8 {
-			paymentStatus, deadline, updated := shape&1 != 0, shape&2 != 0, shape&4 != 0
-			qs = append(qs, checkoutsQuery(statuses, paymentStatus, deadline, updated, false))
+		for shape := range 16 {
+			paymentStatus, deadline, updated, after := shape&1 != 0, shape&2 != 0, shape&4 != 0, shape&8 != 0
+			qs = append(qs, checkoutsQuery(statuses, paymentStatus, deadline, updated, after, false))
 			if statuses > 0 && paymentStatus {
-				qs = append(qs, checkoutsQuery(statuses, paymentStatus, deadline, updated, true))
+				qs = append(qs, checkoutsQuery(statuses, paymentStatus, deadline, updated, after, true))
 			}
 		}
 	}

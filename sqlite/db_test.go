@@ -524,8 +524,9 @@ func TestUnitsPlan(t *testing.T) {
 }
 
 // The reconciler's three searches use its indexes: unpaid checkouts past
-// their deadline or not updated for a while through
-// checkouts_status_deadline, in its order, late payments through the
+// their deadline or not updated for a while (from the start, or after where
+// the pass before stopped) through checkouts_status_deadline, in its
+// order, late payments through the
 // partial index of those alone (all of it, in order); none scans the
 // checkouts or sorts them.
 func TestReconcilerPlan(t *testing.T) {
@@ -538,9 +539,10 @@ func TestReconcilerPlan(t *testing.T) {
 		args  []any
 		want  string
 	}{
-		{"expired", checkoutsQuery(1, false, true, false, false), []any{unpaid, now, 500}, "USING INDEX checkouts_status_deadline (status=? AND deadline<?)"},
-		{"stale", checkoutsQuery(1, false, false, true, false), []any{unpaid, now, 500}, "USING INDEX checkouts_status_deadline (status=?)"},
-		{"late", checkoutsQuery(3, true, false, false, true), []any{`["expired","canceled","failed"]`, "paid", 500}, "USING INDEX checkouts_paid_late"},
+		{"expired", checkoutsQuery(1, false, true, false, false, false), []any{unpaid, now, 500}, "USING INDEX checkouts_status_deadline (status=? AND deadline<?)"},
+		{"stale", checkoutsQuery(1, false, false, true, false, false), []any{unpaid, now, 500}, "USING INDEX checkouts_status_deadline (status=?)"},
+		{"stale, after", checkoutsQuery(1, false, false, true, true, false), []any{unpaid, now, now, "chk_1", 500}, "USING INDEX checkouts_status_deadline (status=? AND (deadline,id)>(?,?))"},
+		{"late", checkoutsQuery(3, true, false, false, false, true), []any{`["expired","canceled","failed"]`, "paid", 500}, "USING INDEX checkouts_paid_late"},
 	} {
 		all := queryPlan(t, db, c.query, c.args...)
 		if !strings.Contains(all, c.want) {

@@ -373,6 +373,11 @@ func testCheckouts(t *testing.T, s genuine.Store) {
 			DeadlineBefore: at(20), UpdatedBefore: at(2)}, chk(1)},
 		// A time in another zone is the same instant.
 		{"deadline in UTC", genuine.CheckoutFilter{DeadlineBefore: at(10).UTC().Add(time.Microsecond)}, chk(7, 5, 2, 4, 1)},
+		// After is strict too, and orders by id within a deadline.
+		{"after", genuine.CheckoutFilter{After: &genuine.CheckoutPosition{Deadline: at(7), ID: id("chk", 4)}}, chk(1, 6, 3)},
+		{"after an id of the same deadline", genuine.CheckoutFilter{After: &genuine.CheckoutPosition{Deadline: at(7), ID: id("chk", 3)}}, chk(4, 1, 6, 3)},
+		{"after a time between deadlines", genuine.CheckoutFilter{After: &genuine.CheckoutPosition{Deadline: at(6), ID: "~"}}, chk(4, 1, 6, 3)},
+		{"stale, after", genuine.CheckoutFilter{Statuses: awaiting, UpdatedBefore: at(3), After: &genuine.CheckoutPosition{Deadline: at(5), ID: id("chk", 2)}}, chk(1)},
 		{"limit", genuine.CheckoutFilter{Limit: 2}, chk(7, 5)},
 		{"limit of a filter", genuine.CheckoutFilter{Statuses: awaiting, Limit: 1}, chk(2)},
 	}
