@@ -10,7 +10,9 @@
 // unit reserved twice, no sequence number allocated twice) comes from the
 // database and never from process memory. A transaction the server aborts
 // to keep that promise (SQLSTATE 40001, or a deadlock, 40P01) is run again
-// from the start after a jittered backoff, a bounded number of times. Views
+// from the start after a jittered backoff, a bounded number of times. The
+// Updates that only queue their writes, such as a checkout's, are committed
+// several at once in one such transaction (group commit, group.go). Views
 // are READ ONLY transactions on one snapshot.
 //
 // The SQL stays within what PostgreSQL-compatible distributed engines
@@ -65,6 +67,11 @@ const rollbackTimeout = 5 * time.Second
 type DB struct {
 	pool   *pgxpool.Pool
 	closed atomic.Bool
+	// groups carries Updates to the group committer (group.go), which
+	// stops when stopGroups closes and then closes grouping.
+	groups     chan *grouped
+	stopGroups chan struct{}
+	grouping   chan struct{}
 	// retries counts the runs of fn that Update repeated, for tests and
 	// benchmarks.
 	retries atomic.Int64
@@ -139,7 +146,9 @@ func openConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %s: %w", cfg.ConnConfig.Database, err)
 	}
-	return &DB{pool: pool}, nil
+	db := &DB{pool: pool, groups: make(chan *grouped), stopGroups: make(chan struct{}), grouping: make(chan struct{})}
+	go db.commitGroups()
+	return db, nil
 }
 
 // Close closes the pool, waiting for the transactions running to end.
@@ -148,6 +157,8 @@ func (db *DB) Close() error {
 	if db.closed.Swap(true) {
 		return nil
 	}
+	close(db.stopGroups)
+	<-db.grouping // the group being sent is committed first
 	db.pool.Close()
 	return nil
 }
@@ -259,10 +270,21 @@ func (b failedBatch) Tx() pgx.Tx                       { return nil }
 // if fn did not return that error), Update rolls back, waits a random
 // while and runs fn again, up to maxAttempts runs in all; then it gives
 // EUnavailable. fn must therefore have no effects outside tx.
+//
+// An fn that only queues its writes and reads nothing is committed with
+// other such Updates in one transaction (group.go).
 func (db *DB) Update(ctx context.Context, fn func(genuine.Tx) error) error {
 	if db.closed.Load() {
 		return errClosed
 	}
+	if grouped, err := db.updateGrouped(ctx, fn); grouped {
+		return err
+	}
+	return db.updateEach(ctx, fn)
+}
+
+// updateEach runs fn in a transaction of its own, as Update describes.
+func (db *DB) updateEach(ctx context.Context, fn func(genuine.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		again, err := db.update(ctx, fn)
 		if !again {
@@ -466,9 +488,17 @@ func (q queued) errorOf(err error) error {
 // one's command tag, or the first error. The error of a statement queued
 // without a name (exec's own) is returned as the server gave it.
 func (t *tx) flush(ctx context.Context) (pgconn.CommandTag, error) {
+	tag, _, err := t.flushAt(ctx)
+	return tag, err
+}
+
+// flushAt is flush that also returns the index among the statements sent
+// of the one the server failed, whose error it returns; -1 if none failed,
+// or if the round trip or a joinedRow's query did.
+func (t *tx) flushAt(ctx context.Context) (pgconn.CommandTag, int, error) {
 	n := t.later.Len()
 	if n == 0 {
-		return pgconn.CommandTag{}, nil
+		return pgconn.CommandTag{}, -1, nil
 	}
 	b, queued := t.later, t.queued
 	t.later, t.queued = pgx.Batch{}, nil
@@ -476,6 +506,7 @@ func (t *tx) flush(ctx context.Context) (pgconn.CommandTag, error) {
 	var (
 		tag   pgconn.CommandTag
 		first error
+		at    = -1
 	)
 	for i := range n {
 		if b.QueuedQueries[i].Fn != nil {
@@ -485,6 +516,9 @@ func (t *tx) flush(ctx context.Context) (pgconn.CommandTag, error) {
 		switch {
 		case err != nil && first == nil:
 			first = queued[i].errorOf(err)
+			if errors.As(err, new(*pgconn.PgError)) {
+				at = i // the server's answer to this statement
+			}
 		case err == nil:
 			tag = ct
 		}
@@ -493,7 +527,7 @@ func (t *tx) flush(ctx context.Context) (pgconn.CommandTag, error) {
 		// The error of the last statement, or of the round trip.
 		first = queued[n-1].errorOf(err)
 	}
-	return tag, t.note(first)
+	return tag, at, t.note(first)
 }
 
 // exec runs a statement that returns no rows, together with the
