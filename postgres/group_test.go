@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -193,5 +194,60 @@ func TestGroupedUpdatesConcurrently(t *testing.T) {
 	err := w.db.Update(done, func(tx genuine.Tx) error { return tx.CreateCheckout(ctx, w.checkout(100, "late")) })
 	if err == nil || w.stored(t, 100) {
 		t.Errorf("an Update whose context ended: %v, stored %t", err, w.stored(t, 100))
+	}
+}
+
+// Two checkouts of one unit in one group: the first reserves it, and the
+// second's swap, which finds the unit as the first left it in the same
+// transaction, fails with ErrUnitChanged alone, as it would have after the
+// first had committed.
+func TestGroupReservesAUnitOnce(t *testing.T) {
+	w := newGroupWorld(t)
+	ctx := t.Context()
+	b := &genuine.Batch{ID: "bat_00000000000000000001", BrandID: testBrand.ID, GTIN: "09520123456788", Lot: "L1",
+		Expiry: genuine.NewDate(2027, time.December, 31), Quantity: 10, Regions: []string{"CN-GD"},
+		Disposition: genuine.Released, Serials: genuine.SerialsMinted, KeyID: 1, CreatedAt: time.Now()}
+	err := w.db.Update(ctx, func(tx genuine.Tx) (err error) {
+		if err := tx.CreateProduct(ctx, &genuine.Product{GTIN: b.GTIN, BrandID: testBrand.ID, Name: "Tonic", CreatedAt: time.Now()}); err != nil {
+			return err
+		}
+		if b.FirstSeq, err = tx.AllocateSequences(ctx, b.GTIN, b.Quantity); err != nil {
+			return err
+		}
+		return tx.CreateBatch(ctx, b)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reserve := func(n int) *grouped {
+		return w.record(t, func(tx genuine.Tx) error {
+			u := &genuine.Unit{GTIN: b.GTIN, Serial: "S4", Seq: b.FirstSeq + 4, BatchID: b.ID, State: genuine.StateReserved,
+				CheckoutID: fmt.Sprintf("chk_%020d", n), UpdatedAt: time.Now()}
+			if err := tx.SwapUnit(ctx, nil, u, b); err != nil {
+				return err
+			}
+			return tx.CreateCheckout(ctx, w.checkout(n, fmt.Sprintf("key-%d", n)))
+		})
+	}
+	gs := []*grouped{reserve(1), reserve(2)}
+	w.db.commitGroup(gs)
+	if err := <-gs[0].done; err != nil {
+		t.Errorf("the first reservation: %v", err)
+	}
+	if err := <-gs[1].done; !errors.Is(err, genuine.ErrUnitChanged) {
+		t.Errorf("the second reservation of the unit: %v, want ErrUnitChanged", err)
+	}
+	if !w.stored(t, 1) || w.stored(t, 2) {
+		t.Errorf("checkouts stored: first %t, second %t; want the first only", w.stored(t, 1), w.stored(t, 2))
+	}
+	err = w.db.View(ctx, func(tx genuine.Tx) error {
+		u, err := tx.Unit(ctx, b.GTIN, b.FirstSeq+4)
+		if err == nil && u.CheckoutID != fmt.Sprintf("chk_%020d", 1) {
+			t.Errorf("the unit is reserved by %s, want the first checkout", u.CheckoutID)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
