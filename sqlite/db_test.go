@@ -491,6 +491,7 @@ func TestUnitEventsPlan(t *testing.T) {
 	db := openTest(t)
 	for name, query := range map[string]string{
 		"selectUnitEvents": selectUnitEvents, "selectJourney": selectJourney, "selectUnitJourney": selectUnitJourney,
+		"selectLongUnitJourney": selectLongUnitJourney,
 	} {
 		all := queryPlan(t, db, query, "bat_1", 5, 100, "09520123456788") // ?4 only in selectUnitJourney
 		want := []string{
@@ -526,9 +527,8 @@ func TestUnitsPlan(t *testing.T) {
 // The reconciler's three searches use its indexes: unpaid checkouts past
 // their deadline or not updated for a while (from the start, or after where
 // the pass before stopped) through checkouts_status_deadline, in its
-// order, late payments through the
-// partial index of those alone (all of it, in order); none scans the
-// checkouts or sorts them.
+// order, late payments through the partial index of those alone (all of
+// it, in order); none scans the checkouts or sorts them.
 func TestReconcilerPlan(t *testing.T) {
 	db := openTest(t)
 	now := timeValue(time.Now())

@@ -77,30 +77,56 @@ const selectJourney = `
 // allocating them took most of the statement's allocations, each behind
 // the one lock of modernc.org/libc's allocator, which every read
 // connection's statements contend for. UnitJourney asks for one event
-// more than it returns, orders the handful in Go (sortJourney), and reads
-// a journey longer than that again, in order (selectJourney).
-const selectUnitJourney = `
-	SELECT 0, b.disposition, ` + joinedUnitColumns + `, NULL, NULL, NULL, NULL
-	FROM batches AS b
-	LEFT JOIN units AS u ON u.gtin = ?4 AND u.seq = ?2
-	LEFT JOIN verifications AS v ON v.gtin = ?4 AND v.seq = ?2
-	WHERE b.id = ?1
-	UNION ALL
+// more than it returns and orders the handful in Go (sortJourney); a
+// journey longer than that it reads again with selectLongUnitJourney.
+const selectUnitJourney = unitJourneyHead + `
 	SELECT * FROM (
 		SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, type, created_at, location, rowid
 		FROM events
 		WHERE ` + unitEvents + `
 		LIMIT ?3)`
 
+// selectLongUnitJourney is selectUnitJourney with the first ?3 events of
+// the journey, in order: SQLite keeps them in a temporary table.
+const selectLongUnitJourney = unitJourneyHead + `
+	SELECT * FROM (
+		SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, type, created_at, location, rowid` + fromUnitEvents + `)`
+
+// unitJourneyHead is the row of kind 0 of selectUnitJourney.
+const unitJourneyHead = `
+	SELECT 0, b.disposition, ` + joinedUnitColumns + `, NULL, NULL, NULL, NULL
+	FROM batches AS b
+	LEFT JOIN units AS u ON u.gtin = ?4 AND u.seq = ?2
+	LEFT JOIN verifications AS v ON v.gtin = ?4 AND v.seq = ?2
+	WHERE b.id = ?1
+	UNION ALL`
+
 // UnitJourney returns a batch's disposition (ENotFound if there is no
 // such batch), the unit's own row (nil if it has none), its stored
-// verification count and its journey, in one statement.
+// verification count and its journey, in one statement; in two for a
+// journey longer than limit, the second read whole.
 func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, limit int) (genuine.Disposition, *genuine.Unit, int64, []genuine.PublicEvent, error) {
 	more := -1 // no limit
 	if limit > 0 {
 		more = limit + 1
 	}
-	rows, err := t.query(ctx, selectUnitJourney, batchID, seq, more, gtin)
+	d, u, n, events, err := t.unitJourney(ctx, selectUnitJourney, batchID, gtin, seq, more)
+	if err == nil && limit > 0 && len(events) > limit {
+		// A long journey: its first events, in order, and the rest
+		// again, so that all is of one statement's snapshot.
+		d, u, n, events, err = t.unitJourney(ctx, selectLongUnitJourney, batchID, gtin, seq, limit)
+	}
+	if err != nil {
+		return "", nil, 0, nil, err
+	}
+	return d, u, n, sortJourney(events), nil
+}
+
+// unitJourney reads UnitJourney's answer with the query given,
+// selectUnitJourney or selectLongUnitJourney, and at most limit events
+// (-1 for no limit), in the order the statement gives them.
+func (t *tx) unitJourney(ctx context.Context, query, batchID, gtin string, seq int64, limit int) (genuine.Disposition, *genuine.Unit, int64, []journeyEvent, error) {
+	rows, err := t.query(ctx, query, batchID, seq, limit, gtin)
 	if err != nil {
 		return "", nil, 0, nil, storeError(err, "batch %s", batchID)
 	}
@@ -141,12 +167,7 @@ func (t *tx) UnitJourney(ctx context.Context, batchID, gtin string, seq int64, l
 	if err != nil {
 		return "", nil, 0, nil, err
 	}
-	if limit > 0 && len(events) > limit {
-		// A long journey: its first events are read in order.
-		journey, err := t.Journey(ctx, batchID, seq, limit)
-		return disposition, u, j.count, journey, err
-	}
-	return disposition, u, j.count, sortJourney(events), nil
+	return disposition, u, j.count, events, nil
 }
 
 // Journey returns what the public sees of the events Events returns for

@@ -168,7 +168,7 @@ func queries() []string {
 		insertBatch, selectBatch, selectBatchBySequence, selectBatches, updateBatch,
 		insertRegisteredSerial, selectRegisteredSerial, selectRegisteredSerials,
 		selectUnit, upsertUnit, swapUnit, selectUnits, selectUnitInBatch,
-		insertEvent, selectEvents, selectUnitEvents, selectJourney, selectUnitJourney,
+		insertEvent, selectEvents, selectUnitEvents, selectJourney, selectUnitJourney, selectLongUnitJourney,
 		addVerifications, selectVerifications,
 		insertPolicy, selectPolicy, selectFirstPolicy,
 		insertCheckout, selectCheckout, selectCheckoutByIdempotencyKey, selectCheckoutByPayment,
