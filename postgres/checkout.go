@@ -109,36 +109,8 @@ func (t *tx) UpdateCheckout(ctx context.Context, c *genuine.Checkout) error {
 // positive. The reconciler pages by its own criteria, so there is no
 // maximum.
 func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuine.Checkout, error) {
-	query := checkoutsQuery(len(f.Statuses), f.PaymentStatus != "", !f.DeadlineBefore.IsZero(), !f.UpdatedBefore.IsZero(), f.After != nil, f.LatePayments())
-	var args []any
-	switch len(f.Statuses) {
-	case 0:
-	case 1:
-		args = append(args, string(f.Statuses[0]))
-	default:
-		statuses := make([]string, len(f.Statuses))
-		for i, s := range f.Statuses {
-			statuses[i] = string(s)
-		}
-		args = append(args, statuses)
-	}
-	if f.PaymentStatus != "" {
-		args = append(args, f.PaymentStatus)
-	}
-	if !f.DeadlineBefore.IsZero() {
-		args = append(args, f.DeadlineBefore)
-	}
-	if !f.UpdatedBefore.IsZero() {
-		args = append(args, f.UpdatedBefore)
-	}
-	if f.After != nil {
-		args = append(args, f.After.Deadline, f.After.ID)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
-	rows, err := t.query(ctx, query, append(args, limit)...)
+	query, args := checkoutsQuery(f)
+	rows, err := t.query(ctx, query, args...)
 	if err != nil {
 		return nil, storeError(err, "checkouts")
 	}
@@ -159,54 +131,66 @@ func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuin
 // the planner can prove that the index covers the query.
 const latePaid = `payment_status = 'paid' AND status IN ('expired', 'canceled', 'failed')`
 
-// checkoutsQuery returns the query of Checkouts for a filter of that many
-// statuses that sets the other criteria given. It has a condition only for
-// each criterion set, rather than one query with "$n IS NULL OR" for all,
-// so that the server searches the reconciler's indexes instead of scanning
-// every checkout ever made (a generic plan could not drop the conditions
-// that do not apply); and one status is a condition of equality, so that
-// the server can read checkouts_status_deadline in the order asked for and
-// stop at the limit, rather than sort every checkout of the status (the
-// reconciler's unpaid checkouts: every one awaiting payment). Its
-// arguments are the status, or the statuses as a text array, the payment
-// status, the deadline, the update time and the position to read after
-// (its deadline and id), each only if set, then the limit. A filter of
-// late payments (genuine.CheckoutFilter.LatePayments) also names latePaid,
-// which its statuses and payment status imply.
-func checkoutsQuery(statuses int, paymentStatus, deadline, updated, after, late bool) string {
-	var where []string
-	if late {
+// checkoutsQuery returns the query of Checkouts for f, and its arguments.
+// It has a condition only for each criterion f sets, rather than one query
+// with "$n IS NULL OR" for all, so that the server searches the
+// reconciler's indexes instead of scanning every checkout ever made (a
+// generic plan could not drop the conditions that do not apply); and one
+// status is a condition of equality, so that the server can read
+// checkouts_status_deadline in the order asked for and stop at the limit,
+// rather than sort every checkout of the status (the reconciler's unpaid
+// checkouts: every one awaiting payment). A filter of late payments
+// (genuine.CheckoutFilter.LatePayments) also names latePaid, which its
+// statuses and payment status imply. Each argument is numbered as it is
+// added, so that conditions and arguments cannot fall out of step.
+func checkoutsQuery(f genuine.CheckoutFilter) (string, []any) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.LatePayments() {
 		where = append(where, latePaid)
 	}
-	n := 0
-	arg := func() string { n++; return "$" + strconv.Itoa(n) }
-	switch {
-	case statuses == 1:
-		where = append(where, "status = "+arg())
-	case statuses > 1:
-		where = append(where, "status = ANY("+arg()+"::text[])")
+	switch len(f.Statuses) {
+	case 0:
+	case 1:
+		where = append(where, "status = "+arg(string(f.Statuses[0])))
+	default:
+		statuses := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			statuses[i] = string(s)
+		}
+		where = append(where, "status = ANY("+arg(statuses)+"::text[])")
 	}
-	if paymentStatus {
-		where = append(where, "payment_status = "+arg())
+	if f.PaymentStatus != "" {
+		where = append(where, "payment_status = "+arg(string(f.PaymentStatus)))
 	}
-	if deadline {
-		where = append(where, "deadline < "+arg())
+	if !f.DeadlineBefore.IsZero() {
+		where = append(where, "deadline < "+arg(f.DeadlineBefore))
 	}
-	if updated {
-		where = append(where, "updated_at < "+arg())
+	if !f.UpdatedBefore.IsZero() {
+		where = append(where, "updated_at < "+arg(f.UpdatedBefore))
 	}
-	if after {
-		where = append(where, "(deadline, id) > ("+arg()+", "+arg()+")")
+	if f.After != nil {
+		where = append(where, "(deadline, id) > ("+arg(f.After.Deadline)+", "+arg(f.After.ID)+")")
 	}
 	if len(where) == 0 {
 		where = append(where, "true")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultLimit
 	}
 	return `
 	SELECT ` + checkoutColumns + `
 	FROM checkouts
 	WHERE ` + strings.Join(where, " AND ") + `
 	ORDER BY deadline, id
-	LIMIT ` + arg()
+	LIMIT ` + arg(limit), args
 }
 
 // scanCheckout reads the checkoutColumns of one row.

@@ -615,19 +615,21 @@ func TestReconcilerPlan(t *testing.T) {
 	if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
 		t.Fatal(err)
 	}
-	unpaid, now := string(genuine.CheckoutAwaitingPayment), time.Now()
+	now := time.Now()
+	unpaid := []genuine.CheckoutStatus{genuine.CheckoutAwaitingPayment}
+	closed := []genuine.CheckoutStatus{genuine.CheckoutExpired, genuine.CheckoutCanceled, genuine.CheckoutFailed}
 	for _, c := range []struct {
-		name  string
-		query string
-		args  []any
-		want  string
+		name string
+		f    genuine.CheckoutFilter
+		want string
 	}{
-		{"expired", checkoutsQuery(1, false, true, false, false, false), []any{unpaid, now, 500}, "checkouts_status_deadline"},
-		{"stale", checkoutsQuery(1, false, false, true, false, false), []any{unpaid, now, 500}, "checkouts_status_deadline"},
-		{"stale, after", checkoutsQuery(1, false, false, true, true, false), []any{unpaid, now, now, "chk_1", 500}, "checkouts_status_deadline"},
-		{"late", checkoutsQuery(3, true, false, false, false, true), []any{[]string{"expired", "canceled", "failed"}, "paid", 500}, "checkouts_paid_late"},
+		{"expired", genuine.CheckoutFilter{Statuses: unpaid, DeadlineBefore: now, Limit: 500}, "checkouts_status_deadline"},
+		{"stale", genuine.CheckoutFilter{Statuses: unpaid, UpdatedBefore: now, Limit: 500}, "checkouts_status_deadline"},
+		{"stale, after", genuine.CheckoutFilter{Statuses: unpaid, UpdatedBefore: now, After: &genuine.CheckoutPosition{Deadline: now, ID: "chk_1"}, Limit: 500}, "checkouts_status_deadline"},
+		{"late", genuine.CheckoutFilter{Statuses: closed, PaymentStatus: genuine.PaymentPaid, Limit: 500}, "checkouts_paid_late"},
 	} {
-		rows, err := tx.Query(ctx, "EXPLAIN "+c.query, c.args...)
+		query, args := checkoutsQuery(c.f)
+		rows, err := tx.Query(ctx, "EXPLAIN "+query, args...)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"genuine/genuine"
 )
@@ -107,36 +108,11 @@ func (t *tx) UpdateCheckout(ctx context.Context, c *genuine.Checkout) error {
 // positive. The reconciler pages by its own criteria, so there is no
 // maximum.
 func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuine.Checkout, error) {
-	query := checkoutsQuery(len(f.Statuses), f.PaymentStatus != "", !f.DeadlineBefore.IsZero(), !f.UpdatedBefore.IsZero(), f.After != nil, f.LatePayments())
-	var args []any
-	switch len(f.Statuses) {
-	case 0:
-	case 1:
-		args = append(args, string(f.Statuses[0]))
-	default:
-		statuses, err := json.Marshal(f.Statuses)
-		if err != nil {
-			return nil, fmt.Errorf("checkouts: %w", err)
-		}
-		args = append(args, string(statuses))
+	query, args, err := checkoutsQuery(f)
+	if err != nil {
+		return nil, fmt.Errorf("checkouts: %w", err)
 	}
-	if f.PaymentStatus != "" {
-		args = append(args, f.PaymentStatus)
-	}
-	if !f.DeadlineBefore.IsZero() {
-		args = append(args, timeValue(f.DeadlineBefore))
-	}
-	if !f.UpdatedBefore.IsZero() {
-		args = append(args, timeValue(f.UpdatedBefore))
-	}
-	if f.After != nil {
-		args = append(args, timeValue(f.After.Deadline), f.After.ID)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
-	rows, err := t.query(ctx, query, append(args, limit)...)
+	rows, err := t.query(ctx, query, args...)
 	if err != nil {
 		return nil, storeError(err, "checkouts")
 	}
@@ -158,64 +134,103 @@ func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuin
 // the planner would rather search the statuses in checkouts_status_deadline.
 const latePaid = `payment_status = 'paid' AND status IN ('expired', 'canceled', 'failed')`
 
-// checkoutsQuery returns the query of Checkouts for a filter of that many
-// statuses that sets the other criteria given. It has a condition only for
-// each criterion set, rather than one query with "? IS NULL OR" for all,
-// so that SQLite searches the reconciler's indexes instead of scanning
-// every checkout ever made; and one status is a condition of equality, so
-// that SQLite reads checkouts_status_deadline in the order asked for and
-// stops at the limit, rather than reading every checkout of the status to
-// sort them (the reconciler's unpaid checkouts: every one awaiting
-// payment). Its arguments are the status, or the statuses as a JSON array,
-// the payment status, the deadline, the update time and the position to
-// read after (its deadline and id), each only if set, then the limit. A
-// filter of late payments (genuine.CheckoutFilter.LatePayments) also names
-// latePaid, which its statuses and payment status imply.
-func checkoutsQuery(statuses int, paymentStatus, deadline, updated, after, late bool) string {
-	var where []string
+// checkoutsQuery returns the query of Checkouts for f, and its arguments.
+// It has a condition only for each criterion f sets, rather than one query
+// with "? IS NULL OR" for all, so that SQLite searches the reconciler's
+// indexes instead of scanning every checkout ever made; and one status is
+// a condition of equality, so that SQLite reads checkouts_status_deadline
+// in the order asked for and stops at the limit, rather than reading every
+// checkout of the status to sort them (the reconciler's unpaid checkouts:
+// every one awaiting payment). A filter of late payments
+// (genuine.CheckoutFilter.LatePayments) also names latePaid, which its
+// statuses and payment status imply. Each condition is written with its
+// arguments, so that the two cannot fall out of step.
+func checkoutsQuery(f genuine.CheckoutFilter) (string, []any, error) {
+	var (
+		where []string
+		args  []any
+	)
+	cond := func(c string, vs ...any) {
+		where = append(where, c)
+		args = append(args, vs...)
+	}
 	from := "checkouts"
-	if late {
-		where = append(where, latePaid)
+	if f.LatePayments() {
+		cond(latePaid)
 		from = "checkouts INDEXED BY checkouts_paid_late"
 	}
-	switch {
-	case statuses == 1:
-		where = append(where, "status = ?")
-	case statuses > 1:
-		where = append(where, "status IN (SELECT value FROM json_each(?))")
+	switch len(f.Statuses) {
+	case 0:
+	case 1:
+		cond("status = ?", string(f.Statuses[0]))
+	default:
+		statuses, err := json.Marshal(f.Statuses)
+		if err != nil {
+			return "", nil, err
+		}
+		cond("status IN (SELECT value FROM json_each(?))", string(statuses))
 	}
-	if paymentStatus {
-		where = append(where, "payment_status = ?")
+	if f.PaymentStatus != "" {
+		cond("payment_status = ?", string(f.PaymentStatus))
 	}
-	if deadline {
-		where = append(where, "deadline < ?")
+	if !f.DeadlineBefore.IsZero() {
+		cond("deadline < ?", timeValue(f.DeadlineBefore))
 	}
-	if updated {
-		where = append(where, "updated_at < ?")
+	if !f.UpdatedBefore.IsZero() {
+		cond("updated_at < ?", timeValue(f.UpdatedBefore))
 	}
-	if after {
-		where = append(where, "(deadline, id) > (?, ?)")
+	if f.After != nil {
+		cond("(deadline, id) > (?, ?)", timeValue(f.After.Deadline), f.After.ID)
 	}
 	if len(where) == 0 {
 		where = append(where, "1")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultLimit
 	}
 	return `
 	SELECT ` + checkoutColumns + `
 	FROM ` + from + `
 	WHERE ` + strings.Join(where, " AND ") + `
 	ORDER BY deadline, id
-	LIMIT ?`
+	LIMIT ?`, append(args, limit), nil
 }
 
-// checkoutsQueries returns every query checkoutsQuery makes.
+// checkoutsQueries returns every query checkoutsQuery makes: for no
+// status, one and several, each of a late payments' filter and not, with
+// each combination of the other criteria.
 func checkoutsQueries() []string {
-	var qs []string
-	for statuses := range 3 { // none, one, several
+	var (
+		qs   []string
+		seen = map[string]bool{}
+		some = time.Unix(1, 0)
+	)
+	for _, statuses := range [][]genuine.CheckoutStatus{
+		nil,
+		{genuine.CheckoutAwaitingPayment},
+		{genuine.CheckoutExpired},
+		{genuine.CheckoutAwaitingPayment, genuine.CheckoutPaid},
+		{genuine.CheckoutExpired, genuine.CheckoutCanceled, genuine.CheckoutFailed},
+	} {
 		for shape := range 16 {
-			paymentStatus, deadline, updated, after := shape&1 != 0, shape&2 != 0, shape&4 != 0, shape&8 != 0
-			qs = append(qs, checkoutsQuery(statuses, paymentStatus, deadline, updated, after, false))
-			if statuses > 0 && paymentStatus {
-				qs = append(qs, checkoutsQuery(statuses, paymentStatus, deadline, updated, after, true))
+			f := genuine.CheckoutFilter{Statuses: statuses}
+			if shape&1 != 0 {
+				f.PaymentStatus = genuine.PaymentPaid
+			}
+			if shape&2 != 0 {
+				f.DeadlineBefore = some
+			}
+			if shape&4 != 0 {
+				f.UpdatedBefore = some
+			}
+			if shape&8 != 0 {
+				f.After = &genuine.CheckoutPosition{Deadline: some}
+			}
+			q, _, _ := checkoutsQuery(f)
+			if !seen[q] {
+				seen[q] = true
+				qs = append(qs, q)
 			}
 		}
 	}

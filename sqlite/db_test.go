@@ -531,20 +531,24 @@ func TestUnitsPlan(t *testing.T) {
 // it, in order); none scans the checkouts or sorts them.
 func TestReconcilerPlan(t *testing.T) {
 	db := openTest(t)
-	now := timeValue(time.Now())
-	unpaid := string(genuine.CheckoutAwaitingPayment)
+	now := time.Now()
+	unpaid := []genuine.CheckoutStatus{genuine.CheckoutAwaitingPayment}
+	closed := []genuine.CheckoutStatus{genuine.CheckoutExpired, genuine.CheckoutCanceled, genuine.CheckoutFailed}
 	for _, c := range []struct {
-		name  string
-		query string
-		args  []any
-		want  string
+		name string
+		f    genuine.CheckoutFilter
+		want string
 	}{
-		{"expired", checkoutsQuery(1, false, true, false, false, false), []any{unpaid, now, 500}, "USING INDEX checkouts_status_deadline (status=? AND deadline<?)"},
-		{"stale", checkoutsQuery(1, false, false, true, false, false), []any{unpaid, now, 500}, "USING INDEX checkouts_status_deadline (status=?)"},
-		{"stale, after", checkoutsQuery(1, false, false, true, true, false), []any{unpaid, now, now, "chk_1", 500}, "USING INDEX checkouts_status_deadline (status=? AND (deadline,id)>(?,?))"},
-		{"late", checkoutsQuery(3, true, false, false, false, true), []any{`["expired","canceled","failed"]`, "paid", 500}, "USING INDEX checkouts_paid_late"},
+		{"expired", genuine.CheckoutFilter{Statuses: unpaid, DeadlineBefore: now, Limit: 500}, "USING INDEX checkouts_status_deadline (status=? AND deadline<?)"},
+		{"stale", genuine.CheckoutFilter{Statuses: unpaid, UpdatedBefore: now, Limit: 500}, "USING INDEX checkouts_status_deadline (status=?)"},
+		{"stale, after", genuine.CheckoutFilter{Statuses: unpaid, UpdatedBefore: now, After: &genuine.CheckoutPosition{Deadline: now, ID: "chk_1"}, Limit: 500}, "USING INDEX checkouts_status_deadline (status=? AND (deadline,id)>(?,?))"},
+		{"late", genuine.CheckoutFilter{Statuses: closed, PaymentStatus: genuine.PaymentPaid, Limit: 500}, "USING INDEX checkouts_paid_late"},
 	} {
-		all := queryPlan(t, db, c.query, c.args...)
+		query, args, err := checkoutsQuery(c.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := queryPlan(t, db, query, args...)
 		if !strings.Contains(all, c.want) {
 			t.Errorf("%s: the plan does not have %q:\n%s", c.name, c.want, all)
 		}
