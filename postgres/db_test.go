@@ -615,20 +615,17 @@ func TestReconcilerPlan(t *testing.T) {
 	if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
-	unpaid := []genuine.CheckoutStatus{genuine.CheckoutAwaitingPayment}
-	closed := []genuine.CheckoutStatus{genuine.CheckoutExpired, genuine.CheckoutCanceled, genuine.CheckoutFailed}
-	for _, c := range []struct {
-		name string
-		f    genuine.CheckoutFilter
-		want string
-	}{
-		{"expired", genuine.CheckoutFilter{Statuses: unpaid, DeadlineBefore: now, Limit: 500}, "checkouts_status_deadline"},
-		{"stale", genuine.CheckoutFilter{Statuses: unpaid, UpdatedBefore: now, Limit: 500}, "checkouts_status_deadline"},
-		{"stale, after", genuine.CheckoutFilter{Statuses: unpaid, UpdatedBefore: now, After: &genuine.CheckoutPosition{Deadline: now, ID: "chk_1"}, Limit: 500}, "checkouts_status_deadline"},
-		{"late", genuine.CheckoutFilter{Statuses: closed, PaymentStatus: genuine.PaymentPaid, Limit: 500}, "checkouts_paid_late"},
-	} {
-		query, args := checkoutsQuery(c.f)
+	want := map[string]string{ // what the plan must name
+		"expired":      "checkouts_status_deadline",
+		"stale":        "checkouts_status_deadline",
+		"stale, after": "checkouts_status_deadline",
+		"late":         "checkouts_paid_late",
+	}
+	for _, c := range storetest.ReconcilerSearches(time.Now()) {
+		if want[c.Name] == "" {
+			t.Errorf("no plan is expected of the search %q", c.Name)
+		}
+		query, args := checkoutsQuery(c.Filter)
 		rows, err := tx.Query(ctx, "EXPLAIN "+query, args...)
 		if err != nil {
 			t.Fatal(err)
@@ -645,11 +642,11 @@ func TestReconcilerPlan(t *testing.T) {
 			t.Fatal(err)
 		}
 		all := strings.Join(plan, "\n")
-		if !strings.Contains(all, c.want) {
-			t.Errorf("%s: the plan does not use %s:\n%s", c.name, c.want, all)
+		if !strings.Contains(all, want[c.Name]) {
+			t.Errorf("%s: the plan does not use %s:\n%s", c.Name, want[c.Name], all)
 		}
-		if c.name != "late" && strings.Contains(all, "Sort") {
-			t.Errorf("%s: the plan sorts:\n%s", c.name, all)
+		if c.Name != "late" && strings.Contains(all, "Sort") {
+			t.Errorf("%s: the plan sorts:\n%s", c.Name, all)
 		}
 	}
 }

@@ -407,3 +407,25 @@ func testCheckouts(t *testing.T, s genuine.Store) {
 		t.Errorf("Checkouts with limit 150 returned %d, want all %d", len(got), len(all)+len(more))
 	}
 }
+
+// ReconcilerSearch is one of the reconciler's searches of checkouts.
+type ReconcilerSearch struct {
+	Name   string // "expired", "stale", "stale, after" or "late"
+	Filter genuine.CheckoutFilter
+}
+
+// ReconcilerSearches returns the searches genuine.App.Reconcile makes at
+// time now, for each store's test of their plans: unpaid checkouts past
+// their deadline, or not updated for a while (from the start, or after
+// where the pass before stopped), and late payments, 500 at a time.
+func ReconcilerSearches(now time.Time) []ReconcilerSearch {
+	unpaid := []genuine.CheckoutStatus{genuine.CheckoutAwaitingPayment}
+	closed := []genuine.CheckoutStatus{genuine.CheckoutExpired, genuine.CheckoutCanceled, genuine.CheckoutFailed}
+	after := &genuine.CheckoutPosition{Deadline: now, ID: id("chk", 1)}
+	return []ReconcilerSearch{
+		{"expired", genuine.CheckoutFilter{Statuses: unpaid, DeadlineBefore: now, Limit: 500}},
+		{"stale", genuine.CheckoutFilter{Statuses: unpaid, UpdatedBefore: now, Limit: 500}},
+		{"stale, after", genuine.CheckoutFilter{Statuses: unpaid, UpdatedBefore: now, After: after, Limit: 500}},
+		{"late", genuine.CheckoutFilter{Statuses: closed, PaymentStatus: genuine.PaymentPaid, Limit: 500}},
+	}
+}
