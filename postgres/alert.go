@@ -3,7 +3,7 @@ package postgres
 import (
 	"context"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // alertColumns are the columns Alerts reads, in its order.

@@ -3,7 +3,7 @@ package postgres
 import (
 	"context"
 
-	"genuine/genuine"
+	"genuine"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )

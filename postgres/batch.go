@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // batchColumns are the columns scanBatch reads, in its order.

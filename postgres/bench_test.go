@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 	"genuine/storetest"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"genuine/genuine"
+	"genuine"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )

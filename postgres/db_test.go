@@ -12,7 +12,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 	"genuine/storetest"
 
 	"github.com/jackc/pgx/v5"

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"genuine/genuine"
+	"genuine"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )

@@ -8,7 +8,7 @@ import (
 	"net"
 	"strings"
 
-	"genuine/genuine"
+	"genuine"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"

@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // eventColumns are the columns scanEvent reads, in its order.

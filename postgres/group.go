@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"

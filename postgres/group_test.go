@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // groupWorld is a database with a merchant, whose checkouts the group

@@ -3,7 +3,7 @@ package postgres
 import (
 	"context"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 const insertMerchant = `

@@ -40,7 +40,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"

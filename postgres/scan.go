@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // selectUnitScan reads a unit's verification count and last located

@@ -3,7 +3,7 @@ package postgres
 import (
 	"context"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // insertRegisteredSerials inserts the serials of array $4, the i-th (from

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 
 	"github.com/jackc/pgx/v5"
 )

@@ -3,7 +3,7 @@ package sqlite
 import (
 	"context"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // alertColumns are the columns scanAlert reads, in its order.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 const insertAPIKey = `

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // batchColumns are the columns scanBatch reads, in its order.

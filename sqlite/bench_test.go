@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 	"genuine/storetest"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // checkoutColumns are the columns scanCheckout reads, in its order.

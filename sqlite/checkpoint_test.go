@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // The writer leaves checkpoints to the checkpointer: commits go to the WAL

@@ -15,7 +15,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 	"genuine/storetest"
 )
 

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // decisionColumns are the columns scanDecision reads, in its order.

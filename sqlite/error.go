@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"genuine/genuine"
+	"genuine"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"

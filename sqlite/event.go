@@ -6,7 +6,7 @@ import (
 	"database/sql"
 	"slices"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // eventColumns are the columns scanEvent reads, in its order.

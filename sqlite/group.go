@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // Group commit: concurrent Updates share one transaction and one fsync.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // BenchmarkUpdatePutUnitParallel measures small durable write transactions

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 const insertPolicy = `

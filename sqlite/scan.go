@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // selectUnitScan reads a unit's verification count and last located

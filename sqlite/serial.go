@@ -3,7 +3,7 @@ package sqlite
 import (
 	"context"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 const insertRegisteredSerial = `

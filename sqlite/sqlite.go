@@ -25,7 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )

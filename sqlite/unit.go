@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // unitColumns are the columns scanUnit reads, in its order.

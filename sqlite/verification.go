@@ -7,7 +7,7 @@ import (
 	"errors"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // addVerifications adds the counts of JSON array ?, one [gtin, seq, n,

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // raiseAlert raises an alert in an Update of its own.

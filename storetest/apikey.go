@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 func testAPIKey(t *testing.T, s genuine.Store) {

@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // BenchVerifyRead measures, on a new, empty store s, what a verification

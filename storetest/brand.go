@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 func testBrand(t *testing.T, s genuine.Store) {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // newDecision returns a decision with the given outcome that names a

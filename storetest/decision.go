@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // decisions returns the decisions that match f, read in a View of its own.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 func testEvents(t *testing.T, s genuine.Store) {

@@ -3,7 +3,7 @@ package storetest
 import (
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 func testMerchant(t *testing.T, s genuine.Store) {

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // markNotification calls MarkNotification in an Update of its own.

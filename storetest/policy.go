@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // newPolicy returns version v of the policy of a brand's scope, created at

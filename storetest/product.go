@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 func testProduct(t *testing.T, s genuine.Store) {

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // providerRecord reads a provider's record in a View of its own.

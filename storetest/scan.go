@@ -3,7 +3,7 @@ package storetest
 import (
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // scan reads a unit's verifications and last located scan in a View of its

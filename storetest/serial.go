@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 func testRegisteredSerials(t *testing.T, s genuine.Store) {

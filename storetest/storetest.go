@@ -28,7 +28,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // Run runs the conformance suite as subtests of t. open returns a new,

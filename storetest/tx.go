@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // brandExists reports whether the brand with the given id exists in s.

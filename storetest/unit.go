@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 func testUnit(t *testing.T, s genuine.Store) {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // addVerifications calls AddVerifications in an Update of its own.

@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // createBatch handles POST /v1/batches: a batch of a product of the

@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // createCheckout handles POST /v1/checkouts: a till's cart, with the

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // TestCheckoutScenario runs DESIGN §6 and §8 through the HTTP interface,

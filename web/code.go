@@ -6,7 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // codeFormat is a format of the code export: one record per unit.

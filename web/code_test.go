@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // TestExportLarge streams the codes of a batch of 200,000 units: every

@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // decisionList is the body of GET /v1/decisions.

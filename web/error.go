@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // problem is an RFC 9457 problem details object. Code is the stable

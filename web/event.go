@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // recordBatchEvent handles POST /v1/batches/{id}/events: an event for a

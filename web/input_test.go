@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // TestBadInput sends malformed and invalid requests to every kind of

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // decode reads the JSON request body into v: the body must be declared

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // openAPIDocument is the OpenAPI 3.1 description of every route, written

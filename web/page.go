@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 //go:embed templates

@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // maxNotificationBytes bounds a provider's notification body.

@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // setPolicy handles PUT /v1/policies/{scope}: the body is the policy

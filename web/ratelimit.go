@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // limiter is a token bucket per client: each holds up to burst tokens,

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // route is one endpoint: its method and ServeMux pattern, who may call it,

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // TestMountedPages checks the pages of Config.Pages: served under their

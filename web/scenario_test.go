@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // TestScenario runs the story of DESIGN §8 through the HTTP interface: an

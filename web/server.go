@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // Config configures a Server. The zero value is usable: no rate limit,

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 	"genuine/payment/simulated"
 	"genuine/postgres/pgtest"
 	"genuine/sqlite"

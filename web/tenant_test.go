@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // caller is one of the keys the tenant isolation test calls every route

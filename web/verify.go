@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // verifyRequest is the body of POST /v1/verify.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 func TestPrefersJSON(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 const benchUsage = `Usage:

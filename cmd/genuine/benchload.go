@@ -22,7 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // benchScenario is one kind of load. prepare, if set, readies a worker's

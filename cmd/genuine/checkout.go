@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"strings"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 const checkoutUsage = `Usage:

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 const demoUsage = `Usage:

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strings"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 const eventsUsage = `Usage:

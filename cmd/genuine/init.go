@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 const initUsage = `Usage:

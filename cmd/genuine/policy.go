@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 const policyUsage = `Usage:

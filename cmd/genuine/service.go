@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 	"genuine/payment/simulated"
 	"genuine/postgres"
 	"genuine/sqlite"

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 	"genuine/gs1"
 	"genuine/sqlite"
 )

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 const verifyUsage = `Usage:

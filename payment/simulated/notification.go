@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // SignatureHeader is the header that carries a notification's signature:

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // signed returns a notification request of body with a signature header.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/skip2/go-qrcode"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 //go:embed page

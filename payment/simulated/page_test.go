@@ -13,7 +13,7 @@ import (
 
 	"github.com/skip2/go-qrcode"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // response is an answer of the test server, read in full.

@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // name is the provider's name in URLs, checkouts and store records.

@@ -19,7 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"genuine/genuine"
+	"genuine"
 	"genuine/postgres"
 )
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 func TestUnitEvents(t *testing.T) {

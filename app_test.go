@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 	"genuine/gs1"
 	"genuine/payment/simulated"
 	"genuine/postgres/pgtest"

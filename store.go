@@ -233,11 +233,3 @@ func (f CheckoutFilter) LatePayments() bool {
 	}
 	return true
 }
-
-// DecisionFilter selects a brand's decisions.
-type DecisionFilter struct {
-	BrandID string
-	Outcome string // "pass", "refuse" or "" for both
-	GTIN    string // "" for any
-	Limit   int
-}

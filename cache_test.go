@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // A checkout decides on batches and policies read through its server's

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 const fenceMacau = `{"type":"Polygon","coordinates":[[[113.5,22.1],[113.6,22.1],[113.6,22.22],[113.5,22.22],[113.5,22.1]]]}`

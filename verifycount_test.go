@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"genuine/genuine"
+	"genuine"
 	"genuine/gs1"
 )
 

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 )
 
 // hookStore is a store that counts its Views (and Peeks) and Updates and

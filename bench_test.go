@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"genuine/genuine"
+	"genuine"
 	"genuine/gs1"
 )
 

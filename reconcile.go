@@ -1,0 +1,149 @@
+package genuine
+
+import (
+	"context"
+	"time"
+)
+
+// reconcilePage is how many checkouts the reconciler reads at a time.
+const reconcilePage = 500
+
+// ExpiredCode is the code of a refusal because a batch expired.
+const ExpiredCode = "expired"
+
+// Reconcile makes one pass of the reconciler, which runs inside serve on
+// every server at once: it ends checkouts whose deadline passed (canceling
+// their payment at the provider before releasing the units), asks the
+// provider about payments whose notification never came, and refunds
+// payments that landed after their units were released. It returns how
+// many checkouts it changed, and the first error, having gone on past it.
+//
+// The checkouts are read reconcilePage at a time. A pass ends every
+// checkout whose deadline had passed when it began and refunds every late
+// payment, page after page, however many there are. It asks about one page
+// of silent payments: a payment still pending changes nothing, so the next
+// pass goes on after the last one asked about, and after the last page
+// starts again from the first.
+func (a *App) Reconcile(ctx context.Context) (int, error) {
+	now := a.Now()
+	awaiting := []CheckoutStatus{CheckoutAwaitingPayment}
+	changed := 0
+	var firstErr error
+	note := func(err error) {
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	_, err := a.eachPage(ctx, CheckoutFilter{Statuses: awaiting, DeadlineBefore: now}, -1, func(c *Checkout) {
+		out, err := a.endUnpaid(ctx, c, CheckoutExpired)
+		note(err)
+		if err == nil && out.Status != CheckoutAwaitingPayment {
+			changed++
+		}
+	})
+	note(err)
+
+	a.staleMu.Lock()
+	after := a.staleAfter
+	a.staleMu.Unlock()
+	next, err := a.eachPage(ctx, CheckoutFilter{Statuses: awaiting, UpdatedBefore: now.Add(-a.notifyGrace), After: after}, 1, func(c *Checkout) {
+		if !c.Deadline.After(now) {
+			return // expired, ended above
+		}
+		n, err := a.reconcileStale(ctx, c)
+		note(err)
+		changed += n
+	})
+	note(err)
+	if err == nil {
+		a.staleMu.Lock()
+		a.staleAfter = next
+		a.staleMu.Unlock()
+	}
+
+	late := CheckoutFilter{Statuses: []CheckoutStatus{CheckoutExpired, CheckoutCanceled, CheckoutFailed}, PaymentStatus: PaymentPaid}
+	_, err = a.eachPage(ctx, late, -1, func(c *Checkout) {
+		note(a.refundLate(ctx, c))
+		changed++
+	})
+	note(err)
+	return changed, firstErr
+}
+
+// eachPage calls fn for each checkout f selects, in the order of
+// Tx.Checkouts, reading them reconcilePage at a time, each page in a View
+// of its own and after the last checkout of the page before, for at most
+// pages pages (no limit if negative) or until ctx ends. It returns the
+// position of the last checkout read if the last page was full, where a
+// search for more would go on; nil if it came to the end.
+func (a *App) eachPage(ctx context.Context, f CheckoutFilter, pages int, fn func(*Checkout)) (*CheckoutPosition, error) {
+	f.Limit = reconcilePage
+	for ; pages != 0; pages-- {
+		var page []*Checkout
+		err := a.store.View(ctx, func(tx Tx) (err error) {
+			page, err = tx.Checkouts(ctx, f)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range page {
+			fn(c)
+		}
+		if len(page) < reconcilePage {
+			return nil, nil
+		}
+		last := page[len(page)-1]
+		f.After = &CheckoutPosition{Deadline: last.Deadline, ID: last.ID}
+		if err := ctx.Err(); err != nil {
+			return f.After, err
+		}
+	}
+	return f.After, nil
+}
+
+// reconcileStale asks the provider about a payment whose notification has
+// not come; a checkout whose payment never started (the server stopped
+// between reserving and calling the provider) fails and frees its units.
+func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
+	if c.Payment == nil {
+		_, err := a.endUnpaid(ctx, c, CheckoutFailed)
+		return 1, err
+	}
+	status, err := a.providers[c.Provider].Query(ctx, c.Payment.Reference)
+	if err != nil || status == PaymentPending {
+		return 0, err
+	}
+	var refund *Checkout
+	err = a.store.Update(ctx, func(tx Tx) error {
+		cur, err := tx.Checkout(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		refund, err = a.applyPayment(ctx, tx, cur, status)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if refund != nil {
+		return 1, a.refundLate(ctx, refund)
+	}
+	return 1, nil
+}
+
+// RunReconciler runs Reconcile every interval until ctx ends.
+func (a *App) RunReconciler(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := a.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			a.logf("reconciler: %v", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

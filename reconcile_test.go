@@ -1,0 +1,169 @@
+package genuine_test
+
+import (
+	"context"
+	"fmt"
+	"genuine"
+	"testing"
+	"time"
+)
+
+// No unit stays reserved past its deadline and one reconciler pass; the
+// payment is canceled at the provider first.
+func TestReconcilerExpires(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	code := w.released(t, 1)[0]
+	c, err := w.app.Checkout(ctx, w.merchant, "e1", cart(100, code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.app.Reconcile(ctx); err != nil || n != 0 {
+		t.Fatalf("reconcile before the deadline: %d, %v", n, err)
+	}
+	w.clock.add(16 * time.Minute)
+	if _, err := w.app.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := w.app.GetCheckout(ctx, w.merchant, c.ID)
+	if got.Status != genuine.CheckoutExpired {
+		t.Fatalf("after the deadline: %s", got.Status)
+	}
+	if v := w.verify(t, code); v.State != genuine.StateInChannel {
+		t.Errorf("unit after expiry: %s", v.State)
+	}
+	if st, _ := w.sim.Query(ctx, c.Payment.Reference); st != genuine.PaymentCanceled {
+		t.Errorf("payment at the provider: %s, want canceled", st)
+	}
+	// A payment that lands after the release is refunded, not sold.
+	next, err := w.app.Checkout(ctx, w.merchant, "e2", cart(100, code))
+	if err != nil || next.Status != genuine.CheckoutAwaitingPayment {
+		t.Fatalf("resell: %+v, %v", next, err)
+	}
+}
+
+// The buyer pays just as the deadline passes and the notification is lost:
+// the reconciler cancels at the provider first, learns the payment was made,
+// and the sale stands instead of the units being released.
+func TestReconcilerFindsLatePayment(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	code := w.released(t, 1)[0]
+	c, err := w.app.Checkout(ctx, w.merchant, "late", cart(100, code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.holdNotifications.Store(true)
+	if err := w.sim.Pay(ctx, c.Payment.Reference); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.add(16 * time.Minute)
+	if _, err := w.app.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := w.app.GetCheckout(ctx, w.merchant, c.ID)
+	if got.Status != genuine.CheckoutPaid {
+		t.Fatalf("checkout %s, want paid", got.Status)
+	}
+	if v := w.verify(t, code); v.State != genuine.StateSold {
+		t.Errorf("unit %s, want sold", v.State)
+	}
+	w.holdNotifications.Store(false) // the provider's retry now lands, and changes nothing
+}
+
+// A payment whose notification never comes is asked about after the grace.
+func TestReconcilerQueriesSilentPayment(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	code := w.released(t, 1)[0]
+	c, err := w.app.Checkout(ctx, w.merchant, "silent", cart(100, code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.holdNotifications.Store(true)
+	if err := w.sim.Decline(ctx, c.Payment.Reference); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.add(time.Minute) // past the notification grace, before the deadline
+	if _, err := w.app.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := w.app.GetCheckout(ctx, w.merchant, c.ID)
+	if got.Status != genuine.CheckoutFailed {
+		t.Fatalf("checkout %s, want failed", got.Status)
+	}
+	if v := w.verify(t, code); v.State != genuine.StateInChannel {
+		t.Errorf("unit %s, want in_channel", v.State)
+	}
+	w.holdNotifications.Store(false)
+}
+
+// The reconciler keeps up however many checkouts wait: a pass ends every
+// checkout past its deadline, page after page, and asks about one page of
+// silent payments, each pass going on after the last one the pass before
+// asked about.
+func TestReconcilerPages(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	const pending, declined = 505, 5 // more in all than a page: 500
+	codes := w.released(t, pending+declined)
+	var all []*genuine.Checkout
+	checkout := func(i int) *genuine.Checkout {
+		c, err := w.app.Checkout(ctx, w.merchant, fmt.Sprintf("page-%d", i), cart(100, codes[i]))
+		if err != nil || c.Status != genuine.CheckoutAwaitingPayment {
+			t.Fatalf("checkout %d: %+v, %v", i, c, err)
+		}
+		all = append(all, c)
+		return c
+	}
+	for i := range pending {
+		checkout(i)
+	}
+	// The payments declined come last in the reconciler's order: by
+	// deadline, then id.
+	w.clock.add(time.Second)
+	w.holdNotifications.Store(true)
+	defer w.holdNotifications.Store(false)
+	var silent []*genuine.Checkout
+	for i := pending; i < pending+declined; i++ {
+		c := checkout(i)
+		if err := w.sim.Decline(ctx, c.Payment.Reference); err != nil {
+			t.Fatal(err)
+		}
+		silent = append(silent, c)
+	}
+	status := func(c *genuine.Checkout) genuine.CheckoutStatus {
+		got, err := w.app.GetCheckout(ctx, w.merchant, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Status
+	}
+
+	w.clock.add(time.Minute) // past the notification grace, before the deadlines
+	for pass := 1; pass <= 2; pass++ {
+		if _, err := w.app.Reconcile(ctx); err != nil {
+			t.Fatalf("pass %d: %v", pass, err)
+		}
+	}
+	for _, c := range silent {
+		if got := status(c); got != genuine.CheckoutFailed {
+			t.Errorf("silent payment's checkout %s after two passes: %s, want failed", c.ID, got)
+		}
+	}
+
+	w.clock.add(15 * time.Minute) // past every deadline
+	n, err := w.app.Reconcile(ctx)
+	if err != nil || n != pending {
+		t.Errorf("the pass past the deadlines changed %d checkouts, %v; want %d", n, err, pending)
+	}
+	expired := 0
+	for _, c := range all[:pending] {
+		if status(c) == genuine.CheckoutExpired {
+			expired++
+		}
+	}
+	if expired != pending {
+		t.Errorf("%d of %d checkouts expired after one pass past their deadline", expired, pending)
+	}
+}
