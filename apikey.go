@@ -187,3 +187,17 @@ func (a *App) Bootstrap(ctx context.Context) (string, error) {
 	}
 	return key, nil
 }
+
+// BreakGlass creates another admin key without a caller, for an operator
+// who can open the store and has lost every admin key (the command line's
+// admin-key uses it). Unlike Bootstrap it works on a store that has admin
+// keys already. As for every key, only its hash is stored; it is named
+// "break-glass admin key", so that a list of keys shows how it was made.
+func (a *App) BreakGlass(ctx context.Context) (string, error) {
+	key, hash := newAPIKeySecret()
+	k := &APIKey{ID: newID("key"), Role: RoleAdmin, Name: "break-glass admin key", Hash: hash, CreatedAt: a.Now()}
+	if err := a.store.Update(ctx, func(tx Tx) error { return tx.CreateAPIKey(ctx, k) }); err != nil {
+		return "", err
+	}
+	return key, nil
+}

@@ -23,6 +23,7 @@ type App struct {
 	refundWindow   time.Duration
 	notifyGrace    time.Duration
 	logger         *slog.Logger
+	observer       Observer
 	failpoint      func(string)
 
 	// brands caches what verification needs of each brand, so that a
@@ -72,8 +73,13 @@ type Config struct {
 	// NotifyGrace is how long the reconciler waits for a provider's
 	// notification before asking the provider itself (default 30 s).
 	NotifyGrace time.Duration
-	// Logger logs what the App recovers from; nil discards.
+	// Logger logs what the App recovers from; nil discards. Lines logged
+	// while serving a request are logged with the request's context.
 	Logger *slog.Logger
+	// Observer is told of checkouts, refusals, payments, provider calls,
+	// reconciler passes and verification flushes, for metrics; nil means
+	// NopObserver.
+	Observer Observer
 	// VerificationFlush is how often counted public verifications are
 	// stored (default 50 ms): how long other servers, and the velocity rule
 	// of policies, may lag behind this one's counts, and the counts lost if
@@ -100,8 +106,12 @@ func NewApp(store Store, cfg Config) *App {
 		batches:    newCache[string, []*Batch](maxCachedBatches, 0),
 		policies:   newCache[policyKey, *Policy](maxCachedPolicies, policyTTL),
 	}
+	a.observer = cfg.Observer
+	if a.observer == nil {
+		a.observer = NopObserver{}
+	}
 	for _, p := range cfg.Providers {
-		a.providers[p.Name()] = p
+		a.providers[p.Name()] = observedProvider{Provider: p, obs: a.observer}
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -125,6 +135,7 @@ func NewApp(store Store, cfg Config) *App {
 		a.baseURL = "http://localhost:8080"
 	}
 	a.verifications = newVerifyCounter(store, cfg.VerificationFlush, a.logf)
+	a.verifications.obs = a.observer
 	return a
 }
 
@@ -156,7 +167,8 @@ func (a *App) Health(ctx context.Context) error {
 	return nil
 }
 
-// logf logs something the App recovered from.
-func (a *App) logf(format string, args ...any) {
-	a.logger.Warn(fmt.Sprintf(format, args...))
+// logf logs something the App recovered from, with the context of the
+// request or work it happened in.
+func (a *App) logf(ctx context.Context, format string, args ...any) {
+	a.logger.WarnContext(ctx, fmt.Sprintf(format, args...))
 }

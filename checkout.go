@@ -119,22 +119,10 @@ const (
 // The same idempotency key with the same cart returns the same checkout;
 // with another cart it is a conflict. A refused checkout is returned with
 // status CheckoutRefused and every item's decision, and no provider is
-// called.
-//
-// The decisions are made on reads that run beside other checkouts, with no
-// transaction of their own (Store.Peek), the merchant, batches and
-// policies read through the App's caches (snapshotTx). The write
-// transaction then swaps
-// each unit's row for the reserved one only if it is still the row decided
-// on and its batch still has the disposition and regions decided on
-// (Tx.SwapUnit: one statement, no read, so that on PostgreSQL checkouts of
-// neighbouring units do not fail serialization); a refusal reads its
-// batches again instead. If anything changed, the checkout is decided
-// again inside a second write transaction, and the batches it reads are
-// cached. So a unit is never reserved twice, and the writer — one
-// connection on SQLite — does a handful of statements per checkout. With a
-// provider that can prepare a payment (a Preparer), the payment is stored
-// in that same commit: one durable commit per checkout.
+// called. A unit is never reserved twice: the cart is decided on reads
+// outside the write transaction (Store.Peek), which reserves each unit
+// only if it and its batch are still as decided on (Tx.SwapUnit), and
+// decides again if not (docs/architecture.md, "A checkout").
 func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string, in CheckoutInput) (*Checkout, error) {
 	if err := require(p, RoleMerchant); err != nil {
 		return nil, err
@@ -186,7 +174,7 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 		return nil, err
 	}
 	if !d.refused {
-		d.payment = a.preparePayment(prov, &d.c)
+		d.payment = a.preparePayment(ctx, prov, &d.c)
 	}
 	var c *Checkout
 	err = a.store.Update(ctx, func(tx Tx) (err error) {
@@ -201,7 +189,7 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 		// payment is prepared first.
 		payment := d.payment
 		if payment == nil {
-			payment = a.preparePayment(prov, &base)
+			payment = a.preparePayment(ctx, prov, &base)
 		}
 		err = a.store.Update(ctx, func(tx Tx) error {
 			fresh, err := a.decide(ctx, tx, &base, m, checks)
@@ -230,6 +218,7 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 	if err != nil {
 		return nil, err
 	}
+	a.observeCheckout(c)
 	if c.Status == CheckoutRefused {
 		return c, nil
 	}
@@ -373,8 +362,12 @@ func (a *App) endUnpaid(ctx context.Context, c *Checkout, end CheckoutStatus) (*
 			}
 		}
 	}
-	var out *Checkout
+	var (
+		out   *Checkout
+		moved bool
+	)
 	err := a.store.Update(ctx, func(tx Tx) error {
+		moved = false
 		cur, err := tx.Checkout(ctx, c.ID)
 		if err != nil {
 			return err
@@ -383,6 +376,7 @@ func (a *App) endUnpaid(ctx context.Context, c *Checkout, end CheckoutStatus) (*
 		if cur.Status != CheckoutAwaitingPayment {
 			return nil
 		}
+		moved = true
 		if status == PaymentPaid {
 			_, err := a.applyPayment(ctx, tx, cur, PaymentPaid)
 			return err
@@ -398,6 +392,9 @@ func (a *App) endUnpaid(ctx context.Context, c *Checkout, end CheckoutStatus) (*
 	})
 	if err != nil {
 		return nil, err
+	}
+	if moved {
+		a.observePayment(out, CheckoutAwaitingPayment)
 	}
 	if out.Status == CheckoutPaid && end == CheckoutCanceled {
 		return nil, Errorf(EConflict, "checkout %s was paid before it could be canceled; refund it instead", c.ID)
@@ -444,8 +441,12 @@ func (a *App) RefundCheckout(ctx context.Context, p *Principal, id string) (*Che
 	if err := a.providers[c.Provider].Refund(ctx, c.Payment.Reference); err != nil {
 		return nil, Errorf(EUnavailable, "the payment provider did not refund: %v", ErrorMessage(err))
 	}
-	var out *Checkout
+	var (
+		out      *Checkout
+		refunded bool
+	)
 	err = a.store.Update(ctx, func(tx Tx) error {
+		refunded = false
 		cur, err := tx.Checkout(ctx, c.ID)
 		if err != nil {
 			return err
@@ -454,11 +455,15 @@ func (a *App) RefundCheckout(ctx context.Context, p *Principal, id string) (*Che
 		if cur.Status != CheckoutPaid {
 			return nil // refunded by a concurrent request
 		}
+		refunded = true
 		if err := a.moveUnits(ctx, tx, cur, EventRefund); err != nil {
 			return err
 		}
 		cur.Status, cur.Payment.Status, cur.UpdatedAt = CheckoutRefunded, PaymentRefunded, a.Now()
 		return tx.UpdateCheckout(ctx, cur)
 	})
+	if err == nil && refunded {
+		a.observePayment(out, CheckoutPaid)
+	}
 	return out, err
 }

@@ -1,6 +1,9 @@
 package genuine
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // currencies lists the active ISO 4217 alphabetic currency codes with the
 // number of digits of their minor unit, "CNY2 JPY0 …".
@@ -28,4 +31,32 @@ var currencyDigits = func() map[string]int {
 func ValidCurrency(code string) bool {
 	_, ok := currencyDigits[code]
 	return ok
+}
+
+// FormatMoney writes an amount in minor units of an ISO 4217 currency as
+// people write it, with the currency's decimal places and its code:
+// FormatMoney(3500, "CNY") is "35.00 CNY", FormatMoney(3500, "JPY") is
+// "3500 JPY", FormatMoney(-1, "KWD") is "-0.001 KWD".
+func FormatMoney(minor int64, currency string) string {
+	return FormatAmount(minor, currency) + " " + currency
+}
+
+// FormatAmount writes an amount in minor units of an ISO 4217 currency in
+// its major unit, without the code: FormatAmount(3500, "CNY") is "35.00".
+// A currency that ValidCurrency refuses has no known minor unit, so its
+// amount is written in minor units: "3500".
+func FormatAmount(minor int64, currency string) string {
+	digits := currencyDigits[currency]
+	sign, abs := "", uint64(minor)
+	if minor < 0 {
+		sign, abs = "-", -abs
+	}
+	s := strconv.FormatUint(abs, 10)
+	if digits > 0 {
+		if len(s) <= digits {
+			s = strings.Repeat("0", digits-len(s)+1) + s
+		}
+		s = s[:len(s)-digits] + "." + s[len(s)-digits:]
+	}
+	return sign + s
 }

@@ -87,14 +87,14 @@ type Preparer interface {
 // preparePayment names the payment of a checkout if its provider can do so
 // without a call (a Preparer); nil otherwise, or if it refuses, and the
 // payment is started after the units are reserved.
-func (a *App) preparePayment(prov Provider, c *Checkout) *Payment {
-	prep, ok := prov.(Preparer)
+func (a *App) preparePayment(ctx context.Context, prov Provider, c *Checkout) *Payment {
+	prep, ok := unobserved(prov).(Preparer)
 	if !ok {
 		return nil
 	}
 	pay, err := prep.Prepare(paymentRequest(c))
 	if err != nil {
-		a.logf("checkout %s: payment provider %s: prepare: %v", c.ID, c.Provider, err)
+		a.logf(ctx, "checkout %s: payment provider %s: prepare: %v", c.ID, c.Provider, err)
 		return nil
 	}
 	return pay
@@ -115,8 +115,10 @@ func (a *App) startPayment(ctx context.Context, c *Checkout) (*Checkout, error) 
 	prov := a.providers[c.Provider]
 	pay, err := prov.Create(ctx, paymentRequest(c))
 	if err != nil {
-		a.logf("checkout %s: payment provider %s: %v", c.ID, c.Provider, err)
+		a.logf(ctx, "checkout %s: payment provider %s: %v", c.ID, c.Provider, err)
+		var failed *Checkout
 		rerr := a.store.Update(ctx, func(tx Tx) error {
+			failed = nil
 			cur, err := tx.Checkout(ctx, c.ID)
 			if err != nil || cur.Status != CheckoutAwaitingPayment {
 				return err
@@ -125,11 +127,13 @@ func (a *App) startPayment(ctx context.Context, c *Checkout) (*Checkout, error) 
 				return err
 			}
 			cur.Status, cur.UpdatedAt = CheckoutFailed, a.Now()
+			failed = cur
 			return tx.UpdateCheckout(ctx, cur)
 		})
 		if rerr != nil {
 			return nil, rerr
 		}
+		a.observePayment(failed, CheckoutAwaitingPayment)
 		return nil, Errorf(EUnavailable, "the payment provider %s did not start the payment; the units are released", c.Provider)
 	}
 	var stale bool
@@ -172,9 +176,12 @@ func (a *App) ApplyNotification(ctx context.Context, provider string, r *http.Re
 	if n.Status == PaymentPaid {
 		a.failpoint("before-sold")
 	}
-	var refund *Checkout
+	var (
+		refund, moved *Checkout
+		from          CheckoutStatus
+	)
 	err = a.store.Update(ctx, func(tx Tx) error {
-		refund = nil
+		refund, moved = nil, nil
 		fresh, err := tx.MarkNotification(ctx, provider, n.ID, n.At)
 		if err != nil || !fresh {
 			return err
@@ -183,11 +190,15 @@ func (a *App) ApplyNotification(ctx context.Context, provider string, r *http.Re
 		if err != nil {
 			return err
 		}
+		moved, from = c, c.Status
 		if refund, err = a.applyPayment(ctx, tx, c, n.Status); refund != nil {
 			refund = c
 		}
 		return err
 	})
+	if err == nil {
+		a.observePayment(moved, from)
+	}
 	if err != nil || refund == nil {
 		return err
 	}
@@ -239,15 +250,22 @@ func (a *App) applyPayment(ctx context.Context, tx Tx, c *Checkout, status Payme
 // released; the reconciler retries it if the provider fails now.
 func (a *App) refundLate(ctx context.Context, c *Checkout) error {
 	if err := a.providers[c.Provider].Refund(ctx, c.Payment.Reference); err != nil {
-		a.logf("checkout %s: refund of a late payment: %v (the reconciler retries)", c.ID, err)
+		a.logf(ctx, "checkout %s: refund of a late payment: %v (the reconciler retries)", c.ID, err)
 		return nil
 	}
-	return a.store.Update(ctx, func(tx Tx) error {
+	refunded := false
+	err := a.store.Update(ctx, func(tx Tx) error {
+		refunded = false
 		cur, err := tx.Checkout(ctx, c.ID)
 		if err != nil || cur.Payment == nil || cur.Payment.Status != PaymentPaid || cur.Status == CheckoutPaid {
 			return err
 		}
 		cur.Payment.Status, cur.UpdatedAt = PaymentRefunded, a.Now()
+		refunded = true
 		return tx.UpdateCheckout(ctx, cur)
 	})
+	if err == nil && refunded {
+		a.observer.Payment(c.Provider, CheckoutRefunded)
+	}
+	return err
 }

@@ -94,21 +94,13 @@ var passFinding = ruleFinding{outcome: OutcomePass}
 
 // Evaluate applies a policy to the facts and returns the decision. It is
 // pure: no I/O, and no clock but f.Now. A nil policy is the default one.
-//
-// Every rule is evaluated and reported, not only the first failure. The
-// authentic rule comes first even if the policy lacks it; it fails when
-// f.Reason is set, or when f.Batch is nil (counterfeit_suspected, since
-// an authentic unit always has a batch). When it fails, the rules about the
-// unit — state, region, expiry, velocity — are skipped; merchant and price
-// are still evaluated. Missing facts fail their rules rather than pass: no
-// merchant fails region and merchant, and a currency other than the price
-// rule's fails price.
-//
-// The outcome is "refuse" if an enforced rule failed: one with action
-// refuse, not shadow, in a policy not in shadow mode — and authentic, which
-// is enforced even in shadow mode. Failed flag rules and failed rules in
-// shadow become Reasons too, with their action, so that the App can raise
-// alerts.
+// Every rule is evaluated and reported, authentic first even if the policy
+// lacks it; if authentic fails (f.Reason set, or no f.Batch), the rules
+// about the unit are skipped. Missing facts fail their rules. The outcome
+// is "refuse" if an enforced rule failed: authentic, or one with action
+// refuse where neither it nor the policy is in shadow. Failed flag and
+// shadow rules become Reasons too, so that the App can raise alerts
+// (docs/architecture.md, "Policies").
 func Evaluate(p *Policy, f Facts) Decision {
 	if p == nil {
 		p = DefaultPolicy()
@@ -277,9 +269,9 @@ func (r *Rule) evalPrice(f *Facts) ruleFinding {
 	case !strings.EqualFold(f.Currency, r.Currency):
 		return failFinding(ReasonPriceOutOfRange, "the price is in %.10q; the brand's range is in %s", f.Currency, r.Currency)
 	case r.Min != nil && f.Price < *r.Min:
-		return failFinding(ReasonPriceOutOfRange, "price %d is below the minimum %d (minor units of %s)", f.Price, *r.Min, r.Currency)
+		return failFinding(ReasonPriceOutOfRange, "price %s is below the minimum %s", FormatMoney(f.Price, r.Currency), FormatMoney(*r.Min, r.Currency))
 	case r.Max != nil && f.Price > *r.Max:
-		return failFinding(ReasonPriceOutOfRange, "price %d is above the maximum %d (minor units of %s)", f.Price, *r.Max, r.Currency)
+		return failFinding(ReasonPriceOutOfRange, "price %s is above the maximum %s", FormatMoney(f.Price, r.Currency), FormatMoney(*r.Max, r.Currency))
 	}
 	return passFinding
 }

@@ -14,18 +14,13 @@ import (
 //
 //	{"mode": "enforce", "rules": [{"rule": "state"}, {"rule": "price", "currency": "CNY", "min": 5000}]}
 //
-// Unknown fields, and fields that do not belong to their rule, are refused;
+// Unknown fields, and fields of another rule, are refused (see Validate);
 // bounding the document's size is the caller's job. Errors are *Error with
-// code EInvalid whose message points at the offending rule by its position
-// in the document and its name, as in "rule 3 (price): min 500 is above max
-// 100". See Validate for the rules a policy must follow.
-//
-// The policy returned is complete: authentic is inserted first if absent,
-// an empty mode is "enforce", an empty action "refuse", a state rule
-// without allowed states allows "in_channel", duplicate states and
-// merchants are dropped, geofences are rewritten as compact GeoJSON without
-// bbox, and CreatedAt is in UTC. Marshalling it and parsing again gives an
-// equal policy.
+// code EInvalid naming the rule by position and name, as in "rule 3
+// (price): min 500 is above max 100". The policy returned is complete:
+// authentic first, every default filled in, duplicates dropped, geofences
+// as compact GeoJSON, CreatedAt in UTC (normalize); marshalled and parsed
+// again it is equal.
 func ParsePolicy(data []byte) (*Policy, error) {
 	var doc map[string]json.RawMessage
 	err := json.Unmarshal(data, &doc)
@@ -162,24 +157,12 @@ func fieldType(k string) string {
 }
 
 // Validate checks a policy the way ParsePolicy does, for policies built in
-// Go, and returns an *Error with code EInvalid naming the first problem:
-//   - mode is "", "enforce" or "shadow"; version is not negative; at most 32 rules;
-//   - every rule has a known name, action "", "refuse" or "flag", and only its own fields;
-//   - authentic appears at most once and only first (if absent, it is
-//     evaluated first anyway); it may not be flag or shadow; each other rule
-//     appears at most once;
-//   - state: allowed is nil (in_channel) or lists known unit states;
-//   - region: geofences are GeoJSON Polygons or MultiPolygons with closed
-//     rings of at least 4 positions, lon within ±180, lat within ±90, and at
-//     most 1000 positions in all;
-//   - expiry: within_days is 0 to 3650;
-//   - merchant: 1 to 10000 merchant ids ("mer_" and 20 characters);
-//   - price: currency is an ISO 4217 code of three upper-case letters; min
-//     and max are not negative, min ≤ max, and at least one is given;
-//   - velocity: max_scans and max_speed_kmh are not negative, and at least
-//     one is above 0.
-//
-// Validate does not change p.
+// Go, and returns an *Error with code EInvalid naming the first problem; it
+// does not change p. The mode is "", "enforce" or "shadow", the version not
+// negative; there are at most 32 rules, each at most once, with a known
+// name, an action of "", "refuse" or "flag", and only its own fields, each
+// within its limits (docs/architecture.md, "Policies", lists them).
+// Authentic, if present, is first and neither flag nor shadow.
 func (p *Policy) Validate() error {
 	if p == nil {
 		return Errorf(EInvalid, "no policy")
@@ -351,7 +334,11 @@ func (r *Rule) checkPrice() string {
 	return ""
 }
 
-// normalize completes a valid policy, as ParsePolicy documents.
+// normalize completes a valid policy: authentic is inserted first if
+// absent, an empty mode is "enforce", an empty action "refuse", a state
+// rule without allowed states allows "in_channel", duplicate states and
+// merchants are dropped, geofences are rewritten as compact GeoJSON without
+// bbox, and CreatedAt is in UTC.
 func (p *Policy) normalize() {
 	if p.Mode == "" {
 		p.Mode = ModeEnforce

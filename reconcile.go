@@ -17,17 +17,15 @@ const ExpiredCode = "expired"
 // provider about payments whose notification never came, and refunds
 // payments that landed after their units were released. It returns how
 // many checkouts it changed, and the first error, having gone on past it.
-//
-// The checkouts are read reconcilePage at a time. A pass ends every
-// checkout whose deadline had passed when it began and refunds every late
-// payment, page after page, however many there are. It asks about one page
-// of silent payments: a payment still pending changes nothing, so the next
-// pass goes on after the last one asked about, and after the last page
-// starts again from the first.
+// A pass ends every checkout whose deadline had passed when it began and
+// refunds every late payment; it asks about one page of silent payments,
+// after the last one the pass before asked about (docs/architecture.md,
+// "The reconciler").
 func (a *App) Reconcile(ctx context.Context) (int, error) {
 	now := a.Now()
 	awaiting := []CheckoutStatus{CheckoutAwaitingPayment}
-	changed := 0
+	changed, backlog := 0, 0
+	var lag time.Duration
 	var firstErr error
 	note := func(err error) {
 		if err != nil && firstErr == nil {
@@ -35,6 +33,8 @@ func (a *App) Reconcile(ctx context.Context) (int, error) {
 		}
 	}
 	_, err := a.eachPage(ctx, CheckoutFilter{Statuses: awaiting, DeadlineBefore: now}, -1, func(c *Checkout) {
+		backlog++
+		lag = max(lag, now.Sub(c.Deadline))
 		out, err := a.endUnpaid(ctx, c, CheckoutExpired)
 		note(err)
 		if err == nil && out.Status != CheckoutAwaitingPayment {
@@ -50,6 +50,7 @@ func (a *App) Reconcile(ctx context.Context) (int, error) {
 		if !c.Deadline.After(now) {
 			return // expired, ended above
 		}
+		backlog++
 		n, err := a.reconcileStale(ctx, c)
 		note(err)
 		changed += n
@@ -63,10 +64,12 @@ func (a *App) Reconcile(ctx context.Context) (int, error) {
 
 	late := CheckoutFilter{Statuses: []CheckoutStatus{CheckoutExpired, CheckoutCanceled, CheckoutFailed}, PaymentStatus: PaymentPaid}
 	_, err = a.eachPage(ctx, late, -1, func(c *Checkout) {
+		backlog++
 		note(a.refundLate(ctx, c))
 		changed++
 	})
 	note(err)
+	a.observer.ReconcilerPass(backlog, lag)
 	return changed, firstErr
 }
 
@@ -114,18 +117,23 @@ func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 	if err != nil || status == PaymentPending {
 		return 0, err
 	}
-	var refund *Checkout
+	var (
+		refund, moved *Checkout
+		from          CheckoutStatus
+	)
 	err = a.store.Update(ctx, func(tx Tx) error {
 		cur, err := tx.Checkout(ctx, c.ID)
 		if err != nil {
 			return err
 		}
+		moved, from = cur, cur.Status
 		refund, err = a.applyPayment(ctx, tx, cur, status)
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
+	a.observePayment(moved, from)
 	if refund != nil {
 		return 1, a.refundLate(ctx, refund)
 	}
@@ -138,7 +146,7 @@ func (a *App) RunReconciler(ctx context.Context, interval time.Duration) {
 	defer t.Stop()
 	for {
 		if _, err := a.Reconcile(ctx); err != nil && ctx.Err() == nil {
-			a.logf("reconciler: %v", err)
+			a.logf(ctx, "reconciler: %v", err)
 		}
 		select {
 		case <-ctx.Done():

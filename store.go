@@ -110,15 +110,11 @@ type Tx interface {
 	// before (nil if it had none), only if the stored row is still old —
 	// the same state, checkout and update time — and the unit's batch b
 	// still has the disposition and regions it had when read. If not it
-	// writes nothing, and SwapUnit, or a later method of the transaction,
-	// or the Update, returns an error that wraps ErrUnitChanged: a store
-	// may send the swap with the transaction's last writes, to save a
-	// round trip, and then reports it no earlier. So fn must not go on
-	// after that error, nor count on a swap until Update has returned
-	// nil. It checks and writes in one statement, so that PostgreSQL takes
-	// no predicate lock on the index around a unit without a row, which
-	// would make concurrent checkouts of neighbouring units fail
-	// serialization.
+	// writes nothing, and SwapUnit, a later method of the transaction or
+	// the Update (a store may send the swap with the last writes) returns
+	// an error that wraps ErrUnitChanged: fn must not go on after it, nor
+	// count on a swap before Update returns nil. It checks and writes in
+	// one statement, with no read (docs/architecture.md says why).
 	SwapUnit(ctx context.Context, old, u *Unit, b *Batch) error
 	// Units returns the rows of a batch's units with sequence numbers in
 	// [from, to], in order.

@@ -10,23 +10,13 @@ import (
 	"time"
 )
 
-// Public verifications are counted in memory and stored in batches: one
-// durable write per verification would make every verification wait for
-// the store's single writer. The App's verifyCounter adds each verification
-// to its unit's pending count and stores all pending counts in one Update
-// (Tx.AddVerifications) every flush interval, sooner when many units wait.
-//
-// The number a verification returns ("verified n times before") is the
-// store's count as this server last learned it plus what this server
-// counted since, so that on one server it goes 0, 1, 2 … with no gap or
-// repeat, flush or no flush. This server learns the counts of other
-// servers on the same database when it reads a unit's count, and at each
-// flush of the unit; a unit it holds idle may miss theirs for up to
-// idleFlushes intervals. A verification reaches the store's count, which
-// the velocity rule of policies reads (Facts.Scans), within a flush
-// interval: a checkout may see the verifications of the last interval
-// missing. A process that dies without Close loses the counts of its last
-// interval; a flush that fails loses nothing.
+// Public verifications are counted in memory, so that no verification waits
+// for the store's writer, and stored in one Update (Tx.AddVerifications)
+// every flush interval, sooner when many units wait. On one server the
+// number a verification returns goes 0, 1, 2 … with no gap or repeat; the
+// store's count, which other servers and the velocity rule read, lags by
+// up to an interval, and a process that dies without Close loses its last
+// interval's counts (docs/architecture.md, "Verification counts").
 
 // VerificationCount is a number of public verifications of one unit, as
 // the App hands them to Tx.AddVerifications.
@@ -52,9 +42,8 @@ const (
 	// each (about 10 MB). A new unit beyond it first evicts the units whose
 	// counts are all stored; if every unit still waits to be stored (the
 	// store has been failing), the verification stores them itself, and
-	// fails with EUnavailable if it cannot. Dropping counts instead would
-	// lose them silently; refusing is what a verification did when each
-	// one wrote to the store.
+	// fails with EUnavailable if it cannot, rather than lose counts
+	// silently.
 	maxCountedUnits = 1 << 16
 	// idleFlushes is how many flushes a unit whose counts are all stored
 	// stays in the counter after its last verification, so that the many
@@ -98,7 +87,8 @@ type verifyCounter struct {
 	store    Store
 	interval time.Duration
 	maxUnits int // maxCountedUnits; tests lower it
-	logf     func(format string, args ...any)
+	logf     func(ctx context.Context, format string, args ...any)
+	obs      Observer // told of each flush that stores counts
 
 	flushMu sync.Mutex // held by the one flush running
 
@@ -111,15 +101,18 @@ type verifyCounter struct {
 	scheduled bool // a flush is due: the timer is set or firing
 	failures  int  // flushes failed in a row
 	closed    bool
+	// oldest is when the oldest pending count was made pending, zero if
+	// none is; taken is oldest as the flush running now took it.
+	oldest, taken time.Time
 }
 
-func newVerifyCounter(store Store, interval time.Duration, logf func(string, ...any)) *verifyCounter {
+func newVerifyCounter(store Store, interval time.Duration, logf func(context.Context, string, ...any)) *verifyCounter {
 	if interval <= 0 {
 		interval = defaultVerificationFlush
 	}
 	return &verifyCounter{
 		store: store, interval: interval, maxUnits: maxCountedUnits, logf: logf,
-		units: make(map[unitKey]*unitCount),
+		obs: NopObserver{}, units: make(map[unitKey]*unitCount),
 	}
 }
 
@@ -178,6 +171,9 @@ func (c *verifyCounter) add(k unitKey, stored int64, read bool, began uint64, at
 	}
 	n = e.stored + e.flushing + e.pending
 	if e.pending == 0 {
+		if c.waiting == 0 {
+			c.oldest = time.Now()
+		}
 		c.waiting++
 	}
 	e.pending++
@@ -261,7 +257,9 @@ func (c *verifyCounter) flush(ctx context.Context) error {
 		}
 	}
 	if err != nil {
-		c.logf("storing the verifications of %d units failed; they are kept for the next try: %v", len(batch), err)
+		c.logf(ctx, "storing the verifications of %d units failed; they are kept for the next try: %v", len(batch), err)
+	} else if len(batch) > 0 {
+		c.obs.VerificationFlush(len(batch), time.Since(c.taken))
 	}
 	c.settle(batch, outcome)
 	return err
@@ -279,7 +277,7 @@ func (c *verifyCounter) storeEach(ctx context.Context, batch []VerificationCount
 			outcome[i] = flushStored
 		case code == ENotFound || code == EInvalid:
 			outcome[i] = flushDropped
-			c.logf("dropped %d verifications of unit %d of product %s: %v", batch[i].N, batch[i].Seq, batch[i].GTIN, err)
+			c.logf(ctx, "dropped %d verifications of unit %d of product %s: %v", batch[i].N, batch[i].Seq, batch[i].GTIN, err)
 		case first == nil:
 			first = err
 		}
@@ -301,6 +299,7 @@ func (c *verifyCounter) take() []VerificationCount {
 		}
 	}
 	c.waiting = 0
+	c.taken, c.oldest = c.oldest, time.Time{}
 	slices.SortFunc(batch, func(a, b VerificationCount) int {
 		return cmp.Or(strings.Compare(a.GTIN, b.GTIN), cmp.Compare(a.Seq, b.Seq))
 	})
@@ -323,6 +322,8 @@ func (c *verifyCounter) settle(batch []VerificationCount, outcome []flushOutcome
 			if e.pending == 0 {
 				c.waiting++
 			}
+			// Counts made pending since the flush began are younger.
+			c.oldest = c.taken
 			e.pending += e.flushing
 		}
 		e.flushing = 0

@@ -48,8 +48,8 @@ func benchBatches(b testing.TB, db *DB, n int, size int64) string {
 	return gtin
 }
 
-// clients is how many goroutines the parallel benchmarks run, as many as
-// the connections of the figures DESIGN.md sets.
+// clients is how many goroutines the parallel benchmarks run: as many as
+// the clients `genuine bench` runs by default.
 const clients = 64
 
 // BenchmarkUpdatePutUnit measures one small durable write transaction

@@ -37,21 +37,14 @@ var errBusy = genuine.Errorf(genuine.EUnavailable, "the store is busy; try again
 var errUnavailable = genuine.Errorf(genuine.EUnavailable, "the store is unavailable; try again")
 
 // storeError translates err, from pgx or the server, into a *genuine.Error
-// where a caller can act on its cause, judged by the SQLSTATE code of a
-// *pgconn.PgError or the type of a connection's error, and never by a
-// message. The format and args name the thing concerned, such as
-// "batch %s", id:
-//
-//   - no row: ENotFound, "batch bat_x not found";
-//   - a duplicate primary or unique key (23505): EConflict, "batch bat_x exists already";
-//   - a foreign key to a missing row (23503): ENotFound;
-//   - a CHECK or NOT NULL constraint (23514, 23502): EInvalid;
-//   - a serialization failure or deadlock (40001, 40P01): EUnavailable,
-//     still wrapping the server's error so that Update knows to retry;
-//   - a connection lost, refused or shut down: EUnavailable.
-//
-// A context's error stays one (errors.Is finds it). Any other error is
-// wrapped with the name as context and stays internal.
+// by the SQLSTATE code or the connection error's type, never by a message;
+// format and args name the thing concerned ("batch %s", id). No row and a
+// foreign key to a missing row (23503) give ENotFound; a duplicate key
+// (23505) EConflict; a CHECK or NOT NULL violation (23514, 23502) EInvalid;
+// a serialization failure or deadlock (40001, 40P01), still wrapping the
+// server's error so that Update retries, and a lost, refused or shut-down
+// connection give EUnavailable. A context's error stays one; any other
+// error is wrapped with the name and stays internal.
 func storeError(err error, format string, args ...any) error {
 	if err == nil {
 		return nil

@@ -13,41 +13,15 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// Group commit.
-//
-// Most Updates of a sale only queue their statements (execLater,
-// swapLater: the checked swap of each unit, its event, the decision, the
-// checkout) and read nothing, since the checkout decided on a Peek's reads
-// and every swap checks them again. Such an Update's statements can be
-// sent with other Updates' in one SERIALIZABLE transaction, in one round
-// trip, committed once: PostgreSQL's cost is mostly a transaction's, not a
-// statement's (BENCHMARKS.md, fifth sitting: a checkout's four writes, 8
-// to a transaction, 2.6 times as many checkouts a second as one to a
-// transaction).
-//
-// So Update first runs fn on a tx that only records (recorder): if fn
-// sends nothing to the server before it returns, its statements go to the
-// server's one group committer, which sends those of every Update waiting
-// together, up to maxGroup, each Update's statements in their order, then
-// COMMIT. The group is one SERIALIZABLE transaction, so its Updates are
-// serializable as they would be alone: the group is a serial order of
-// them. It commits whole or not at all. If a statement fails on its own
-// account (a unit changed: ErrUnitChanged; a key used: EConflict), its
-// Update fails with the error it would have had alone, and the others are
-// sent again without it. If the server aborts the group for serialization
-// or a deadlock — another server's transaction collided with it — each of
-// its Updates is sent again alone, retried as Update retries. An Update
-// whose fn sends a statement (it reads, or writes through exec), or fails,
-// runs as before, in a transaction of its own: fn runs again, as a retry
-// would.
-//
-// One committer a server: groups of one server never collide with each
-// other, and while one group is at the server the next one gathers. A
-// group reading many units' rows holds many predicate locks, which
-// PostgreSQL may merge into a page's or the table's; another server's
-// group is then the likelier to collide with it, and its Updates go alone.
-// `genuine bench --scenario checkout` on PostgreSQL: groups of 27 on
-// average, and 0.061 → 0.097 of the ceiling (BENCHMARKS.md).
+// Group commit: an Update whose fn only queues its writes (execLater,
+// swapLater) and reads nothing, as a checkout's does, is committed with
+// other such Updates in one SERIALIZABLE transaction and one round trip.
+// Update first runs fn on a recorder; if fn sent nothing, the server's one
+// group committer sends the statements of up to maxGroup waiting Updates,
+// each Update's in order, then COMMIT. A statement that fails on its own
+// account fails its Update alone, and the others are sent again; if the
+// server aborts the group, each Update is sent again alone and retried as
+// Update retries. docs/architecture.md, "Group commit", says why.
 
 // maxGroup bounds the Updates one group carries.
 const maxGroup = 64
@@ -90,7 +64,7 @@ func (db *DB) updateGrouped(ctx context.Context, fn func(genuine.Tx) error) (boo
 // record runs fn on a tx that only records, and returns the statements it
 // queued as an Update to commit in a group; nil if it queued none. It
 // reports false if fn sent a statement, or failed: fn then runs again in a
-// transaction of its own, which retries it as Update always did.
+// transaction of its own (updateEach), retried as any Update is.
 func record(ctx context.Context, fn func(genuine.Tx) error) (*grouped, bool) {
 	var rec recorder
 	x := &tx{tx: &rec}
@@ -176,6 +150,7 @@ func (db *DB) commitGroup(gs []*grouped) {
 func (db *DB) sendGroup(gs []*grouped) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
+	start := time.Now()
 	x, end, err := db.begin(ctx, "begin", "begin isolation level serializable")
 	if err != nil {
 		return -1, err
@@ -201,6 +176,7 @@ func (db *DB) sendGroup(gs []*grouped) (int, error) {
 	if tag.String() != "COMMIT" {
 		return -1, fmt.Errorf("the server rolled back (%s)", tag)
 	}
+	db.observeCommit(len(gs), start)
 	return -1, nil
 }
 

@@ -39,7 +39,7 @@ func (w *groupWorld) checkout(n int, key string) *genuine.Checkout {
 		Deadline: now, CreatedAt: now, UpdatedAt: now}
 }
 
-// event is an event of a batch no row names: events no longer check their
+// event is an event of a batch no row names: events do not check their
 // references (migration 0005).
 func event(n int) *genuine.Event {
 	return &genuine.Event{ID: fmt.Sprintf("evt_%020d", n), Type: genuine.EventShip, BrandID: testBrand.ID,

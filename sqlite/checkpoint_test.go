@@ -88,9 +88,9 @@ func TestCheckpointerRestartsTheWAL(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each commit appends a frame or more: without restarts the WAL
-	// would hold 10,000 or more (some 22,000, measured). With them it
-	// holds restartFrames and what was committed during a checkpointEvery
-	// or a restart, at most: 900–1,500 frames, measured.
+	// would hold commits frames or more. With them it holds at most
+	// restartFrames and what was committed during a checkpointEvery or a
+	// restart.
 	const frame = 24 + 4096
 	if frames := fi.Size() / frame; frames > commits/2 {
 		t.Errorf("the WAL holds %d frames after %d commits, want it restarted at %d", frames, commits, restartFrames)

@@ -12,17 +12,12 @@ import (
 )
 
 // storeError translates err, from database/sql or the driver, into a
-// *genuine.Error where a caller can act on its cause, judged by the
-// driver's result code and never by its message. The format and args name
-// the thing concerned, such as "batch %s", id:
-//
-//   - no row: ENotFound, "batch bat_x not found";
-//   - a duplicate primary or unique key: EConflict, "batch bat_x exists already";
-//   - a foreign key to a missing row: ENotFound;
-//   - a CHECK or NOT NULL constraint: EInvalid;
-//   - the database locked by another process past the busy timeout: EUnavailable.
-//
-// Any other error is wrapped with the name as context and stays internal.
+// *genuine.Error by the driver's result code, never by its message; format
+// and args name the thing concerned ("batch %s", id). No row and a foreign
+// key to a missing row give ENotFound; a duplicate primary or unique key
+// EConflict; a CHECK or NOT NULL violation EInvalid; the database locked
+// by another process past the busy timeout EUnavailable. Any other error is
+// wrapped with the name and stays internal.
 func storeError(err error, format string, args ...any) error {
 	if err == nil {
 		return nil

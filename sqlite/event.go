@@ -69,16 +69,13 @@ const selectJourney = `
 // batch and the own row and verification count of its unit of product ?4
 // (NULLs and 0 if it has none), then, in a row of kind 1 each, events of
 // the journey, at most ?3 (-1 for no limit): selectJourney's columns and
-// the rowid that orders them, in no order. A UNION ALL rather than a join
-// of the events, so that they are read by a co-routine rather than copied
-// into a temporary table first; and neither ordered nor cut to the first
-// of the journey, since SQLite does that in a temporary table too. Each
-// temporary table is a b-tree with a pager and page cache of its own, and
-// allocating them took most of the statement's allocations, each behind
-// the one lock of modernc.org/libc's allocator, which every read
-// connection's statements contend for. UnitJourney asks for one event
-// more than it returns and orders the handful in Go (sortJourney); a
-// journey longer than that it reads again with selectLongUnitJourney.
+// the rowid that orders them, in no order. A UNION ALL, neither ordered
+// nor cut to the journey's first events, so that SQLite builds no
+// temporary table: each has a pager and page cache of its own, allocated
+// under the one lock of modernc.org/libc's allocator that every read
+// connection contends for. UnitJourney asks for one event more than it
+// returns and orders them in Go (sortJourney); a longer journey it reads
+// again with selectLongUnitJourney.
 const selectUnitJourney = unitJourneyHead + `
 	SELECT * FROM (
 		SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, type, created_at, location, rowid

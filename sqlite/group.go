@@ -11,20 +11,13 @@ import (
 )
 
 // Group commit: concurrent Updates share one transaction and one fsync.
-// The committer goroutine owns the write connection. It takes a queued call,
-// begins a transaction and runs the call's fn in it, on its own goroutine,
-// so that no goroutine switch lies between one fn and the next. While calls
-// are queued it goes on with the next, up to maxBatch calls or
-// maxBatchTime, then commits once and answers them.
-//
-// Batches are optimistic: a fn that fails (returns an error, panics, or
-// sees its ctx end) is rare — a refused checkout is a success — so calls
-// get no savepoint of their own, which would copy every page each of them
-// changes. Instead a failed fn rolls back its whole batch: it is answered
-// with its error once its effects are undone, and the calls that ran
-// before it, and those not yet run, run again in a new batch. Their
-// outcome, and that of the failed call, is what it would have been in
-// that order without it. A panic in fn goes on in its caller's goroutine.
+// The committer goroutine owns the write connection and runs the fn of
+// each queued call in one transaction, on its own goroutine, up to maxBatch
+// calls or maxBatchTime, then commits once and answers them. Calls get no
+// savepoint: a fn that fails (returns an error, panics, or sees its ctx
+// end) rolls back its whole batch and is answered once its effects are
+// undone, and the other calls run again in a new batch, with the outcome
+// they would have had without it. A panic goes on in its caller's goroutine.
 const (
 	maxBatch     = 64
 	maxBatchTime = 10 * time.Millisecond
@@ -140,6 +133,7 @@ func answer(calls []*call, err error) {
 // ran before it and those not yet run, in order.
 func (db *DB) batch(calls []*call, more bool) (ran, again []*call, err error) {
 	ctx := context.Background()
+	start := time.Now()
 	t, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return calls, nil, storeError(err, "sqlite: begin")
@@ -177,7 +171,21 @@ func (db *DB) batch(calls []*call, more bool) (ran, again []*call, err error) {
 		return ran, nil, storeError(err, "sqlite: commit")
 	}
 	db.commits.Add(1)
+	if o := db.observer.Load(); o != nil {
+		(*o).StoreCommit(len(ran), time.Since(start))
+	}
 	return ran, nil, nil
+}
+
+// SetObserver makes the store tell o of each write transaction it commits:
+// how many Updates it carried and how long it took. It may be called at any
+// time; nil stops the reports.
+func (db *DB) SetObserver(o genuine.Observer) {
+	if o == nil {
+		db.observer.Store(nil)
+		return
+	}
+	db.observer.Store(&o)
 }
 
 // next returns the next queued call to add to a batch of n calls, or nil if

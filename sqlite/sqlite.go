@@ -57,6 +57,8 @@ type DB struct {
 	batchTime  time.Duration // how long a batch takes queued calls; tests set it before the first Update
 	stop       chan struct{} // closed by Close
 	exited     chan struct{} // closed when the committer has stopped
+	// observer is told of each commit (SetObserver); nil for none.
+	observer atomic.Pointer[genuine.Observer]
 	// checkpointed is closed when the checkpointer has stopped.
 	checkpointed chan struct{}
 	// restartFrames is the size of the WAL, in frames, at which the
@@ -237,11 +239,9 @@ func (db *DB) View(ctx context.Context, fn func(genuine.Tx) error) error {
 	}
 	// The BEGIN runs under a context never canceled: under ctx, the driver
 	// would start a goroutine and set a progress handler to interrupt it,
-	// some 7 % of a verification's time (BenchmarkVerifyAuthentic, three
-	// interleaved pairs: median 77.3 µs before, 72.0 after). Ending the
-	// transaction when ctx ends is left to AfterFunc, which costs nothing
-	// until then: a rollback cancels the transaction's rows as database/sql
-	// would for ctx.
+	// on every View. Ending the transaction when ctx ends is left to
+	// AfterFunc, which costs nothing until then: a rollback cancels the
+	// transaction's rows as database/sql would for ctx.
 	t, err := db.read.BeginTx(context.WithoutCancel(ctx), &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return txError(ctx, "begin read", err)
@@ -260,23 +260,13 @@ func (db *DB) View(ctx context.Context, fn func(genuine.Tx) error) error {
 // Update runs fn in a write transaction and commits it durably if fn
 // returns nil; otherwise it rolls back fn's writes and returns fn's error as
 // it is. If fn panics, Update rolls back fn's writes and panics again.
-//
-// Concurrent Updates are committed together (group commit): one committer
-// goroutine begins a transaction (BEGIN IMMEDIATE) and runs the fn of each
-// waiting Update in turn, on its own goroutine (so fn must not call
-// runtime.Goexit, nor t.FailNow). After at most 64 calls
-// or about 10 ms it commits once, and only then does each successful Update
-// return nil: its writes are on disk. A lone Update does not wait for
-// company. A fn that fails rolls back its batch, and the other fns of the
-// batch run again in a new one; if the commit fails, each fn that succeeded
-// in the batch runs again alone, in a transaction of its own. So fn may run
-// more than once. fns run one at a time on the one write
-// connection, so Updates are serializable and never conflict. An Update
-// whose ctx is done before its fn starts returns ctx's error without running
-// it, and so does one whose ctx is done when fn returns, with fn's writes
-// rolled back; a running fn sees ctx, but statements that have started are
-// not interrupted. fn must not call Update. A lock held by
-// another process for longer than the busy timeout gives EUnavailable.
+// Concurrent Updates are committed together (group commit, group.go), so fn
+// may run more than once, on the committer's goroutine: it must not call
+// Update, nor runtime.Goexit (t.FailNow). fns run one at a time on the one
+// write connection, so Updates are serializable and never conflict. An
+// Update whose ctx is done before fn starts, or when it returns, returns
+// ctx's error with nothing written; a running statement is not interrupted.
+// A lock held by another process past the busy timeout gives EUnavailable.
 func (db *DB) Update(ctx context.Context, fn func(genuine.Tx) error) error {
 	if db.closed.Load() {
 		return errClosed
@@ -346,11 +336,9 @@ func (t *tx) stmt(ctx context.Context, query string) *sql.Stmt {
 // refuses to start the statement. The driver would interrupt a running
 // statement when its context ends: in the committer's transaction that
 // rolls back every fn of the batch, and to be able to, the driver starts a
-// goroutine and sets a progress handler for each statement, some 7 % of a
-// verification's time (three interleaved pairs of `bench --scenario verify`,
-// median ratio 0.285 before, 0.305 after). A View still ends with its ctx:
-// View rolls its transaction back, between rows. Only a single step
-// of a statement runs on — and every query is a search of an index.
+// goroutine and sets a progress handler for each statement. A View still
+// ends with its ctx: View rolls its transaction back, between rows. Only a
+// single step of a statement runs on, and every query searches an index.
 func (t *tx) context(ctx context.Context) context.Context {
 	if ctx.Err() == nil {
 		return context.WithoutCancel(ctx)

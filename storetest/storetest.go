@@ -13,12 +13,10 @@
 //		})
 //	}
 //
-// The suite checks what the Store and Tx interfaces promise: every field
-// survives a round trip (times in UTC to the microsecond), a missing thing
-// gives ENotFound and a duplicate EConflict, sequence numbers,
-// verification and alert counts and replayed notifications stay exact under
-// concurrent Updates, and transactions commit all or nothing. It never continues a transaction after an error
-// it expects, since on PostgreSQL such a transaction is aborted.
+// The suite checks what the Store and Tx interfaces promise (round trips,
+// ENotFound and EConflict, exact counts under concurrent Updates, commits
+// all or nothing). It never continues a transaction after an error it
+// expects, since on PostgreSQL such a transaction is aborted.
 package storetest
 
 import (

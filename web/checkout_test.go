@@ -15,8 +15,8 @@ import (
 	"genuine"
 )
 
-// TestCheckoutScenario runs DESIGN §6 and §8 through the HTTP interface,
-// with the real simulated provider: a unit released to CN-GD is checked
+// TestCheckoutScenario runs a sale through the HTTP interface, with the
+// real simulated provider: a unit released to CN-GD is checked
 // out in CN-GD-SZ and paid on the provider's pay page, whose notification
 // settles it; the same unit again, a merchant outside the region and a
 // forged code are refused before any payment; retries are idempotent; a

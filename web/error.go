@@ -89,19 +89,19 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, b
 	gone := r.Context().Err() != nil // the client went away: no one to tell
 	if started(w) {
 		if !gone {
-			s.log.Error("response failed after it started", "method", r.Method, "path", r.URL.Path, "err", err)
+			s.log.ErrorContext(r.Context(), "response failed after it started", "method", r.Method, "path", r.URL.Path, "err", err)
 		}
 		panic(http.ErrAbortHandler)
 	}
 	p := problemOf(err)
 	switch {
 	case gone:
-		s.log.Debug("client went away", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path, "err", err)
 		return
 	case p.Status >= 500:
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "code", p.Code, "err", err)
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "code", p.Code, "err", err)
 	case !isKnownCode(p.Code):
-		s.log.Warn("error code without an HTTP status", "code", p.Code, "err", err)
+		s.log.WarnContext(r.Context(), "error code without an HTTP status", "code", p.Code, "err", err)
 	}
 	h := w.Header()
 	if p.Status == http.StatusUnauthorized {

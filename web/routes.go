@@ -124,6 +124,7 @@ func (s *Server) apiRoutes() []route {
 		{Method: "OPTIONS", Pattern: "/01/{rest...}", Roles: anyone, CORS: true, Browser: true, Handle: preflight("GET, HEAD, OPTIONS")},
 
 		{Method: "GET", Pattern: "/healthz", Roles: anyone, Unlimited: true, Handle: s.health},
+		{Method: "GET", Pattern: "/metrics", Roles: byAdmin, Handle: s.serveMetrics},
 		{Method: "GET", Pattern: "/openapi.json", Roles: anyone, CORS: true, Handle: s.openAPI},
 	}
 }
@@ -144,7 +145,6 @@ func (s *Server) pageRoutes() []route {
 func (s *Server) wrap(rt route) http.Handler {
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := info(r)
-		ri.route = rt.muxPattern()
 		if rt.Page() {
 			rt.Mount.ServeHTTP(w, r)
 			return
@@ -178,7 +178,16 @@ func (s *Server) wrap(rt route) http.Handler {
 	if rt.Browser {
 		h = varyAccept(h)
 	}
-	return h
+	return routed(h, rt.muxPattern())
+}
+
+// routed tells the request log and metrics the route of every request h
+// answers, refused ones included.
+func routed(next http.Handler, pattern string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info(r).route = pattern
+		next.ServeHTTP(w, r)
+	})
 }
 
 // authenticate returns the caller of a request from its Authorization

@@ -12,7 +12,7 @@ import (
 	"genuine"
 )
 
-// TestScenario runs the story of DESIGN §8 through the HTTP interface: an
+// TestScenario runs a brand's story through the HTTP interface: an
 // admin sets up a brand, a merchant and keys; the brand creates a product
 // and a batch of 1000, exports its codes and releases it; anyone verifies
 // a code; a unit is reported stolen; a forged serial is caught; the batch

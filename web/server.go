@@ -1,4 +1,4 @@
-// Package web is genuine's HTTP layer: the JSON API of DESIGN §8, the
+// Package web is genuine's HTTP layer: the JSON API (openapi.json), the
 // public GS1 Digital Link resolver with its HTML pages, and the OpenAPI
 // document that describes them. Every route is listed once, in routes.go;
 // each handler decodes its request, calls one method of genuine.App and
@@ -20,7 +20,7 @@ import (
 )
 
 // Config configures a Server. The zero value is usable: no rate limit,
-// 1 MiB request bodies, no logging, no pages.
+// 1 MiB request bodies, no logging, no metrics, no pages.
 type Config struct {
 	// PublicRateLimit is how many requests a second one client (an IPv4
 	// address, or an IPv6 /64) may make to the public endpoints, refilled
@@ -33,7 +33,13 @@ type Config struct {
 	MaxBodyBytes int64
 	// Logger receives one line per request and every internal error; nil
 	// discards them. Authorization headers and API keys are never logged.
+	// Lines logged with a request's context carry its id (LogHandler).
 	Logger *slog.Logger
+	// Metrics, if set, is told of every request: its route, status and
+	// duration.
+	Metrics RequestObserver
+	// MetricsHandler serves GET /metrics to admin keys; nil answers 404.
+	MetricsHandler http.Handler
 	// Pages are handlers mounted at path prefixes ("/pay/simulated/"),
 	// which they receive unstripped: pages of other packages, such as a
 	// payment provider's pay page. They are outside the API and need no
@@ -52,6 +58,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	limiter *limiter // nil: no rate limit
+	metrics RequestObserver
 	pages   *pages
 	csrf    *http.CrossOriginProtection
 	mux     *http.ServeMux
@@ -69,9 +76,13 @@ func NewServer(app *genuine.App, cfg Config) *Server {
 	if cfg.PublicBurst < 1 {
 		cfg.PublicBurst = 1
 	}
-	s := &Server{app: app, cfg: cfg, log: cfg.Logger, pages: mustParsePages()}
+	s := &Server{app: app, cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, pages: mustParsePages()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.log = slog.New(LogHandler(s.log.Handler()))
+	if s.metrics == nil {
+		s.metrics = nopRequests{}
 	}
 	if cfg.PublicRateLimit > 0 {
 		s.limiter = newLimiter(cfg.PublicRateLimit, cfg.PublicBurst, time.Now)
@@ -174,7 +185,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+			s.log.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", v)
 			if started(w) {
 				panic(http.ErrAbortHandler)
 			}
@@ -184,11 +195,15 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// requestInfo is what inner handlers tell the request log: the route and
-// the id (never the secret) of the caller's API key.
+// requestInfo is what the request log knows of a request: its id, set
+// first, and what inner handlers tell it: the route and the id (never the
+// secret) of the caller's API key.
 type requestInfo struct {
+	id    string
 	route string
 	keyID string
+	// echo is the value of the response's X-Request-Id header: id.
+	echo [1]string
 }
 
 type requestInfoKey struct{}
@@ -202,25 +217,39 @@ func info(r *http.Request) *requestInfo {
 	return new(requestInfo)
 }
 
-// logRequests logs one line per request: method, path, route, status,
-// size, duration, client address and API key id. Headers and query
-// strings are not logged, so neither are keys.
+// logRequests gives each request its id (X-Request-Id, echoed), logs one
+// line per request — method, path, route, status, size, duration, client
+// address, API key id and request id — and tells Config.Metrics of it.
+// Headers and query strings are not logged, so neither are keys.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := new(requestInfo)
+		ri := &requestInfo{id: requestID(r.Header.Get(requestIDHeader))}
+		ri.echo[0] = ri.id
+		w.Header()[requestIDHeader] = ri.echo[:] // canonical; Set would allocate the slice
 		rec := &recorder{ResponseWriter: w}
-		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri))
+		// The line is logged with the context the request came with, and
+		// its id added here with the other attributes rather than by
+		// LogHandler, which would grow the record.
+		outer := r.Context()
+		r = r.WithContext(context.WithValue(outer, requestInfoKey{}, ri))
 		defer func() {
+			d := time.Since(start)
 			status := rec.status
 			if status == 0 {
 				status = http.StatusOK
 			}
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			route := ri.route
+			if route == "" {
+				route = unmatchedRoute
+			}
+			s.metrics.ObserveRequest(route, status, d)
+			s.log.LogAttrs(outer, slog.LevelInfo, "request",
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.String("route", ri.route), slog.Int("status", status),
-				slog.Int64("bytes", rec.bytes), slog.Duration("duration", time.Since(start)),
-				slog.String("client", r.RemoteAddr), slog.String("key_id", ri.keyID))
+				slog.Int64("bytes", rec.bytes), slog.Duration("duration", d),
+				slog.String("client", r.RemoteAddr), slog.String("key_id", ri.keyID),
+				slog.String("request_id", ri.id))
 		}()
 		next.ServeHTTP(rec, r)
 	})

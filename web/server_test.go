@@ -60,7 +60,9 @@ func newTestServer(tb testing.TB, cfg Config, providers ...genuine.Provider) *te
 		cfg.Logger = slog.New(&failOnError{tb: tb, next: slog.NewTextHandler(io.Discard, nil)})
 	}
 	ts.sim = simulated.New(simulated.Config{BaseURL: ts.url, Secret: []byte(rand.Text() + rand.Text()), Store: db, Logger: cfg.Logger})
-	ts.app = genuine.NewApp(db, genuine.Config{BaseURL: ts.url, Providers: append([]genuine.Provider{ts.sim}, providers...)})
+	// The App logs through the server's handler, as genuine serve wires
+	// them, so that its lines carry the request id.
+	ts.app = genuine.NewApp(db, genuine.Config{BaseURL: ts.url, Providers: append([]genuine.Provider{ts.sim}, providers...), Logger: slog.New(LogHandler(cfg.Logger.Handler()))})
 	if ts.admin, err = ts.app.Bootstrap(context.Background()); err != nil {
 		tb.Fatal(err)
 	}

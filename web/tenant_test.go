@@ -35,7 +35,7 @@ type tenantCase struct {
 // new route cannot be left out. Every call carries an Idempotency-Key of
 // its own, which only POST /v1/checkouts reads.
 func TestTenantIsolation(t *testing.T) {
-	ts := newTestServer(t, Config{})
+	ts := newTestServer(t, Config{MetricsHandler: metricsStub})
 	a := ts.newWorld("Acme", "09520123456788", 100)
 	b := ts.newWorld("Bolt", "09520123456795", 10)
 	ts.call("POST", "/v1/batches/"+a.batch.ID+"/events", a.brandKey, map[string]any{"type": "release"}, 201, nil)
@@ -122,6 +122,7 @@ func TestTenantIsolation(t *testing.T) {
 		}},
 		"GET /v1/decisions": {"", 200, fixed("/v1/decisions", nil)},
 		"GET /v1/alerts":    {"", 200, fixed("/v1/alerts", nil)},
+		"GET /metrics":      {"", 200, fixed("/metrics", nil)},
 	}
 
 	for _, rt := range ts.srv.routes() {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"genuine/metrics"
 	"io"
 	"log/slog"
 	"net"
@@ -29,7 +30,7 @@ const benchUsage = `Usage:
                 [--scenario checkout,verify,forged,export] [--json]
                 [--cpuprofile PREFIX]
 
-Measures genuine under load on this machine, the figures of DESIGN §10. It
+Measures genuine under load on this machine (docs/benchmarks.md). It
 starts a genuine server in this process on a loopback port — a fresh
 embedded store in a temporary directory, removed afterwards; no public rate
 limit — and sets it up through the HTTP API: a brand, a merchant in
@@ -116,7 +117,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	}
 	svc, err := openService(ctx, serviceConfig{
 		db: db, addr: "127.0.0.1:0", publicRate: 0,
-		logger: slog.New(slog.DiscardHandler),
+		logger: slog.New(slog.DiscardHandler), metrics: metrics.New(),
 		// Nobody pays during a run: long deadlines keep the reconciler from
 		// expiring and querying the run's checkouts while later scenarios
 		// are measured.
@@ -242,11 +243,9 @@ func (b *bench) run(ctx context.Context) error {
 		return fmt.Errorf("set up: %w", err)
 	}
 	b.printHeader()
-	// The machine's speed drifts within a run (the ceiling has measured
-	// 52k req/s at a run's start and 77k half a minute later), so each
-	// scenario is compared with the mean of ceilings measured just before
-	// and just after it; one measurement between two scenarios serves
-	// both.
+	// The machine's speed drifts within a run, so each scenario is
+	// compared with the mean of ceilings measured just before and just
+	// after it; one measurement between two scenarios serves both.
 	before, err := b.measure(ctx, b.ceilingScenario())
 	if err != nil {
 		return err

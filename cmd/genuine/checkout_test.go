@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -45,5 +46,46 @@ func TestCheckoutCommand(t *testing.T) {
 	}
 	if _, stderr, code := runEnv(t, env, "", "checkout", "refund", id); code != 1 || !strings.Contains(stderr, "conflict") {
 		t.Errorf("refund of a canceled checkout: exit %d, %s", code, stderr)
+	}
+}
+
+// A checkout without --price is a usage error, not a sale at 0.
+func TestCheckoutNeedsPrice(t *testing.T) {
+	env := []string{"GENUINE_SERVER=http://127.0.0.1:1", "GENUINE_KEY=gk_unused"}
+	stdout, stderr, code := runEnv(t, env, "", "checkout", "http://127.0.0.1:8080/01/09520123456788/21/X")
+	if code != 2 || stdout != "" || !strings.Contains(stderr, "--price") {
+		t.Errorf("checkout without --price: exit %d, stdout %q, stderr %q; want exit 2 naming --price", code, stdout, stderr)
+	}
+}
+
+// The till's text shows money as people write it, and status --wait waits
+// for the payment to land.
+func TestCheckoutMoneyAndWait(t *testing.T) {
+	w := newCrashWorld(t)
+	s := startServer(t, w.db)
+	env := []string{"GENUINE_SERVER=" + s.url, "GENUINE_KEY=" + w.merchantKey}
+	stdout, stderr, code := runEnv(t, env, "", "checkout", "--price", "3500", w.codes[0])
+	if code != 0 || !strings.Contains(stdout, "total 35.00 CNY") || !strings.Contains(stdout, "pending, 35.00 CNY") || strings.Contains(stdout, "3500 CNY") {
+		t.Fatalf("checkout: exit %d; want 35.00 CNY and no minor units\n%s%s", code, stdout, stderr)
+	}
+	id := regexp.MustCompile(`chk_\w+`).FindString(stdout)
+	payURL := regexp.MustCompile(`pay at (\S+)`).FindStringSubmatch(stdout)
+	if payURL == nil {
+		t.Fatalf("no pay URL in\n%s", stdout)
+	}
+	req, _ := http.NewRequest("POST", payURL[1]+"/pay", nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("pay: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	stdout, _, code = runEnv(t, env, "", "checkout", "status", "--wait", "20s", id)
+	if code != 0 || !strings.Contains(stdout, id+": paid, total 35.00 CNY") {
+		t.Errorf("status --wait: exit %d\n%s", code, stdout)
+	}
+	stdout, _, code = runEnv(t, env, "", "checkout", "--price", "9999999", "--currency", "JPY", w.codes[1])
+	if code != 0 || !strings.Contains(stdout, "total 9999999 JPY") || !strings.Contains(stdout, "pending, 9999999 JPY") {
+		t.Errorf("checkout in JPY: exit %d\n%s", code, stdout)
 	}
 }

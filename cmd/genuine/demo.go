@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"genuine"
+	"genuine/metrics"
 )
 
 const demoUsage = `Usage:
@@ -22,8 +24,9 @@ server: a brand mints a batch and releases it to CN-GD; a shop in CN-GD-SZ
 sells a unit; the same unit is refused again (already sold), at a shop in
 CN-BJ (outside its region), as a forged serial, and once its batch is
 recalled; an unpaid checkout is released when its deadline passes; a refund
-puts a unit back on sale; a consumer checks the journey. It says what
-happened and why, and exits 0 only when every step behaved.
+puts a unit back on sale; a consumer checks the journey; the brand reads its
+alerts and the operator the server's metrics. It says what happened and
+why, and exits 0 only when every step behaved.
 `
 
 // demo is the state of the story as it is told.
@@ -55,6 +58,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc, err := openService(ctx, serviceConfig{
 		db: filepath.Join(dir, "genuine.db"), addr: "127.0.0.1:0", reservationTTL: 2 * time.Second, logger: quiet,
+		metrics: metrics.New(),
 	})
 	if err != nil {
 		return err
@@ -151,13 +155,14 @@ func (d *demo) story(ctx context.Context) error {
 	}
 	d.check(true, "released to CN-GD")
 
-	d.say("\n2. A shop in Shenzhen (CN-GD-SZ) sells pack 1: it passes, is paid, and is sold.")
+	d.say("\n2. A shop in Shenzhen (CN-GD-SZ) sells pack 1 for %s: it passes, is paid, and is sold.", genuine.FormatMoney(demoPrice, demoCurrency))
 	chk := d.checkout(ctx, shenzhen, "sale-1", codes[0])
 	d.check(chk.Status == genuine.CheckoutAwaitingPayment && chk.Payment != nil, "checkout %s: every rule passed; the till shows %s", chk.ID, payURL(chk))
 	if chk.Payment != nil {
 		d.pay(ctx, chk)
 		chk = d.waitStatus(ctx, shenzhen, chk.ID, genuine.CheckoutPaid)
-		d.check(chk.Status == genuine.CheckoutPaid, "the buyer paid; the provider's signed notification marked the checkout %s and the pack sold", chk.Status)
+		d.check(chk.Status == genuine.CheckoutPaid, "the buyer paid %s; the provider's signed notification marked the checkout %s and the pack sold",
+			genuine.FormatMoney(chk.Total, chk.Currency), chk.Status)
 	}
 
 	d.say("\n3. The same pack is scanned again at the same shop.")
@@ -189,7 +194,8 @@ func (d *demo) story(ctx context.Context) error {
 	}
 	var refunded genuine.Checkout
 	err = shenzhen.do(ctx, "POST", "/v1/checkouts/"+sale.ID+"/refund", nil, &refunded)
-	d.check(err == nil && refunded.Status == genuine.CheckoutRefunded, "checkout %s refunded (%v)", sale.ID, errOrNone(err))
+	d.check(err == nil && refunded.Status == genuine.CheckoutRefunded, "checkout %s refunded, %s back to the buyer (%v)",
+		sale.ID, genuine.FormatMoney(refunded.Total, refunded.Currency), errOrNone(err))
 	v := d.verify(ctx, codes[4])
 	d.check(v.State == genuine.StateInChannel, "pack 5 is %s again", v.State)
 
@@ -217,7 +223,48 @@ func (d *demo) story(ctx context.Context) error {
 		seen[a.Code] = true
 	}
 	d.check(seen["already_sold"] && seen["outside_region"] && seen["recalled"], "%d alerts: %s", len(alerts.Alerts), describeAlerts(alerts.Alerts))
+
+	d.say("\n11. The operator reads the server's metrics (GET /metrics, with the admin key).")
+	m, err := d.metrics(ctx)
+	if err != nil {
+		return err
+	}
+	refusals := []string{"already_sold", "outside_region", "counterfeit_suspected", "recalled"}
+	ok := m[`genuine_checkouts_total{outcome="refused"}`] >= 4 && m[`genuine_checkouts_total{outcome="awaiting_payment"}`] >= 4
+	var by []string
+	for _, r := range refusals {
+		n := m[`genuine_refusals_total{reason="`+r+`"}`]
+		ok = ok && n >= 1
+		by = append(by, fmt.Sprintf("%s %g", r, n))
+	}
+	d.check(ok, "checkouts: %g awaiting payment, %g refused; refusals by reason: %s",
+		m[`genuine_checkouts_total{outcome="awaiting_payment"}`], m[`genuine_checkouts_total{outcome="refused"}`], strings.Join(by, ", "))
 	return nil
+}
+
+// metrics returns the server's genuine_* samples by series, as /metrics
+// writes them: `genuine_refusals_total{reason="recalled"}` → 1.
+func (d *demo) metrics(ctx context.Context) (map[string]float64, error) {
+	resp, err := d.admin.request(ctx, "GET", "/metrics", nil)
+	if err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<22))
+	if err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	samples := make(map[string]float64)
+	for line := range strings.Lines(string(body)) {
+		name, value, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok || !strings.HasPrefix(name, "genuine_") {
+			continue
+		}
+		if v, err := strconv.ParseFloat(value, 64); err == nil {
+			samples[name] = v
+		}
+	}
+	return samples, nil
 }
 
 func (d *demo) codes(ctx context.Context, c *client, batchID string) ([]string, error) {
@@ -238,10 +285,16 @@ func (d *demo) codes(ctx context.Context, c *client, batchID string) ([]string, 
 	return codes, nil
 }
 
-// checkout posts a one-unit cart at 3500 (35.00 CNY).
+// The price of every pack the demo sells, in minor units of demoCurrency.
+const (
+	demoPrice    = 3500
+	demoCurrency = "CNY"
+)
+
+// checkout posts a one-unit cart at demoPrice.
 func (d *demo) checkout(ctx context.Context, c *client, key, code string) *genuine.Checkout {
 	var chk genuine.Checkout
-	body := genuine.CheckoutInput{Items: []genuine.CartItem{{Code: code, Price: 3500}}, Currency: "CNY", Provider: "simulated"}
+	body := genuine.CheckoutInput{Items: []genuine.CartItem{{Code: code, Price: demoPrice}}, Currency: demoCurrency, Provider: "simulated"}
 	resp, err := c.requestWith(ctx, "POST", "/v1/checkouts", body, map[string]string{"Idempotency-Key": key})
 	if err != nil {
 		d.check(false, "checkout: %v", err)

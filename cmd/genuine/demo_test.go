@@ -11,7 +11,7 @@ func TestDemo(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "Every step behaved.") || strings.Contains(stdout, "✗") {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"already_sold", "outside_region", "counterfeit_suspected", "recalled", "expired", "refunded", "HTTP 422"} {
+	for _, want := range []string{"already_sold", "outside_region", "counterfeit_suspected", "recalled", "expired", "refunded", "HTTP 422", "paid 35.00 CNY"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the story never tells of %s", want)
 		}

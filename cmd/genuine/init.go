@@ -40,6 +40,7 @@ func (m *Main) runInit(ctx context.Context, args []string) error {
 	if *asJSON {
 		return json.NewEncoder(m.Stdout).Encode(map[string]string{"admin_key": key})
 	}
-	fmt.Fprintf(m.Stdout, "Created %s.\nAdmin key (shown once; keep it safe):\n%s\n", redact(*path), key)
+	fmt.Fprintf(m.Stdout, "Created %s.\nAdmin key (shown once; keep it safe):\n%s\nLost it? \"genuine admin-key --db %s\" makes another.\n",
+		redact(*path), key, redact(*path))
 	return nil
 }

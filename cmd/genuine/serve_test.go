@@ -127,8 +127,8 @@ func batchCodes(t *testing.T, s *server, key, batchID string, want int) []string
 	return codes
 }
 
-// The README's walk-through, with the binary: init, serve, mint, release,
-// verify, forge, and a graceful stop.
+// The binary from init to a graceful stop: init, serve, mint, release,
+// verify, forge, codes and events list.
 func TestInitServeMintVerify(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "genuine.db")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"genuine"
+	"genuine/metrics"
 	"genuine/payment/simulated"
 	"genuine/postgres"
 	"genuine/sqlite"
@@ -30,6 +31,12 @@ type serviceConfig struct {
 	// 0 means the App's default.
 	verificationFlush time.Duration
 	logger            *slog.Logger
+	// metrics, if set, is told by the App, the store and the server what
+	// they do, and served at GET /metrics to admin keys.
+	metrics *metrics.Metrics
+	// metricsAddr, if set, is where /metrics is also served, without a
+	// key; it needs metrics.
+	metricsAddr string
 	// failpoint names the point at which the process dies at once, for
 	// crash tests ($GENUINE_FAILPOINT); "" in production.
 	failpoint string
@@ -46,6 +53,9 @@ type service struct {
 	baseURL string
 	// adminKey is set when the store was new and an admin key was made.
 	adminKey string
+	// metrics serves /metrics on metricsLn, if --metrics-addr is set.
+	metrics   *http.Server
+	metricsLn net.Listener
 }
 
 // openService opens the store and builds everything on a listening socket.
@@ -68,22 +78,53 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 		return nil, err
 	}
 	s.sim = simulated.New(simulated.Config{BaseURL: s.baseURL, Secret: secret, Store: s.db, Logger: cfg.logger})
-	s.app = genuine.NewApp(s.db, genuine.Config{
+	appCfg := genuine.Config{
 		BaseURL: s.baseURL, Providers: []genuine.Provider{s.sim}, ReservationTTL: cfg.reservationTTL,
 		NotifyGrace: cfg.notifyGrace, VerificationFlush: cfg.verificationFlush, Logger: cfg.logger,
 		Failpoint: failpoint(cfg.failpoint),
-	})
+	}
+	webCfg := web.Config{
+		PublicRateLimit: cfg.publicRate, PublicBurst: int(cfg.publicRate * 2), Logger: cfg.logger,
+		Pages: map[string]http.Handler{"/pay/simulated/": s.sim.Handler()},
+	}
+	if cfg.metrics != nil {
+		appCfg.Observer = cfg.metrics
+		webCfg.Metrics, webCfg.MetricsHandler = cfg.metrics, cfg.metrics.Handler()
+		if o, ok := s.db.(observable); ok {
+			o.SetObserver(cfg.metrics)
+		}
+	}
+	if cfg.metricsAddr != "" {
+		if cfg.metrics == nil {
+			s.close()
+			return nil, errors.New("a metrics address without metrics")
+		}
+		if s.metricsLn, err = net.Listen("tcp", cfg.metricsAddr); err != nil {
+			s.close()
+			return nil, fmt.Errorf("listen on %s for metrics: %w", cfg.metricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", cfg.metrics.Handler())
+		s.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
+		if cfg.logger != nil {
+			s.metrics.ErrorLog = slog.NewLogLogger(cfg.logger.Handler(), slog.LevelWarn)
+		}
+	}
+	s.app = genuine.NewApp(s.db, appCfg)
 	if key, err := s.app.Bootstrap(ctx); err == nil {
 		s.adminKey = key
 	} else if genuine.ErrorCode(err) != genuine.EConflict {
 		s.close()
 		return nil, err
 	}
-	s.web = web.NewServer(s.app, web.Config{
-		PublicRateLimit: cfg.publicRate, PublicBurst: int(cfg.publicRate * 2), Logger: cfg.logger,
-		Pages: map[string]http.Handler{"/pay/simulated/": s.sim.Handler()},
-	})
+	s.web = web.NewServer(s.app, webCfg)
 	return s, nil
+}
+
+// observable is a store that reports its commits to an Observer: both
+// stores are.
+type observable interface {
+	SetObserver(genuine.Observer)
 }
 
 // openStore opens the store a --db value names: a PostgreSQL DSN
@@ -149,6 +190,10 @@ func (s *service) run(ctx context.Context, reconcileEvery time.Duration) error {
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- s.web.Serve(s.ln) }()
+	if s.metrics != nil {
+		go s.metrics.Serve(s.metricsLn)
+		defer s.metrics.Close()
+	}
 	var err error
 	select {
 	case err = <-errc:
@@ -179,4 +224,7 @@ func (s *service) close() {
 		s.db.Close()
 	}
 	s.ln.Close()
+	if s.metricsLn != nil {
+		s.metricsLn.Close()
+	}
 }

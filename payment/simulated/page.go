@@ -107,7 +107,7 @@ func (p *Provider) renderPage(w http.ResponseWriter, r *http.Request, status int
 	case genuine.ErrorCode(err) == genuine.ENotFound:
 		status = http.StatusNotFound
 	case err != nil:
-		p.log.Error("simulated pay page", "reference", ref, "err", err)
+		p.log.ErrorContext(r.Context(), "simulated pay page", "reference", ref, "err", err)
 		http.Error(w, "internal error: the page cannot be shown", http.StatusInternalServerError)
 		return
 	default:
@@ -115,7 +115,7 @@ func (p *Provider) renderPage(w http.ResponseWriter, r *http.Request, status int
 	}
 	var buf bytes.Buffer
 	if err := p.page.Execute(&buf, data); err != nil {
-		p.log.Error("simulated pay page", "reference", ref, "err", err)
+		p.log.ErrorContext(r.Context(), "simulated pay page", "reference", ref, "err", err)
 		http.Error(w, "internal error: the page cannot be shown", http.StatusInternalServerError)
 		return
 	}
@@ -132,7 +132,7 @@ func (p *Provider) pageData(pm *payment, message string) pageData {
 	d := pageData{
 		Found:       true,
 		Reference:   pm.Reference,
-		Amount:      formatAmount(pm.Amount, pm.Currency),
+		Amount:      genuine.FormatAmount(pm.Amount, pm.Currency),
 		Currency:    pm.Currency,
 		Description: pm.Description,
 		State:       string(pm.Status),
@@ -161,35 +161,6 @@ var stateWords = map[string]string{
 	"failed":   "Declined",
 	"canceled": "Canceled by the shop",
 	"refunded": "Paid and refunded",
-}
-
-// minorDigits lists the currencies whose minor unit does not have two
-// digits; every other has two.
-var minorDigits = map[string]int{
-	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
-	"RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-}
-
-// formatAmount formats an amount in minor units in the currency's major
-// unit: 1999 CNY is "19.99", 1999 JPY is "1999".
-func formatAmount(minor int64, currency string) string {
-	digits, ok := minorDigits[currency]
-	if !ok {
-		digits = 2
-	}
-	s := strconv.FormatInt(minor, 10)
-	sign := ""
-	if minor < 0 {
-		sign, s = "-", s[1:]
-	}
-	if digits == 0 {
-		return sign + s
-	}
-	if len(s) <= digits {
-		s = strings.Repeat("0", digits-len(s)+1) + s
-	}
-	return sign + s[:len(s)-digits] + "." + s[len(s)-digits:]
 }
 
 // qrSVG returns a QR code of content as an inline SVG image: a white

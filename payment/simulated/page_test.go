@@ -164,22 +164,6 @@ func TestPageNotFound(t *testing.T) {
 	}
 }
 
-func TestFormatAmount(t *testing.T) {
-	for _, c := range []struct {
-		minor    int64
-		currency string
-		want     string
-	}{
-		{1999, "CNY", "19.99"}, {5, "EUR", "0.05"}, {0, "USD", "0.00"}, {100, "XYZ", "1.00"},
-		{1999, "JPY", "1999"}, {0, "KRW", "0"}, {1234, "KWD", "1.234"}, {7, "BHD", "0.007"},
-		{-150, "CNY", "-1.50"}, {9223372036854775807, "CNY", "92233720368547758.07"},
-	} {
-		if got := formatAmount(c.minor, c.currency); got != c.want {
-			t.Errorf("formatAmount(%d, %s) = %q, want %q", c.minor, c.currency, got, c.want)
-		}
-	}
-}
-
 // TestQRSVG draws the SVG's path back into modules and compares them with
 // the QR code's own.
 func TestQRSVG(t *testing.T) {

@@ -7,7 +7,7 @@
 -- lands after it ended, which is rare. The query of late payments names
 -- the index's condition in its text (latePaid), as SQLite requires to use
 -- a partial index. `genuine bench --scenario checkout`: one index page
--- fewer in every group commit's WAL frames (BENCHMARKS.md).
+-- fewer in every group commit's WAL frames.
 --
 -- The unpaid checkouts are read in the order of their deadline, then of
 -- their id, 500 at a time; checkouts_status_deadline now holds the id too,
