@@ -73,3 +73,56 @@ func TestOperatingDoc(t *testing.T) {
 		t.Error("no GENUINE_ variable found in the sources")
 	}
 }
+
+// No link of the README or of docs/ leaves the repository: each is a path
+// to a file in it (a clone has nothing beside it), or an address of the
+// local server the walk-through runs.
+func TestDocLinks(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs = append(docs, filepath.Join(root, "README.md"))
+	if len(docs) < 4 {
+		t.Fatalf("found %d documents; want README.md and docs/*.md", len(docs))
+	}
+	// Code is not linked when the Markdown is shown: fenced blocks and
+	// code spans are left out.
+	code := regexp.MustCompile("(?s)```.*?```|`[^`\n]*`")
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)|<(https?://[^>\s]+)>|(https?://[^\s)>"']+)`)
+	local := regexp.MustCompile(`^https?://(127\.0\.0\.1|localhost)(:\d+)?(/|$)`)
+	links := 0
+	for _, doc := range docs {
+		text, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name, _ := filepath.Rel(root, doc)
+		for _, m := range link.FindAllStringSubmatch(code.ReplaceAllString(string(text), ""), -1) {
+			target := m[1] + m[2] + m[3]
+			links++
+			switch {
+			case strings.HasPrefix(target, "#"):
+			case strings.Contains(target, "://"):
+				if !local.MatchString(target) {
+					t.Errorf("%s links out of the repository: %s", name, target)
+				}
+			default:
+				path, _, _ := strings.Cut(target, "#")
+				abs := filepath.Join(filepath.Dir(doc), filepath.FromSlash(path))
+				if rel, err := filepath.Rel(root, abs); err != nil || strings.HasPrefix(rel, "..") {
+					t.Errorf("%s links out of the repository: %s", name, target)
+				} else if _, err := os.Stat(abs); err != nil {
+					t.Errorf("%s links to %s, which is not in the repository", name, target)
+				}
+			}
+		}
+	}
+	if links == 0 {
+		t.Fatal("no link found in the documents; the pattern is wrong")
+	}
+}

@@ -3,16 +3,11 @@
 -- their references to brands, merchants, products and batches. Such a
 -- check locks the row it finds (FOR KEY SHARE), and every checkout of a
 -- brand, a product, a batch finds the same few rows: many transactions
--- locking one row make PostgreSQL record them as a multixact. Under the
--- checkout load the checks' queries were 7 % of the machine's CPU (perf
--- record -a; PostgreSQL used 42 %), multixacts among them. `genuine bench
--- --scenario checkout` on PostgreSQL, runs interleaved: median ratio to
--- the ceiling 0.049 with the checks (six runs), 0.060 without these
--- (three). Nothing is ever deleted from the tables referred to, and
+-- locking one row make PostgreSQL record them as a multixact, a cost every
+-- checkout shared. Nothing is ever deleted from the tables referred to, and
 -- genuine writes these rows only from a batch, product and merchant it has
 -- just read. A checkout still checks its merchant (CreateCheckout's
--- ENotFound): once per checkout, and dropping it made no difference.
--- SQLite's checks take no locks and cost nothing measurable, so
+-- ENotFound), once per checkout. SQLite's checks take no locks, so
 -- sqlite/migrations/0005_hot_references.sql keeps them.
 ALTER TABLE units DROP CONSTRAINT units_gtin_fkey;
 ALTER TABLE units DROP CONSTRAINT units_batch_id_fkey;
