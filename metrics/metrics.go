@@ -19,6 +19,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -73,11 +74,16 @@ var (
 func New() *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{reg: reg}
-	f := factory{reg}
-	m.requestCount = f.counterVec("genuine_http_requests_total",
-		"HTTP requests answered, by route pattern (\"other\" for none) and status code.", "route", "code")
-	m.requestSeconds = f.histogramVec("genuine_http_request_duration_seconds",
-		"How long HTTP requests took to answer, by route pattern.", requestBuckets, "route")
+	f := promauto.With(reg)
+	m.requestCount = f.NewCounterVec(prometheus.CounterOpts{
+		Name: "genuine_http_requests_total",
+		Help: "HTTP requests answered, by route pattern (\"other\" for none) and status code.",
+	}, []string{"route", "code"})
+	m.requestSeconds = f.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "genuine_http_request_duration_seconds",
+		Help:    "How long HTTP requests took to answer, by route pattern.",
+		Buckets: requestBuckets,
+	}, []string{"route"})
 	m.requests = newSeries(overflow, func(route string) *routeSeries {
 		return &routeSeries{
 			seconds: m.requestSeconds.WithLabelValues(route),
@@ -87,39 +93,68 @@ func New() *Metrics {
 		}
 	})
 
-	checkouts := f.counterVec("genuine_checkouts_total",
-		"Checkouts created, by outcome: awaiting_payment (every unit passed) or refused.", "outcome")
+	checkouts := f.NewCounterVec(prometheus.CounterOpts{
+		Name: "genuine_checkouts_total",
+		Help: "Checkouts created, by outcome: awaiting_payment (every unit passed) or refused.",
+	}, []string{"outcome"})
 	m.checkouts = newSeries(overflow, func(s genuine.CheckoutStatus) prometheus.Counter {
 		return checkouts.WithLabelValues(string(s))
 	})
-	refusals := f.counterVec("genuine_refusals_total",
-		"Reasons that refused an item of a checkout, by reason code.", "reason")
+	refusals := f.NewCounterVec(prometheus.CounterOpts{
+		Name: "genuine_refusals_total",
+		Help: "Reasons that refused an item of a checkout, by reason code.",
+	}, []string{"reason"})
 	m.refusals = newSeries(overflow, func(code string) prometheus.Counter { return refusals.WithLabelValues(code) })
-	payments := f.counterVec("genuine_payments_total",
-		"Payments that ended, by provider and the checkout's status: paid, failed, canceled, expired or refunded.", "provider", "status")
+	payments := f.NewCounterVec(prometheus.CounterOpts{
+		Name: "genuine_payments_total",
+		Help: "Payments that ended, by provider and the checkout's status: paid, failed, canceled, expired or refunded.",
+	}, []string{"provider", "status"})
 	m.payments = newSeries([2]string{overflow, overflow}, func(k [2]string) prometheus.Counter { return payments.WithLabelValues(k[0], k[1]) })
 
-	callSeconds := f.histogramVec("genuine_provider_call_duration_seconds",
-		"How long calls to payment providers took, by provider and operation (create, query, cancel, refund).", providerBuckets, "provider", "op")
-	callErrors := f.counterVec("genuine_provider_call_errors_total",
-		"Calls to payment providers that failed, by provider and operation.", "provider", "op")
+	callSeconds := f.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "genuine_provider_call_duration_seconds",
+		Help:    "How long calls to payment providers took, by provider and operation (create, query, cancel, refund).",
+		Buckets: providerBuckets,
+	}, []string{"provider", "op"})
+	callErrors := f.NewCounterVec(prometheus.CounterOpts{
+		Name: "genuine_provider_call_errors_total",
+		Help: "Calls to payment providers that failed, by provider and operation.",
+	}, []string{"provider", "op"})
 	m.providerCalls = newSeries([2]string{overflow, overflow}, func(k [2]string) *callSeries {
 		return &callSeries{seconds: callSeconds.WithLabelValues(k[0], k[1]), errors: callErrors.WithLabelValues(k[0], k[1])}
 	})
 
-	m.reconcilerBacklog = f.gauge("genuine_reconciler_backlog",
-		"Checkouts the reconciler's last pass found to handle: expired, with a silent payment, or paid late.")
-	m.reconcilerLag = f.gauge("genuine_reconciler_lag_seconds",
-		"How long past its deadline the longest-expired checkout of the reconciler's last pass was.")
-	m.reconcilerPasses = f.counter("genuine_reconciler_passes_total", "Passes of the reconciler.")
-	m.flushLag = f.histogram("genuine_verification_flush_lag_seconds",
-		"How long the oldest public verification count of a flush waited to be stored.", flushBuckets)
-	m.flushedUnits = f.counter("genuine_verification_flushed_units_total",
-		"Units whose verification counts flushes stored.")
-	m.commitSeconds = f.histogram("genuine_store_commit_seconds",
-		"How long the store's write transactions took, from begin to commit.", commitBuckets)
-	m.commitUpdates = f.histogram("genuine_store_commit_updates",
-		"How many Updates each write transaction of the store committed together (group commit).", groupBuckets)
+	m.reconcilerBacklog = f.NewGauge(prometheus.GaugeOpts{
+		Name: "genuine_reconciler_backlog",
+		Help: "Checkouts the reconciler's last pass found to handle: expired, with a silent payment, or paid late.",
+	})
+	m.reconcilerLag = f.NewGauge(prometheus.GaugeOpts{
+		Name: "genuine_reconciler_lag_seconds",
+		Help: "How long past its deadline the longest-expired checkout of the reconciler's last pass was.",
+	})
+	m.reconcilerPasses = f.NewCounter(prometheus.CounterOpts{
+		Name: "genuine_reconciler_passes_total",
+		Help: "Passes of the reconciler.",
+	})
+	m.flushLag = f.NewHistogram(prometheus.HistogramOpts{
+		Name:    "genuine_verification_flush_lag_seconds",
+		Help:    "How long the oldest public verification count of a flush waited to be stored.",
+		Buckets: flushBuckets,
+	})
+	m.flushedUnits = f.NewCounter(prometheus.CounterOpts{
+		Name: "genuine_verification_flushed_units_total",
+		Help: "Units whose verification counts flushes stored.",
+	})
+	m.commitSeconds = f.NewHistogram(prometheus.HistogramOpts{
+		Name:    "genuine_store_commit_seconds",
+		Help:    "How long the store's write transactions took, from begin to commit.",
+		Buckets: commitBuckets,
+	})
+	m.commitUpdates = f.NewHistogram(prometheus.HistogramOpts{
+		Name:    "genuine_store_commit_updates",
+		Help:    "How many Updates each write transaction of the store committed together (group commit).",
+		Buckets: groupBuckets,
+	})
 
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -133,37 +168,4 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // exposition format, as GET /metrics does.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
-}
-
-// factory makes metrics and registers them on reg.
-type factory struct{ reg *prometheus.Registry }
-
-func (f factory) counterVec(name, help string, labels ...string) *prometheus.CounterVec {
-	v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
-	f.reg.MustRegister(v)
-	return v
-}
-
-func (f factory) histogramVec(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
-	v := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, labels)
-	f.reg.MustRegister(v)
-	return v
-}
-
-func (f factory) counter(name, help string) prometheus.Counter {
-	c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
-	f.reg.MustRegister(c)
-	return c
-}
-
-func (f factory) gauge(name, help string) prometheus.Gauge {
-	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
-	f.reg.MustRegister(g)
-	return g
-}
-
-func (f factory) histogram(name, help string, buckets []float64) prometheus.Histogram {
-	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets})
-	f.reg.MustRegister(h)
-	return h
 }

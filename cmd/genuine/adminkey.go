@@ -23,7 +23,32 @@ Environment: GENUINE_DB.
 `
 
 func (m *Main) runAdminKey(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("admin-key", adminKeyUsage)
+	return m.runKeyCommand(ctx, args, keyCommand{
+		name: "admin-key", usage: adminKeyUsage, existing: true,
+		make: (*genuine.App).BreakGlass,
+		text: func(db, key string) string {
+			return fmt.Sprintf("New admin key for %s (shown once; keep it safe):\n%s\n", db, key)
+		},
+	})
+}
+
+// keyCommand is a command that opens the store --db names and makes an
+// admin key in it: init and admin-key.
+type keyCommand struct {
+	name, usage string
+	// existing refuses a store file that does not exist, so that a
+	// mistyped name does not become a new, empty store.
+	existing bool
+	// make makes the key.
+	make func(*genuine.App, context.Context) (string, error)
+	// text is what the command prints of the key without --json.
+	text func(db, key string) string
+}
+
+// runKeyCommand runs c: it opens the store, makes the key and prints it,
+// as text or as {"admin_key": "…"} with --json.
+func (m *Main) runKeyCommand(ctx context.Context, args []string, c keyCommand) error {
+	fs := m.newFlagSet(c.name, c.usage)
 	path := fs.String("db", envOr("GENUINE_DB", "genuine.db"), "embedded store file, or a postgres:// DSN")
 	asJSON := fs.Bool("json", false, "print JSON")
 	args, err := parseFlags(fs, args)
@@ -31,10 +56,9 @@ func (m *Main) runAdminKey(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(args) > 0 {
-		return usagef("admin-key takes no arguments")
+		return usagef("%s takes no arguments", c.name)
 	}
-	if !strings.Contains(*path, "://") {
-		// A mistyped file name must not become a new, empty store.
+	if c.existing && !strings.Contains(*path, "://") {
 		if _, err := os.Stat(*path); errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("no store at %s (genuine init creates one)", *path)
 		}
@@ -46,13 +70,19 @@ func (m *Main) runAdminKey(ctx context.Context, args []string) error {
 	defer db.Close()
 	app := genuine.NewApp(db, genuine.Config{})
 	defer app.Close()
-	key, err := app.BreakGlass(ctx)
+	key, err := c.make(app, ctx)
 	if err != nil {
 		return fmt.Errorf("%s: %w", redact(*path), err)
 	}
 	if *asJSON {
 		return json.NewEncoder(m.Stdout).Encode(map[string]string{"admin_key": key})
 	}
-	fmt.Fprintf(m.Stdout, "New admin key for %s (shown once; keep it safe):\n%s\n", redact(*path), key)
+	fmt.Fprint(m.Stdout, c.text(redact(*path), key))
 	return nil
+}
+
+// lostKeyHint says how to make another admin key in the store db when the
+// first one, printed with it, is lost.
+func lostKeyHint(db string) string {
+	return fmt.Sprintf("Lost it? \"genuine admin-key --db %s\" makes another.\n", db)
 }

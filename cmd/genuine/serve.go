@@ -68,8 +68,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stderr, "metrics on http://%s/metrics\n", svc.metricsLn.Addr())
 	}
 	if svc.adminKey != "" {
-		fmt.Fprintf(m.Stderr, "New store %s. Admin key (shown once; keep it safe):\n%s\nLost it? \"genuine admin-key --db %s\" makes another.\n",
-			redact(cfg.db), svc.adminKey, redact(cfg.db))
+		fmt.Fprintf(m.Stderr, "New store %s. Admin key (shown once; keep it safe):\n%s\n%s", redact(cfg.db), svc.adminKey, lostKeyHint(redact(cfg.db)))
 	}
 	fmt.Fprintf(m.Stderr, "genuine serving on %s (store %s)\n", svc.baseURL, redact(cfg.db))
 	go func() {
