@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -247,7 +249,12 @@ func (a *App) validCart(in CheckoutInput) (Provider, error) {
 	}
 	prov, ok := a.providers[in.Provider]
 	if !ok {
-		return nil, Errorf(EInvalid, "unknown payment provider %.40q", in.Provider)
+		names := make([]string, 0, len(a.providers))
+		for name := range a.providers {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		return nil, Errorf(EInvalid, "payment provider %.40q is not available on this server; it offers: %s", in.Provider, strings.Join(names, ", "))
 	}
 	return prov, nil
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
+	"strconv"
 	"time"
 
 	"genuine/metrics"
@@ -16,12 +18,19 @@ import (
 const serveUsage = `Usage:
   genuine serve [--db FILE] [--addr HOST:PORT] [--base-url URL]
                 [--log-format text|json] [--metrics-addr HOST:PORT]
+                [--simulated[=false]]
 
 Serves the genuine API, the GS1 Digital Link resolver and the pages on the
 embedded store FILE (default ./genuine.db, created if missing), until
 interrupted; then it finishes the requests in flight and exits.
 
 On the first start of a new store it prints an admin key, once.
+
+The simulated payment provider, whose pay page anyone can press, runs only
+when the server listens on a loopback address (127.0.0.1, ::1), or with
+--simulated; --simulated=false turns it off even there. Without it a
+checkout naming it is refused and its pages do not exist. Its pages say
+TEST MODE.
 
 Logs go to stderr, one line per request and per event, as text or JSON
 (--log-format); each line of a request carries its request_id, which the
@@ -31,7 +40,7 @@ second listener: bind that one to a private address (127.0.0.1:9090, or an
 internal network), never to the internet.
 
 Environment: GENUINE_DB, GENUINE_ADDR, GENUINE_BASE_URL, GENUINE_LOG_FORMAT,
-GENUINE_METRICS_ADDR; GENUINE_FAILPOINT (crash tests only) makes the process
+GENUINE_METRICS_ADDR, GENUINE_SIMULATED (true or false); GENUINE_FAILPOINT (crash tests only) makes the process
 die at a named point.
 `
 
@@ -47,6 +56,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.notifyGrace, "notify-grace", 30*time.Second, "how long to wait for a provider's notification before asking it")
 	logFormat := fs.String("log-format", envOr("GENUINE_LOG_FORMAT", "text"), "log format: text or json")
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", os.Getenv("GENUINE_METRICS_ADDR"), "also serve /metrics, without a key, on this private address")
+	simulated := fs.Bool("simulated", false, "run the simulated payment provider on any address (default: only on loopback)")
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -54,6 +64,18 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		return usagef("serve takes no arguments")
 	}
+	if v, ok := os.LookupEnv("GENUINE_SIMULATED"); ok {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return usagef("GENUINE_SIMULATED=%q: want true or false", v)
+		}
+		cfg.simulated = &on
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "simulated" {
+			cfg.simulated = simulated
+		}
+	})
 	logger, err := newLogger(m.Stderr, *logFormat)
 	if err != nil {
 		return err
@@ -69,6 +91,9 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	if svc.adminKey != "" {
 		fmt.Fprintf(m.Stderr, "New store %s. Admin key (shown once; keep it safe):\n%s\n%s", redact(cfg.db), svc.adminKey, lostKeyHint(redact(cfg.db)))
+	}
+	if svc.sim != nil {
+		fmt.Fprintf(m.Stderr, "TEST MODE: the simulated payment provider is on; anyone who reaches %s/pay/simulated/ can pay its checkouts\n", svc.baseURL)
 	}
 	fmt.Fprintf(m.Stderr, "genuine serving on %s (store %s)\n", svc.baseURL, redact(cfg.db))
 	go func() {

@@ -268,3 +268,65 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulatedOnlyOnLoopback: the simulated provider, whose pay button
+// anyone may press, runs only on a loopback address or when asked for.
+func TestSimulatedOnlyOnLoopback(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "genuine.db")
+	stdout, _, _ := run(t, "", "init", "--db", db, "--json")
+	var init struct {
+		AdminKey string `json:"admin_key"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &init); err != nil {
+		t.Fatalf("init: %v: %s", err, stdout)
+	}
+	for _, tc := range []struct {
+		name  string
+		env   []string
+		flags []string
+		on    bool
+	}{
+		{"any address", nil, []string{"--addr", "0.0.0.0:0"}, false},
+		{"any address, --simulated", nil, []string{"--addr", "0.0.0.0:0", "--simulated"}, true},
+		{"any address, GENUINE_SIMULATED=true", []string{"GENUINE_SIMULATED=true"}, []string{"--addr", "0.0.0.0:0"}, true},
+		{"loopback", nil, nil, true},
+		{"loopback, --simulated=false", nil, []string{"--simulated=false"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startServerWith(t, db, tc.env, tc.flags...)
+			defer stopServer(t, s)
+			var merchant, key struct{ ID, Key string }
+			api(t, s, init.AdminKey, "POST", "/v1/merchants", map[string]any{"name": "Shop", "region": "CN-GD-SZ"}, &merchant)
+			api(t, s, init.AdminKey, "POST", "/v1/keys", map[string]any{"role": "merchant", "merchant_id": merchant.ID}, &key)
+			status, problem, err := checkoutOnce(s, key.Key, "k1", "https://id.example.com/01/09520123456788/21/X")
+			if err != nil {
+				t.Fatal(err)
+			}
+			detail, _ := problem["detail"].(string)
+			refused := status == 400 && problem["code"] == "invalid" && strings.Contains(detail, "simulated")
+			page, err := http.Get(s.url + "/pay/simulated/sim_AAAAAAAAAAAAAAAAAAAA")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(page.Body)
+			page.Body.Close()
+			hasPage := strings.Contains(string(body), "TEST MODE")
+			pay, err := http.Post(s.url+"/pay/simulated/sim_AAAAAAAAAAAAAAAAAAAA/pay", "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pay.Body.Close()
+			banner := strings.Contains(s.stderr.String(), "TEST MODE: the simulated payment provider is on")
+			if tc.on {
+				if refused || !hasPage || !banner {
+					t.Errorf("on: checkout refused %v (%d %v), page %v, startup banner %v", refused, status, problem, hasPage, banner)
+				}
+			} else if !refused || hasPage || banner || pay.StatusCode != 404 || page.StatusCode != 404 {
+				t.Errorf("off: checkout %d %v, page %d (TEST MODE %v), pay %d, startup banner %v", status, problem, page.StatusCode, hasPage, pay.StatusCode, banner)
+			}
+		})
+	}
+	if _, stderr, code := runEnv(t, []string{"GENUINE_SIMULATED=maybe"}, "", "serve", "--db", db, "--addr", "127.0.0.1:0"); code != 2 || !strings.Contains(stderr, "GENUINE_SIMULATED") {
+		t.Errorf("GENUINE_SIMULATED=maybe: exit %d, %s", code, stderr)
+	}
+}

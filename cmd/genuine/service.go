@@ -40,6 +40,9 @@ type serviceConfig struct {
 	// failpoint names the point at which the process dies at once, for
 	// crash tests ($GENUINE_FAILPOINT); "" in production.
 	failpoint string
+	// simulated says whether the simulated provider runs: nil means only
+	// when the server listens on a loopback address (simulatedByDefault).
+	simulated *bool
 }
 
 // service is genuine running: store, payment providers, App, HTTP server
@@ -72,20 +75,24 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 		ln.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	secret, err := providerSecret(ctx, s.db)
-	if err != nil {
-		s.close()
-		return nil, err
-	}
-	s.sim = simulated.New(simulated.Config{BaseURL: s.baseURL, Secret: secret, Store: s.db, Logger: cfg.logger})
 	appCfg := genuine.Config{
-		BaseURL: s.baseURL, Providers: []genuine.Provider{s.sim}, ReservationTTL: cfg.reservationTTL,
+		BaseURL: s.baseURL, ReservationTTL: cfg.reservationTTL,
 		NotifyGrace: cfg.notifyGrace, VerificationFlush: cfg.verificationFlush, Logger: cfg.logger,
 		Failpoint: failpoint(cfg.failpoint),
 	}
 	webCfg := web.Config{
 		PublicRateLimit: cfg.publicRate, PublicBurst: int(cfg.publicRate * 2), Logger: cfg.logger,
-		Pages: map[string]http.Handler{"/pay/simulated/": s.sim.Handler()},
+		Pages: map[string]http.Handler{},
+	}
+	if on := cfg.simulated; (on == nil && simulatedByDefault(ln.Addr())) || (on != nil && *on) {
+		secret, err := providerSecret(ctx, s.db)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		s.sim = simulated.New(simulated.Config{BaseURL: s.baseURL, Secret: secret, Store: s.db, Logger: cfg.logger})
+		appCfg.Providers = append(appCfg.Providers, s.sim)
+		webCfg.Pages["/pay/simulated/"] = s.sim.Handler()
 	}
 	if cfg.metrics != nil {
 		appCfg.Observer = cfg.metrics
@@ -119,6 +126,14 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 	}
 	s.web = web.NewServer(s.app, webCfg)
 	return s, nil
+}
+
+// simulatedByDefault reports whether the simulated provider runs when
+// serve is not told: only on a loopback address, which nothing but this
+// machine reaches. On any other address anyone could pay its checkouts.
+func simulatedByDefault(addr net.Addr) bool {
+	a, ok := addr.(*net.TCPAddr)
+	return ok && a.IP.IsLoopback()
 }
 
 // observable is a store that reports its commits to an Observer: both

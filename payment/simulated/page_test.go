@@ -58,6 +58,7 @@ func TestPage(t *testing.T) {
 		`<form method="post" action="` + pm.Reference + `/pay"><button type="submit" class="pay">Pay</button>`,
 		`<form method="post" action="` + pm.Reference + `/decline"><button type="submit" class="decline">Decline</button>`,
 		"<svg ", `<path fill="#000" d="M`,
+		"<title>TEST MODE · ", `<p class="banner" role="note"><strong>TEST MODE</strong>`,
 	} {
 		if !strings.Contains(resp.body, want) {
 			t.Errorf("page lacks %q:\n%s", want, resp.body)
@@ -155,7 +156,7 @@ func TestPageNotFound(t *testing.T) {
 	f := newFixture(t)
 	for _, path := range []string{"sim_AAAAAAAAAAAAAAAAAAAA", "nonsense", "%3Cscript%3E"} {
 		resp := f.do(t, "GET", "/pay/simulated/"+path, "")
-		if resp.status != 404 || !strings.Contains(resp.body, "Payment not found") || strings.Contains(resp.body, "<script") {
+		if resp.status != 404 || !strings.Contains(resp.body, "Payment not found") || !strings.Contains(resp.body, "<strong>TEST MODE</strong>") || strings.Contains(resp.body, "<script") {
 			t.Errorf("GET %s: %d\n%s", path, resp.status, resp.body)
 		}
 		if resp := f.do(t, "POST", "/pay/simulated/"+path+"/decline", ""); resp.status != 404 {
