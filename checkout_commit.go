@@ -247,6 +247,7 @@ func (a *App) applyMove(ctx context.Context, tx Tx, c *Checkout, it CheckoutItem
 	seq := it.Seq
 	return tx.AddEvent(ctx, &Event{
 		ID: newID("evt"), Type: t, BrandID: b.BrandID, BatchID: b.ID, GTIN: it.GTIN, Serial: it.Serial,
-		FromSeq: &seq, ToSeq: &seq, Location: region, Role: RoleMerchant, Note: c.ID, CreatedAt: now,
+		FromSeq: &seq, ToSeq: &seq, Location: region, Role: RoleMerchant, Org: c.MerchantID,
+		MerchantID: c.MerchantID, Note: c.ID, CreatedAt: now,
 	})
 }
