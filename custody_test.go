@@ -144,6 +144,19 @@ func TestCustodyFinding(t *testing.T) {
 			}
 		}
 	}
+	// Decisions name the key that made the checkout.
+	ds, err := w.app.Decisions(ctx, w.brand, genuine.DecisionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if want := map[string]string{c.ID: m1.KeyID, again.ID: m2.KeyID}[d.CheckoutID]; d.KeyID != want {
+			t.Errorf("decision of checkout %s names key %q, want %q", d.CheckoutID, d.KeyID, want)
+		}
+	}
+	if len(ds) != 2 {
+		t.Errorf("%d decisions, want 2", len(ds))
+	}
 	// The public journey names no key.
 	for _, e := range w.verify(t, codes[0]).Events {
 		if j, _ := json.Marshal(e); strings.Contains(string(j), "key_") || strings.Contains(string(j), m1.MerchantID) {

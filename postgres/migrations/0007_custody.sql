@@ -14,3 +14,6 @@ UPDATE events SET actor_org = c.merchant_id, merchant_id = c.merchant_id
 FROM checkouts AS c
 WHERE c.id = events.note AND events.type IN ('reserve', 'unreserve', 'sell', 'refund');
 UPDATE events SET merchant_id = actor_org WHERE type = 'receive' AND role = 'merchant';
+
+-- A decision names the API key that made its checkout.
+ALTER TABLE decisions ADD COLUMN key_id text NOT NULL DEFAULT '';
