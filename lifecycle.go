@@ -71,7 +71,9 @@ var eventAliases = map[string]EventType{
 	"locked": EventLock, "unlocked": EventUnlock, "shipped": EventShip, "received": EventReceive,
 }
 
-// ParseEventType returns the event type named s, accepting past-tense aliases.
+// ParseEventType returns the event type named s, accepting past-tense
+// aliases. It knows return and restock, which UnitTransition refuses with
+// ERefundOnly.
 func ParseEventType(s string) (EventType, bool) {
 	if t, ok := eventAliases[s]; ok {
 		return t, true
@@ -176,7 +178,7 @@ func StateCode(s UnitState) string { return stateCodes[s] }
 // follow its batch again).
 func UnitTransition(t EventType, from, lockedFrom UnitState) (UnitState, error) {
 	if t == EventReturn || t == EventRestock {
-		return "", Errorf(ERefundOnly, "a sale is undone only by a refund of its checkout, by the merchant that sold it (POST /v1/checkouts/{id}/refund)")
+		return "", Errorf(ERefundOnly, "a sale is undone only by a refund of its checkout, by the merchant that sold it")
 	}
 	tr, ok := unitTransitions[t]
 	if !ok {
