@@ -59,6 +59,15 @@ type Principal struct {
 	MerchantID string
 }
 
+// Org returns the organisation p acts for: its brand or its merchant, ""
+// for an admin.
+func (p *Principal) Org() string {
+	if p.MerchantID != "" {
+		return p.MerchantID
+	}
+	return p.BrandID
+}
+
 // is reports whether p holds one of the roles.
 func (p *Principal) is(roles ...Role) bool {
 	if p == nil {

@@ -155,7 +155,7 @@ func (a *App) CreateBatch(ctx context.Context, p *Principal, in BatchInput) (*Ba
 		}
 		return tx.AddEvent(ctx, &Event{
 			ID: newID("evt"), Type: EventCommission, BrandID: b.BrandID, BatchID: b.ID, GTIN: gtin,
-			Regions: regions, Actor: p.KeyID, Role: p.Role, CreatedAt: b.CreatedAt,
+			Regions: regions, Actor: p.KeyID, Role: p.Role, Org: p.Org(), CreatedAt: b.CreatedAt,
 		})
 	})
 	if err != nil {

@@ -180,7 +180,7 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 	}
 	var c *Checkout
 	err = a.store.Update(ctx, func(tx Tx) (err error) {
-		c, err = a.commitCheckout(ctx, tx, m, d)
+		c, err = a.commitCheckout(ctx, tx, p.KeyID, m, d)
 		return err
 	})
 	if errors.Is(err, errStale) || errors.Is(err, ErrUnitChanged) {
@@ -206,7 +206,7 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 			if !fresh.refused {
 				fresh.payment = payment
 			}
-			c, err = a.commitCheckout(ctx, tx, m, fresh)
+			c, err = a.commitCheckout(ctx, tx, p.KeyID, m, fresh)
 			return err
 		})
 	}

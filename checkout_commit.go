@@ -81,7 +81,7 @@ var errStale = errors.New("genuine: a unit or batch changed since the checkout w
 // errStale, or the Update fails with an error that wraps ErrUnitChanged
 // (a store may check a swap only at the commit: Tx.SwapUnit). It does not
 // change d, since a transaction may run again.
-func (a *App) commitCheckout(ctx context.Context, tx Tx, m *Merchant, d *decided) (*Checkout, error) {
+func (a *App) commitCheckout(ctx context.Context, tx Tx, keyID string, m *Merchant, d *decided) (*Checkout, error) {
 	c := d.c
 	c.Items = slices.Clone(d.c.Items)
 	now := a.Now()
@@ -122,7 +122,7 @@ func (a *App) commitCheckout(ctx context.Context, tx Tx, m *Merchant, d *decided
 	}
 	for i := range c.Items {
 		it, id := &c.Items[i], d.ids[i]
-		if err := a.recordDecision(ctx, tx, &c, it, m, now); err != nil {
+		if err := a.recordDecision(ctx, tx, &c, it, keyID, m, now); err != nil {
 			return nil, err
 		}
 		if id != nil && id.reason == "" && m.Lat != nil {
@@ -167,11 +167,12 @@ func (a *App) facts(ctx context.Context, tx Tx, code checked, m *Merchant, price
 	return f, id, nil // the scans are read once the policy is known (decide)
 }
 
-// recordDecision stores an item's decision and raises its alerts.
-func (a *App) recordDecision(ctx context.Context, tx Tx, c *Checkout, it *CheckoutItem, m *Merchant, now time.Time) error {
+// recordDecision stores an item's decision, made for the API key keyID,
+// and raises its alerts.
+func (a *App) recordDecision(ctx context.Context, tx Tx, c *Checkout, it *CheckoutItem, keyID string, m *Merchant, now time.Time) error {
 	rec := &DecisionRecord{
 		ID: newID("dec"), BrandID: it.BrandID, GTIN: it.GTIN, Serial: it.Serial, BatchID: it.BatchID,
-		MerchantID: m.ID, CheckoutID: c.ID, Decision: *it.Decision, CreatedAt: now,
+		MerchantID: m.ID, CheckoutID: c.ID, KeyID: keyID, Decision: *it.Decision, CreatedAt: now,
 	}
 	if err := tx.AddDecision(ctx, rec); err != nil {
 		return err
@@ -247,6 +248,7 @@ func (a *App) applyMove(ctx context.Context, tx Tx, c *Checkout, it CheckoutItem
 	seq := it.Seq
 	return tx.AddEvent(ctx, &Event{
 		ID: newID("evt"), Type: t, BrandID: b.BrandID, BatchID: b.ID, GTIN: it.GTIN, Serial: it.Serial,
-		FromSeq: &seq, ToSeq: &seq, Location: region, Role: RoleMerchant, Note: c.ID, CreatedAt: now,
+		FromSeq: &seq, ToSeq: &seq, Location: region, Role: RoleMerchant, Org: c.MerchantID,
+		MerchantID: c.MerchantID, Note: c.ID, CreatedAt: now,
 	})
 }

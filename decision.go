@@ -14,6 +14,7 @@ type DecisionRecord struct {
 	BatchID    string    `json:"batch_id,omitempty"`
 	MerchantID string    `json:"merchant_id"`
 	CheckoutID string    `json:"checkout_id"`
+	KeyID      string    `json:"key_id,omitempty"` // the API key that made the checkout
 	Decision   Decision  `json:"decision"`
 	CreatedAt  time.Time `json:"at"`
 }

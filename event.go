@@ -2,6 +2,7 @@ package genuine
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"time"
@@ -26,11 +27,18 @@ type Event struct {
 	// Location is where it happened: a merchant's or partner's region, or
 	// free text such as a GLN.
 	Location string `json:"location,omitempty"`
-	// Actor is the id of the API key that recorded the event, and Role its role.
-	Actor     string    `json:"-"`
-	Role      Role      `json:"actor_role"`
-	Note      string    `json:"note,omitempty"`
-	CreatedAt time.Time `json:"at"`
+	// The event's author: Actor is the id of the API key that recorded it,
+	// Role its role and Org its organisation, the brand of a brand or
+	// partner key and the merchant of a merchant key. A checkout's events
+	// have its merchant as Org and no key; the public journey shows none.
+	Actor string `json:"actor_key,omitempty"`
+	Role  Role   `json:"actor_role"`
+	Org   string `json:"actor_org,omitempty"`
+	// MerchantID is the merchant custody passes to (custody.go): the one a
+	// receive or ship names, or the one whose checkout moved the unit.
+	MerchantID string    `json:"merchant_id,omitempty"`
+	Note       string    `json:"note,omitempty"`
+	CreatedAt  time.Time `json:"at"`
 }
 
 // BatchEventInput is an event for a whole batch, or for the range of its
@@ -42,6 +50,9 @@ type BatchEventInput struct {
 	To       *int64   `json:"to_sequence,omitempty"`
 	Location string   `json:"location,omitempty"`
 	Note     string   `json:"note,omitempty"`
+	// MerchantID, with ship or receive, names the merchant the units are
+	// shipped to or now held by.
+	MerchantID string `json:"merchant_id,omitempty"`
 }
 
 // MaxRangeUnits bounds the units one range event may change, since each
@@ -77,6 +88,9 @@ func (a *App) RecordBatchEvent(ctx context.Context, p *Principal, batchID string
 	if len(regions) > 0 && t != EventRelease {
 		return nil, Errorf(EInvalid, "regions go with a release event only")
 	}
+	if err := validCustodyMerchant(p, t, in.MerchantID); err != nil {
+		return nil, err
+	}
 	if (in.From == nil) != (in.To == nil) {
 		return nil, Errorf(EInvalid, "from_sequence and to_sequence go together")
 	}
@@ -86,12 +100,16 @@ func (a *App) RecordBatchEvent(ctx context.Context, p *Principal, batchID string
 	}
 	e := &Event{
 		ID: newID("evt"), Type: t, BrandID: b.BrandID, BatchID: b.ID, GTIN: b.GTIN, Regions: regions,
-		Location: in.Location, Note: in.Note, Actor: p.KeyID, Role: p.Role, CreatedAt: a.Now(),
+		Location: in.Location, Note: in.Note, Actor: p.KeyID, Role: p.Role, Org: p.Org(),
+		MerchantID: in.MerchantID, CreatedAt: a.Now(),
 	}
 	if in.From != nil {
 		return e, a.recordRangeEvent(ctx, b, e, *in.From, *in.To)
 	}
 	err = a.store.Update(ctx, func(tx Tx) error {
+		if err := merchantExists(ctx, tx, e.MerchantID); err != nil {
+			return err
+		}
 		b, err := tx.Batch(ctx, batchID)
 		if err != nil {
 			return err
@@ -145,6 +163,9 @@ func (a *App) recordRangeEvent(ctx context.Context, b *Batch, e *Event, from, to
 		signer = bk.signers[b.KeyID]
 	}
 	return a.store.Update(ctx, func(tx Tx) error {
+		if err := merchantExists(ctx, tx, e.MerchantID); err != nil {
+			return err
+		}
 		b, err := tx.Batch(ctx, b.ID)
 		if err != nil {
 			return err
@@ -214,6 +235,18 @@ type UnitEventInput struct {
 	Codes    []string `json:"codes"`
 	Location string   `json:"location,omitempty"`
 	Note     string   `json:"note,omitempty"`
+	// MerchantID, with ship or receive by a brand or partner, names the
+	// merchant the units are shipped to or now held by. A merchant's
+	// receive names the merchant itself.
+	MerchantID string `json:"merchant_id,omitempty"`
+}
+
+// UnitEvents is the outcome of a unit event request: the events recorded,
+// in the order of the codes, and a merchant's reports of units it does not
+// hold, raised to their brands as alerts instead.
+type UnitEvents struct {
+	Events  []*Event  `json:"events"`
+	Reports []*Report `json:"reports"`
 }
 
 // MaxUnitEventCodes bounds the codes of one unit event request.
@@ -221,21 +254,27 @@ const MaxUnitEventCodes = 1000
 
 // unitEventsByRole are the unit events each role may record.
 var unitEventsByRole = map[Role][]EventType{
-	RoleBrand:    {EventRelease, EventStolen, EventDestroy, EventConsume, EventLock, EventUnlock, EventReturn, EventRestock, EventShip, EventReceive},
+	RoleBrand:    {EventRelease, EventStolen, EventDestroy, EventConsume, EventLock, EventUnlock, EventShip, EventReceive},
 	RolePartner:  {EventStolen, EventDestroy, EventLock, EventShip, EventReceive},
-	RoleMerchant: {EventStolen, EventDestroy, EventConsume, EventReturn, EventRestock, EventReceive},
+	RoleMerchant: {EventStolen, EventDestroy, EventConsume, EventReceive},
 }
 
 // RecordUnitEvents records an event for each unit named by a code, all or
 // none. Brands and partners act on their brand's units; a merchant on the
-// units in its hands, with its region as the location.
-func (a *App) RecordUnitEvents(ctx context.Context, p *Principal, in UnitEventInput) ([]*Event, error) {
+// units in its custody (custody.go), with its region as the location. A
+// merchant's stolen or destroy of a unit it does not hold is a report: an
+// alert to the unit's brand, with no event and no change.
+func (a *App) RecordUnitEvents(ctx context.Context, p *Principal, in UnitEventInput) (*UnitEvents, error) {
 	if err := require(p, RoleBrand, RolePartner, RoleMerchant); err != nil {
 		return nil, err
 	}
 	t, ok := ParseEventType(in.Type)
 	if !ok || t == EventCommission || isCheckoutEvent(t) {
 		return nil, Errorf(EInvalid, "unknown event type %.40q", in.Type)
+	}
+	if t == EventReturn || t == EventRestock {
+		_, err := UnitTransition(t, "", "")
+		return nil, err
 	}
 	if !slices.Contains(unitEventsByRole[p.Role], t) {
 		return nil, Errorf(EForbidden, "a %s key may not record %s events", p.Role, t)
@@ -246,22 +285,33 @@ func (a *App) RecordUnitEvents(ctx context.Context, p *Principal, in UnitEventIn
 	if err := validEventText(in.Location, in.Note); err != nil {
 		return nil, err
 	}
-	location := in.Location
+	if err := validCustodyMerchant(p, t, in.MerchantID); err != nil {
+		return nil, err
+	}
+	location, merchantID := in.Location, in.MerchantID
 	if p.Role == RoleMerchant {
 		m, err := a.Merchant(ctx, p, p.MerchantID)
 		if err != nil {
 			return nil, err
 		}
 		location = m.Region
+		if t == EventReceive {
+			merchantID = p.MerchantID
+		}
 	}
 	now := a.Now()
 	checks, err := a.checkCodes(ctx, in.Codes)
 	if err != nil {
 		return nil, err
 	}
-	var events []*Event
+	var out UnitEvents
 	err = a.store.Update(ctx, func(tx Tx) error {
-		events = events[:0]
+		out = UnitEvents{Events: []*Event{}, Reports: []*Report{}}
+		if p.Role != RoleMerchant {
+			if err := merchantExists(ctx, tx, merchantID); err != nil {
+				return err
+			}
+		}
 		seen := make(map[string]bool, len(in.Codes))
 		for i, code := range checks {
 			id, err := a.identifyIn(ctx, tx, code)
@@ -279,33 +329,28 @@ func (a *App) RecordUnitEvents(ctx context.Context, p *Principal, in UnitEventIn
 				return Errorf(EInvalid, "code %d names a unit named before", i+1)
 			}
 			seen[key] = true
-			u := id.unit
-			if u == nil {
-				u = &Unit{GTIN: id.gtin, Serial: id.serial, Seq: id.seq, BatchID: id.batch.ID}
-			}
-			state := id.state
-			if t != EventShip && t != EventReceive {
-				if state, err = UnitTransition(t, id.state, u.LockedFrom); err != nil {
-					return Errorf(ErrorCode(err), "code %d: %s", i+1, ErrorMessage(err))
+			if p.Role == RoleMerchant {
+				held, err := inCustody(ctx, tx, p, t, id)
+				if err != nil {
+					return codeError(i, err)
 				}
-				if t == EventLock {
-					u.LockedFrom = u.State // "" when the unit followed its batch
-				}
-				u.State, u.UpdatedAt = state, now
-				if err := tx.PutUnit(ctx, u); err != nil {
-					return err
+				if !held {
+					if err := tx.RaiseAlert(ctx, reportAlert(id, t, p.MerchantID, in.Note, now)); err != nil {
+						return err
+					}
+					out.Reports = append(out.Reports, &Report{Code: in.Codes[i], Type: t, Alert: AlertCustodyReport})
+					continue
 				}
 			}
-			seq := id.seq
 			e := &Event{
 				ID: newID("evt"), Type: t, BrandID: id.brandID, BatchID: id.batch.ID, GTIN: id.gtin,
-				Serial: id.serial, FromSeq: &seq, ToSeq: &seq, Location: location, Note: in.Note,
-				Actor: p.KeyID, Role: p.Role, CreatedAt: now,
+				Serial: id.serial, Location: location, Note: in.Note, Actor: p.KeyID, Role: p.Role,
+				Org: p.Org(), MerchantID: merchantID, CreatedAt: now,
 			}
-			if err := tx.AddEvent(ctx, e); err != nil {
-				return err
+			if err := a.applyUnitEvent(ctx, tx, id, e); err != nil {
+				return codeError(i, err)
 			}
-			events = append(events, e)
+			out.Events = append(out.Events, e)
 		}
 		return nil
 	})
@@ -315,11 +360,74 @@ func (a *App) RecordUnitEvents(ctx context.Context, p *Principal, in UnitEventIn
 	if p.Role == RoleMerchant {
 		// A merchant may hold any brand's units; it learns nothing of the
 		// brands' own identifiers.
-		for _, e := range events {
+		for _, e := range out.Events {
 			e.BatchID = ""
 		}
 	}
-	return events, nil
+	return &out, nil
+}
+
+// applyUnitEvent moves an identified unit through e's transition (ship
+// and receive change no state) and records e.
+func (a *App) applyUnitEvent(ctx context.Context, tx Tx, id *identity, e *Event) error {
+	if e.Type != EventShip && e.Type != EventReceive {
+		u := id.unit
+		if u == nil {
+			u = &Unit{GTIN: id.gtin, Serial: id.serial, Seq: id.seq, BatchID: id.batch.ID}
+		}
+		state, err := UnitTransition(e.Type, id.state, u.LockedFrom)
+		if err != nil {
+			return err
+		}
+		if e.Type == EventLock {
+			u.LockedFrom = u.State // "" when the unit followed its batch
+		}
+		u.State, u.UpdatedAt = state, e.CreatedAt
+		if err := tx.PutUnit(ctx, u); err != nil {
+			return err
+		}
+	}
+	seq := id.seq
+	e.FromSeq, e.ToSeq = &seq, &seq
+	return tx.AddEvent(ctx, e)
+}
+
+// codeError names the i-th code in err's message if err is an *Error, and
+// returns other errors as they are.
+func codeError(i int, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return Errorf(e.Code, "code %d: %s", i+1, e.Message)
+	}
+	return err
+}
+
+// validCustodyMerchant checks the merchant an event of type t names.
+func validCustodyMerchant(p *Principal, t EventType, id string) error {
+	switch {
+	case id == "":
+		return nil
+	case t != EventShip && t != EventReceive:
+		return Errorf(EInvalid, "merchant_id goes with ship and receive events only")
+	case p.Role == RoleMerchant && id != p.MerchantID:
+		return Errorf(EForbidden, "a merchant receives units for itself only")
+	case !validID(id, "mer"):
+		return Errorf(EInvalid, "merchant_id %.40q is not a merchant's id", id)
+	}
+	return nil
+}
+
+// merchantExists checks that the merchant an event names exists ("" names
+// none).
+func merchantExists(ctx context.Context, tx Tx, id string) error {
+	if id == "" {
+		return nil
+	}
+	_, err := tx.Merchant(ctx, id)
+	if ErrorCode(err) == ENotFound {
+		return Errorf(ENotFound, "merchant %s not found", id)
+	}
+	return err
 }
 
 // isCheckoutEvent reports whether only a checkout may cause t.

@@ -17,6 +17,11 @@ func TestUnitEvents(t *testing.T) {
 		_, err := w.app.RecordUnitEvents(ctx, p, genuine.UnitEventInput{Type: typ, Codes: codes})
 		return err
 	}
+	// The brand hands the first units to the merchant.
+	_, err := w.app.RecordUnitEvents(ctx, w.brand, genuine.UnitEventInput{Type: "receive", Codes: codes[:2], MerchantID: w.merchant.MerchantID})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Not released yet: a merchant cannot sell-side consume it.
 	if err := record(w.merchant, "consumed", codes[0]); genuine.ErrorCode(err) != genuine.ENotSold {
 		t.Errorf("consume commissioned unit: %v", err)

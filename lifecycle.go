@@ -71,7 +71,9 @@ var eventAliases = map[string]EventType{
 	"locked": EventLock, "unlocked": EventUnlock, "shipped": EventShip, "received": EventReceive,
 }
 
-// ParseEventType returns the event type named s, accepting past-tense aliases.
+// ParseEventType returns the event type named s, accepting past-tense
+// aliases. It knows return and restock, which UnitTransition refuses with
+// ERefundOnly.
 func ParseEventType(s string) (EventType, bool) {
 	if t, ok := eventAliases[s]; ok {
 		return t, true
@@ -79,7 +81,7 @@ func ParseEventType(s string) (EventType, bool) {
 	t := EventType(s)
 	_, batch := batchTransitions[t]
 	_, unit := unitTransitions[t]
-	return t, batch || unit || t == EventShip || t == EventReceive
+	return t, batch || unit || t == EventShip || t == EventReceive || t == EventReturn || t == EventRestock
 }
 
 // batchTransitions is the lifecycle of a batch: for each event, the
@@ -96,7 +98,10 @@ var batchTransitions = map[EventType]struct {
 
 // unitTransitions is the lifecycle of a unit: for each event, the states
 // it may leave and the one it leads to. EventUnlock leads back to the state
-// the unit was locked from.
+// the unit was locked from. A sold unit goes back to the channel only
+// through EventRefund, which only the refund of its checkout causes (§4):
+// EventReturn and EventRestock have no row, and are refused with
+// ERefundOnly.
 var unitTransitions = map[EventType]struct {
 	from []UnitState
 	to   UnitState
@@ -107,8 +112,6 @@ var unitTransitions = map[EventType]struct {
 	EventConsume:   {[]UnitState{StateSold}, StateConsumed},
 	EventLock:      {[]UnitState{StateCommissioned, StateInChannel, StateSold, StateReturned}, StateLocked},
 	EventUnlock:    {[]UnitState{StateLocked}, ""},
-	EventReturn:    {[]UnitState{StateSold}, StateReturned},
-	EventRestock:   {[]UnitState{StateReturned}, StateInChannel},
 	EventReserve:   {[]UnitState{StateInChannel}, StateReserved},
 	EventUnreserve: {[]UnitState{StateReserved}, StateInChannel},
 	EventSell:      {[]UnitState{StateReserved}, StateSold},
@@ -130,15 +133,24 @@ const (
 	EWithdrawn        = "withdrawn"
 	ENotSold          = "not_sold"
 	ENotLocked        = "not_locked"
-	ENotReturned      = "not_returned"
 	EAlreadyInChannel = "in_channel"
 	EReturned         = "returned"
+	// ERefundOnly refuses return and restock: a sale is undone only by a
+	// refund of its checkout, by the merchant that sold it.
+	ERefundOnly = "refund_only"
+	// ENotInCustody refuses an event of a merchant about a unit it does
+	// not hold: one it neither received nor sold (custody.go).
+	ENotInCustody = "not_in_custody"
+	// ENotShipped refuses a merchant's receive of a unit that was not
+	// shipped to it.
+	ENotShipped = "not_shipped"
 )
 
 // TransitionCodes lists every code a refused transition can carry.
 var TransitionCodes = []string{
 	ENotReleased, EAlreadyReleased, EInCheckout, EAlreadySold, EAlreadyUsed, EStolen, ELocked,
-	EDestroyed, ERecalled, EWithdrawn, ENotSold, ENotLocked, ENotReturned, EAlreadyInChannel, EReturned,
+	EDestroyed, ERecalled, EWithdrawn, ENotSold, ENotLocked, EAlreadyInChannel, EReturned,
+	ERefundOnly, ENotInCustody, ENotShipped,
 }
 
 // stateCodes names the refusal for a unit in each state.
@@ -165,6 +177,9 @@ func StateCode(s UnitState) string { return stateCodes[s] }
 // the own state a locked unit was locked from, which unlock restores ("" to
 // follow its batch again).
 func UnitTransition(t EventType, from, lockedFrom UnitState) (UnitState, error) {
+	if t == EventReturn || t == EventRestock {
+		return "", Errorf(ERefundOnly, "a sale is undone only by a refund of its checkout, by the merchant that sold it")
+	}
 	tr, ok := unitTransitions[t]
 	if !ok {
 		return "", Errorf(EInvalid, "%q is not an event for units", t)
@@ -186,12 +201,10 @@ func refusal(t EventType, from UnitState) *Error {
 	switch {
 	case from == StateRecalled || from == StateWithdrawn || from == StateDestroyed || from == StateStolen:
 		// These states explain any refusal best.
-	case t == EventConsume || t == EventReturn || t == EventRefund:
+	case t == EventConsume || t == EventRefund:
 		code = ENotSold
 	case t == EventUnlock:
 		code = ENotLocked
-	case t == EventRestock:
-		code = ENotReturned
 	case t == EventRelease:
 		code = EAlreadyReleased
 	}

@@ -14,26 +14,26 @@ func TestUnitTransitionsExhaustive(t *testing.T) {
 		StateCommissioned: {EventRelease: StateInChannel, EventStolen: StateStolen, EventDestroy: StateDestroyed, EventLock: StateLocked},
 		StateInChannel:    {EventStolen: StateStolen, EventDestroy: StateDestroyed, EventLock: StateLocked, EventReserve: StateReserved},
 		StateReserved:     {EventUnreserve: StateInChannel, EventSell: StateSold},
-		StateSold:         {EventDestroy: StateDestroyed, EventConsume: StateConsumed, EventLock: StateLocked, EventReturn: StateReturned, EventRefund: StateInChannel},
+		StateSold:         {EventDestroy: StateDestroyed, EventConsume: StateConsumed, EventLock: StateLocked, EventRefund: StateInChannel},
 		StateConsumed:     {EventDestroy: StateDestroyed},
 		StateStolen:       {EventDestroy: StateDestroyed},
 		StateDestroyed:    {},
 		StateLocked:       {EventStolen: StateStolen, EventDestroy: StateDestroyed, EventUnlock: StateSold},
-		StateReturned:     {EventStolen: StateStolen, EventDestroy: StateDestroyed, EventLock: StateLocked, EventRestock: StateInChannel},
+		StateReturned:     {EventStolen: StateStolen, EventDestroy: StateDestroyed, EventLock: StateLocked},
 		StateRecalled:     {},
 		StateWithdrawn:    {},
 	}
 	// refusedCode gives the code of a refusal where it is not the state's own.
 	refusedCode := func(s UnitState, e EventType) string {
 		switch {
+		case e == EventReturn || e == EventRestock:
+			return ERefundOnly // whatever the state: only a refund undoes a sale
 		case s == StateRecalled || s == StateWithdrawn || s == StateDestroyed || s == StateStolen:
 			return StateCode(s)
-		case e == EventConsume || e == EventReturn || e == EventRefund:
+		case e == EventConsume || e == EventRefund:
 			return ENotSold
 		case e == EventUnlock:
 			return ENotLocked
-		case e == EventRestock:
-			return ENotReturned
 		case e == EventRelease:
 			return EAlreadyReleased
 		}

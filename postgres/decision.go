@@ -11,14 +11,14 @@ import (
 )
 
 // decisionColumns are the columns scanDecision reads, in its order.
-const decisionColumns = `id, brand_id, gtin, serial, batch_id, merchant_id, checkout_id, decision,
-	created_at`
+const decisionColumns = `id, brand_id, gtin, serial, batch_id, merchant_id, checkout_id, key_id,
+	decision, created_at`
 
 // insertDecision stores the decision's outcome in a column of its own too,
 // for Decisions to filter on.
 const insertDecision = `
 	INSERT INTO decisions (` + decisionColumns + `, outcome)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
 
 // AddDecision appends a decision; EConflict if its id exists, ENotFound if
 // its brand or merchant does not exist.
@@ -28,7 +28,7 @@ func (t *tx) AddDecision(ctx context.Context, d *genuine.DecisionRecord) error {
 		return fmt.Errorf("decision %s: %w", d.ID, err)
 	}
 	t.execLater("decision "+d.ID, insertDecision,
-		d.ID, nullString(d.BrandID), d.GTIN, d.Serial, nullString(d.BatchID), d.MerchantID, d.CheckoutID,
+		d.ID, nullString(d.BrandID), d.GTIN, d.Serial, nullString(d.BatchID), d.MerchantID, d.CheckoutID, d.KeyID,
 		string(doc), d.CreatedAt, d.Decision.Outcome)
 	return nil
 }
@@ -89,7 +89,7 @@ func scanDecision(s scanner) (*genuine.DecisionRecord, error) {
 	var d genuine.DecisionRecord
 	var brandID, batchID pgtype.Text
 	var doc string
-	err := s.Scan(&d.ID, &brandID, &d.GTIN, &d.Serial, &batchID, &d.MerchantID, &d.CheckoutID, &doc,
+	err := s.Scan(&d.ID, &brandID, &d.GTIN, &d.Serial, &batchID, &d.MerchantID, &d.CheckoutID, &d.KeyID, &doc,
 		&d.CreatedAt)
 	if err != nil {
 		return nil, err

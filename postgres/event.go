@@ -13,11 +13,11 @@ import (
 
 // eventColumns are the columns scanEvent reads, in its order.
 const eventColumns = `id, type, brand_id, batch_id, gtin, serial, from_seq, to_seq, regions,
-	location, actor, role, note, created_at`
+	location, actor, role, actor_org, merchant_id, note, created_at`
 
 const insertEvent = `
 	INSERT INTO events (` + eventColumns + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`
 
 // AddEvent appends an event; EConflict if its id exists.
 func (t *tx) AddEvent(ctx context.Context, e *genuine.Event) error {
@@ -25,7 +25,7 @@ func (t *tx) AddEvent(ctx context.Context, e *genuine.Event) error {
 	from, to := copyOf(e.FromSeq), copyOf(e.ToSeq)
 	t.execLater("event "+e.ID, insertEvent,
 		e.ID, e.Type, e.BrandID, e.BatchID, e.GTIN, e.Serial, from, to,
-		slices.Clone(regionsValue(e.Regions)), e.Location, e.Actor, e.Role, e.Note, e.CreatedAt)
+		slices.Clone(regionsValue(e.Regions)), e.Location, e.Actor, e.Role, e.Org, e.MerchantID, e.Note, e.CreatedAt)
 	return nil
 }
 
@@ -174,7 +174,7 @@ func scanEvent(s scanner) (*genuine.Event, error) {
 	var e genuine.Event
 	// pgx scans a NULL range as nil pointers.
 	err := s.Scan(&e.ID, &e.Type, &e.BrandID, &e.BatchID, &e.GTIN, &e.Serial, &e.FromSeq, &e.ToSeq,
-		&e.Regions, &e.Location, &e.Actor, &e.Role, &e.Note, &e.CreatedAt)
+		&e.Regions, &e.Location, &e.Actor, &e.Role, &e.Org, &e.MerchantID, &e.Note, &e.CreatedAt)
 	if err != nil {
 		return nil, err
 	}

@@ -10,14 +10,14 @@ import (
 )
 
 // decisionColumns are the columns scanDecision reads, in its order.
-const decisionColumns = `id, brand_id, gtin, serial, batch_id, merchant_id, checkout_id, decision,
-	created_at`
+const decisionColumns = `id, brand_id, gtin, serial, batch_id, merchant_id, checkout_id, key_id,
+	decision, created_at`
 
 // insertDecision stores the decision's outcome in a column of its own too,
 // for Decisions to filter on.
 const insertDecision = `
 	INSERT INTO decisions (` + decisionColumns + `, outcome)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // AddDecision appends a decision; EConflict if its id exists, ENotFound if
 // its brand or merchant does not exist.
@@ -27,7 +27,7 @@ func (t *tx) AddDecision(ctx context.Context, d *genuine.DecisionRecord) error {
 		return fmt.Errorf("decision %s: %w", d.ID, err)
 	}
 	_, err = t.exec(ctx, insertDecision,
-		d.ID, nullString(d.BrandID), d.GTIN, d.Serial, nullString(d.BatchID), d.MerchantID, d.CheckoutID,
+		d.ID, nullString(d.BrandID), d.GTIN, d.Serial, nullString(d.BatchID), d.MerchantID, d.CheckoutID, d.KeyID,
 		string(doc), timeValue(d.CreatedAt), d.Decision.Outcome)
 	return storeError(err, "decision %s", d.ID)
 }
@@ -69,7 +69,7 @@ func scanDecision(s scanner) (*genuine.DecisionRecord, error) {
 	var d genuine.DecisionRecord
 	var brandID, batchID sql.NullString
 	var doc string
-	err := s.Scan(&d.ID, &brandID, &d.GTIN, &d.Serial, &batchID, &d.MerchantID, &d.CheckoutID, &doc,
+	err := s.Scan(&d.ID, &brandID, &d.GTIN, &d.Serial, &batchID, &d.MerchantID, &d.CheckoutID, &d.KeyID, &doc,
 		scanTime(&d.CreatedAt))
 	if err != nil {
 		return nil, err

@@ -11,11 +11,11 @@ import (
 
 // eventColumns are the columns scanEvent reads, in its order.
 const eventColumns = `id, type, brand_id, batch_id, gtin, serial, from_seq, to_seq, regions,
-	location, actor, role, note, created_at`
+	location, actor, role, actor_org, merchant_id, note, created_at`
 
 const insertEvent = `
 	INSERT INTO events (` + eventColumns + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // AddEvent appends an event; EConflict if its id exists.
 func (t *tx) AddEvent(ctx context.Context, e *genuine.Event) error {
@@ -25,7 +25,7 @@ func (t *tx) AddEvent(ctx context.Context, e *genuine.Event) error {
 	}
 	_, err = t.exec(ctx, insertEvent,
 		e.ID, e.Type, e.BrandID, e.BatchID, e.GTIN, e.Serial, nullInt(e.FromSeq), nullInt(e.ToSeq),
-		regions, e.Location, e.Actor, e.Role, e.Note, timeValue(e.CreatedAt))
+		regions, e.Location, e.Actor, e.Role, e.Org, e.MerchantID, e.Note, timeValue(e.CreatedAt))
 	return storeError(err, "event %s", e.ID)
 }
 
@@ -219,7 +219,7 @@ func scanEvent(s scanner) (*genuine.Event, error) {
 	var e genuine.Event
 	var from, to sql.NullInt64
 	err := s.Scan(&e.ID, &e.Type, &e.BrandID, &e.BatchID, &e.GTIN, &e.Serial, &from, &to,
-		scanRegions(&e.Regions), &e.Location, &e.Actor, &e.Role, &e.Note, scanTime(&e.CreatedAt))
+		scanRegions(&e.Regions), &e.Location, &e.Actor, &e.Role, &e.Org, &e.MerchantID, &e.Note, scanTime(&e.CreatedAt))
 	if err != nil {
 		return nil, err
 	}

@@ -48,7 +48,7 @@ func testDecisions(t *testing.T, s genuine.Store) {
 	record := func(n int, brandID, gtin, outcome string, when int) *genuine.DecisionRecord {
 		d := &genuine.DecisionRecord{
 			ID: id("dec", n), BrandID: brandID, GTIN: gtin, Serial: fmt.Sprintf("S%d", n), BatchID: id("bat", 1),
-			MerchantID: ms[n%2].ID, CheckoutID: id("chk", n), Decision: *newDecision(outcome), CreatedAt: at(when),
+			MerchantID: ms[n%2].ID, CheckoutID: id("chk", n), KeyID: id("key", n), Decision: *newDecision(outcome), CreatedAt: at(when),
 		}
 		if outcome == "refuse" {
 			d.Decision = *newDecision(outcome, "already_sold")

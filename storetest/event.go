@@ -16,15 +16,15 @@ func testEvents(t *testing.T, s genuine.Store) {
 	event := func(n int, batch *genuine.Batch, typ genuine.EventType, from, to *int64, when int) *genuine.Event {
 		return &genuine.Event{
 			ID: id("evt", n), Type: typ, BrandID: w.brand.ID, BatchID: batch.ID, GTIN: batch.GTIN,
-			FromSeq: from, ToSeq: to, Actor: id("key", 1), Role: genuine.RoleBrand, CreatedAt: at(when),
+			FromSeq: from, ToSeq: to, Actor: id("key", 1), Role: genuine.RoleBrand, Org: w.brand.ID, CreatedAt: at(when),
 		}
 	}
 	release := event(1, a, genuine.EventRelease, nil, nil, 1)
 	release.Regions, release.Note = []string{"CN-GD", "HK"}, "first shipment"
 	ship := event(2, a, genuine.EventShip, seq(0), seq(4), 2)
-	ship.Location = "urn:epc:id:sgln:9520123.00001.0"
+	ship.Location, ship.MerchantID = "urn:epc:id:sgln:9520123.00001.0", id("mer", 1)
 	stolen := event(3, a, genuine.EventStolen, seq(2), seq(2), 3)
-	stolen.Serial, stolen.Role, stolen.Actor = "SERIAL2", genuine.RoleMerchant, id("key", 2)
+	stolen.Serial, stolen.Role, stolen.Actor, stolen.Org = "SERIAL2", genuine.RoleMerchant, id("key", 2), id("mer", 1)
 	recall := event(4, a, genuine.EventRecall, nil, nil, 3) // the same time as stolen, added after it
 	consume := event(5, a, genuine.EventConsume, seq(7), seq(7), 4)
 	consume.Serial = "SERIAL7"

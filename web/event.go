@@ -20,8 +20,7 @@ func (s *Server) recordBatchEvent(w http.ResponseWriter, r *http.Request, p *gen
 	return writeJSON(w, http.StatusCreated, e)
 }
 
-// eventList is the body of GET /v1/batches/{id}/events and of the answer
-// to POST /v1/units/events.
+// eventList is the body of GET /v1/batches/{id}/events.
 type eventList struct {
 	Events []*genuine.Event `json:"events"`
 }
@@ -48,15 +47,21 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p *genuine.P
 }
 
 // recordUnitEvents handles POST /v1/units/events: one event for each unit
-// named by a code, all or none.
+// named by a code, all or none, or a report of a unit the merchant does
+// not hold. 201 if any event was recorded; 202 if every code was a report,
+// accepted as an alert to the brand, with nothing changed.
 func (s *Server) recordUnitEvents(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
 	var in genuine.UnitEventInput
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
-	es, err := s.app.RecordUnitEvents(r.Context(), p, in)
+	out, err := s.app.RecordUnitEvents(r.Context(), p, in)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, newEventList(es))
+	status := http.StatusCreated
+	if len(out.Events) == 0 {
+		status = http.StatusAccepted
+	}
+	return writeJSON(w, status, out)
 }

@@ -19,6 +19,7 @@ func TestBadInput(t *testing.T) {
 	b := ts.newWorld("Bolt", "09520123456795", 10)
 	codes := ts.codes(a.brandKey, a.batch.ID)
 	ts.call("POST", "/v1/batches/"+a.batch.ID+"/events", a.brandKey, map[string]any{"type": "release"}, 201, nil)
+	ts.call("POST", "/v1/units/events", a.brandKey, map[string]any{"type": "receive", "codes": []string{codes[0].Code}, "merchant_id": a.merchant.ID}, 201, nil)
 	batches := "/v1/batches"
 	events := "/v1/batches/" + a.batch.ID + "/events"
 	checkouts := "/v1/checkouts"
@@ -205,7 +206,7 @@ func TestBadInput(t *testing.T) {
 	}
 	var evs eventList
 	ts.call("GET", events, a.brandKey, nil, 200, &evs)
-	if len(evs.Events) != 2 {
+	if len(evs.Events) != 3 { // commission, release, receive
 		t.Errorf("events after refused events: %+v", evs.Events)
 	}
 	// No refused cart was decided on, and no policy was set.

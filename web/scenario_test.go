@@ -108,7 +108,9 @@ func TestScenario(t *testing.T) {
 		t.Fatalf("OPTIONS: %d %v", resp.status, resp.header)
 	}
 
-	// A merchant reports a unit stolen; verification shows it.
+	// The brand hands a unit to a merchant, which reports it stolen;
+	// verification shows it.
+	ts.call("POST", "/v1/units/events", w.brandKey, map[string]any{"type": "receive", "codes": []string{codes[1].Code}, "merchant_id": w.merchant.ID}, 201, nil)
 	var stolen struct{ Events []genuine.Event }
 	ts.call("POST", "/v1/units/events", w.merchantKey, map[string]any{"type": "stolen", "codes": []string{codes[1].Code}}, 201, &stolen)
 	if len(stolen.Events) != 1 || stolen.Events[0].Serial != codes[1].Serial || stolen.Events[0].Location != "CN-GD-SZ" {

@@ -105,8 +105,14 @@ func TestTenantIsolation(t *testing.T) {
 			}
 			return "/v1/products", body
 		}},
-		"POST /v1/units/events": {"brand", 201, func(caller) (string, any) {
-			return "/v1/units/events", map[string]any{"type": "stolen", "codes": []string{nextCode()}}
+		"POST /v1/units/events": {"brand", 201, func(c caller) (string, any) {
+			code := nextCode()
+			// A merchant records events of the units it holds, whatever
+			// their brand: brand A hands this one to it.
+			if m := map[string]string{"merchant A": a.merchant.ID, "merchant B": b.merchant.ID}[c.name]; m != "" {
+				ts.call("POST", "/v1/units/events", a.brandKey, map[string]any{"type": "receive", "codes": []string{code}, "merchant_id": m}, 201, nil)
+			}
+			return "/v1/units/events", map[string]any{"type": "stolen", "codes": []string{code}}
 		}},
 		"PUT /v1/policies/{scope}": {"brand", 200, fixed(policy, map[string]any{"rules": []any{map[string]any{"rule": "expiry"}}})},
 		"GET /v1/policies/{scope}": {"brand", 200, fixed(policy, nil)},

@@ -11,14 +11,18 @@ import (
 )
 
 const eventsUsage = `Usage:
-  genuine events batch BATCH_ID TYPE [--regions CN-GD,…] [--from N --to M] [--location L] [--note T]
-  genuine events units TYPE CODE… [--location L] [--note T]
+  genuine events batch BATCH_ID TYPE [--regions CN-GD,…] [--from N --to M] [--merchant ID] [--location L] [--note T]
+  genuine events units TYPE CODE… [--merchant ID] [--location L] [--note T]
   genuine events list BATCH_ID
 
 Records supply-chain events through the server, or lists a batch's.
 Batch TYPEs: release, ship, receive, recall, withdraw, destroy; with --from
 and --to (sequence numbers) also lock, unlock, stolen for a range of units.
-Unit TYPEs: stolen, destroyed, consumed, lock, unlock, return, restock, …
+Unit TYPEs: stolen, destroyed, consumed, lock, unlock, ship, receive, …
+With ship or receive, --merchant names the merchant the units are shipped
+to or now held by. A merchant records events only for the units it holds
+(received or sold); its stolen or destroyed of another unit is reported to
+the unit's brand as an alert and changes nothing.
 Needs a brand, partner or merchant key (--key or $GENUINE_KEY).
 `
 
@@ -33,6 +37,7 @@ func (m *Main) runEvents(ctx context.Context, args []string) error {
 	fs.Int64Var(&to, "to", -1, "last sequence number of a range")
 	fs.StringVar(&in.Location, "location", "", "where it happened")
 	fs.StringVar(&in.Note, "note", "", "a note")
+	fs.StringVar(&in.MerchantID, "merchant", "", "the merchant units are shipped to or received by (ship, receive)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	args, err := parseFlags(fs, args)
 	if err != nil {
@@ -66,16 +71,17 @@ func (m *Main) runEvents(ctx context.Context, args []string) error {
 		if len(args) < 3 {
 			return usagef("events units needs TYPE and at least one CODE")
 		}
-		var res struct {
-			Events []genuine.Event `json:"events"`
-		}
-		body := genuine.UnitEventInput{Type: args[1], Codes: args[2:], Location: in.Location, Note: in.Note}
+		var res genuine.UnitEvents
+		body := genuine.UnitEventInput{Type: args[1], Codes: args[2:], Location: in.Location, Note: in.Note, MerchantID: in.MerchantID}
 		if err := c.do(ctx, "POST", "/v1/units/events", body, &res); err != nil {
 			return err
 		}
 		out = res
 		if !*asJSON {
 			fmt.Fprintf(m.Stdout, "Recorded %s of %d units.\n", body.Type, len(res.Events))
+			if len(res.Reports) > 0 {
+				fmt.Fprintf(m.Stdout, "Reported %d units this merchant does not hold to their brands; they are unchanged.\n", len(res.Reports))
+			}
 		}
 	case "list":
 		if len(args) != 2 {
@@ -115,8 +121,14 @@ func describeEvent(e genuine.Event) string {
 	if len(e.Regions) > 0 {
 		parts = append(parts, "regions "+strings.Join(e.Regions, ","))
 	}
+	if e.MerchantID != "" {
+		parts = append(parts, "merchant "+e.MerchantID)
+	}
 	if e.Location != "" {
 		parts = append(parts, "at "+e.Location)
+	}
+	if e.Org != "" {
+		parts = append(parts, fmt.Sprintf("by %s %s", e.Role, e.Org))
 	}
 	return strings.Join(parts, ", ")
 }
