@@ -250,8 +250,7 @@ func (a *App) RegisterSerials(ctx context.Context, p *Principal, batchID string,
 		seen[s] = true
 	}
 	err = a.store.Update(ctx, func(tx Tx) error {
-		var n int64
-		err := tx.RegisteredSerials(ctx, b.ID, func(int64, string) error { n++; return nil })
+		n, err := tx.RegisteredCount(ctx, b.ID)
 		if err != nil {
 			return err
 		}

@@ -78,9 +78,14 @@ type Tx interface {
 	UpdateBatch(ctx context.Context, b *Batch) error
 
 	// RegisterSerials records serials a brand printed itself as the units of
-	// a batch, the i-th with sequence number b.FirstSeq+offset+i;
-	// EConflict if a serial of the product is registered already.
+	// a batch, the i-th with sequence number b.FirstSeq+offset+i, and adds
+	// them to the batch's RegisteredCount; EConflict if a serial of the
+	// product is registered already.
 	RegisterSerials(ctx context.Context, b *Batch, offset int64, serials []string) error
+	// RegisteredCount returns how many serials of a batch are registered:
+	// a count kept by RegisterSerials, read in one look-up (never by
+	// counting the serials); 0 if none are.
+	RegisteredCount(ctx context.Context, batchID string) (int64, error)
 	// RegisteredSerial returns the sequence number of a registered serial.
 	RegisteredSerial(ctx context.Context, gtin, serial string) (int64, error)
 	// RegisteredSerials calls fn for each registered serial of a batch, in

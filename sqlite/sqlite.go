@@ -169,6 +169,7 @@ func queries() []string {
 		insertProduct, selectProduct, allocateSequences,
 		insertBatch, selectBatch, selectBatchBySequence, selectBatches, updateBatch,
 		insertRegisteredSerial, selectRegisteredSerial, selectRegisteredSerials,
+		addRegistered, selectRegisteredCount,
 		selectUnit, upsertUnit, swapUnit, selectUnits, selectUnitInBatch,
 		insertEvent, selectEvents, selectUnitEvents, selectJourney, selectUnitJourney, selectLongUnitJourney,
 		addVerifications, selectVerifications,
