@@ -170,6 +170,8 @@ func queries() []string {
 		insertBatch, selectBatch, selectBatchBySequence, selectBatches, updateBatch,
 		insertRegisteredSerial, selectRegisteredSerial, selectRegisteredSerials,
 		addRegistered, selectRegisteredCount,
+		upsertRangeWork, selectRangeWork, selectRangeWorks, deleteRangeWork,
+		pruneNotifications, pruneCheckouts,
 		selectUnit, upsertUnit, swapUnit, selectUnits, selectUnitInBatch,
 		insertEvent, selectEvents, selectUnitEvents, selectJourney, selectUnitJourney, selectLongUnitJourney,
 		addVerifications, selectVerifications,
