@@ -33,13 +33,16 @@ func (t *tx) RegisterSerials(ctx context.Context, b *genuine.Batch, offset int64
 	if len(serials) == 0 {
 		return nil
 	}
+	// The count first: of two registrations at once, which read the same
+	// count, the second then waits for the first's row and fails
+	// serialization, to be run again, rather than collide on a sequence
+	// number and seem a duplicate serial.
+	if _, err := t.exec(ctx, addRegistered, b.ID, len(serials)); err != nil {
+		return storeError(err, "count of registered serials of batch %s", b.ID)
+	}
 	first := b.FirstSeq + offset
 	_, err := t.exec(ctx, insertRegisteredSerials, b.GTIN, b.ID, first, serials)
-	if err != nil {
-		return storeError(err, "a serial of units %d to %d of product %s", first, first+int64(len(serials))-1, b.GTIN)
-	}
-	_, err = t.exec(ctx, addRegistered, b.ID, len(serials))
-	return storeError(err, "count of registered serials of batch %s", b.ID)
+	return storeError(err, "a serial of units %d to %d of product %s", first, first+int64(len(serials))-1, b.GTIN)
 }
 
 const selectRegisteredCount = `

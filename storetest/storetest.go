@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"RaiseAlertConcurrently", testRaiseAlertConcurrently},
 		{"MarkNotification", testMarkNotification},
 		{"MarkNotificationConcurrently", testMarkNotificationConcurrently},
+		{"Prune", testPrune},
 		{"Scan", testScan},
 		{"ProviderRecords", testProviderRecords},
 		{"UpdateRollsBackOnError", testUpdateRollsBackOnError},
