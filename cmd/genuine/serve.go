@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"genuine"
 	"genuine/metrics"
 	"genuine/web"
 )
@@ -16,12 +17,22 @@ import (
 const serveUsage = `Usage:
   genuine serve [--db FILE] [--addr HOST:PORT] [--base-url URL]
                 [--log-format text|json] [--metrics-addr HOST:PORT]
+                [--max-batch N] [--max-range N] [--max-registration N]
+                [--max-exports N] [--keep-notifications D]
+                [--keep-checkouts D] [--prune-every D]
 
 Serves the genuine API, the GS1 Digital Link resolver and the pages on the
 embedded store FILE (default ./genuine.db, created if missing), until
 interrupted; then it finishes the requests in flight and exits.
 
 On the first start of a new store it prints an admin key, once.
+
+Bulk work is bounded per brand, so that one brand cannot stall the others:
+--max-batch units in a batch, --max-range units in a range event,
+--max-registration serials in one registration, --max-exports exports of
+codes at once per brand on this server. The reconciler deletes, every
+--prune-every, providers' notification ids older than --keep-notifications
+and checkouts that ended unpaid more than --keep-checkouts ago.
 
 Logs go to stderr, one line per request and per event, as text or JSON
 (--log-format); each line of a request carries its request_id, which the
@@ -45,6 +56,13 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.reconcileEvery, "reconcile-every", 5*time.Second, "how often the reconciler runs")
 	fs.DurationVar(&cfg.reservationTTL, "reservation-ttl", 15*time.Minute, "how long a checkout holds its units unpaid")
 	fs.DurationVar(&cfg.notifyGrace, "notify-grace", 30*time.Second, "how long to wait for a provider's notification before asking it")
+	fs.Int64Var(&cfg.limits.MaxBatch, "max-batch", genuine.DefaultMaxBatch, "the most units one batch may have")
+	fs.Int64Var(&cfg.limits.MaxRange, "max-range", genuine.DefaultMaxRange, "the most units one range event may move")
+	fs.IntVar(&cfg.limits.MaxRegistration, "max-registration", genuine.DefaultMaxRegistration, "the most serials one request may register")
+	fs.IntVar(&cfg.limits.MaxExports, "max-exports", genuine.DefaultMaxExports, "exports of codes one brand may run at once on this server")
+	fs.DurationVar(&cfg.retention.Notifications, "keep-notifications", genuine.DefaultNotificationRetention, "how long providers' notification ids are kept to recognise replays")
+	fs.DurationVar(&cfg.retention.Checkouts, "keep-checkouts", genuine.DefaultCheckoutRetention, "how long after their deadline checkouts that ended unpaid are kept")
+	fs.DurationVar(&cfg.retention.Every, "prune-every", genuine.DefaultPruneEvery, "how often what is past its retention is deleted")
 	logFormat := fs.String("log-format", envOr("GENUINE_LOG_FORMAT", "text"), "log format: text or json")
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", os.Getenv("GENUINE_METRICS_ADDR"), "also serve /metrics, without a key, on this private address")
 	args, err := parseFlags(fs, args)

@@ -40,6 +40,10 @@ type serviceConfig struct {
 	// failpoint names the point at which the process dies at once, for
 	// crash tests ($GENUINE_FAILPOINT); "" in production.
 	failpoint string
+	// limits bound each brand's bulk work, and retention how long history
+	// is kept; zero fields mean the App's defaults.
+	limits    genuine.Limits
+	retention genuine.Retention
 }
 
 // service is genuine running: store, payment providers, App, HTTP server
@@ -81,7 +85,7 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 	appCfg := genuine.Config{
 		BaseURL: s.baseURL, Providers: []genuine.Provider{s.sim}, ReservationTTL: cfg.reservationTTL,
 		NotifyGrace: cfg.notifyGrace, VerificationFlush: cfg.verificationFlush, Logger: cfg.logger,
-		Failpoint: failpoint(cfg.failpoint),
+		Failpoint: failpoint(cfg.failpoint), Limits: cfg.limits, Retention: cfg.retention,
 	}
 	webCfg := web.Config{
 		PublicRateLimit: cfg.publicRate, PublicBurst: int(cfg.publicRate * 2), Logger: cfg.logger,
