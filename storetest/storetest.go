@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"SwapUnit", testSwapUnit},
 		{"Units", testUnits},
 		{"Events", testEvents},
+		{"RangeWork", testRangeWork},
 		{"AddVerifications", testAddVerifications},
 		{"AddVerificationsUnknownProduct", testAddVerificationsUnknownProduct},
 		{"AddVerificationsConcurrently", testAddVerificationsConcurrently},
