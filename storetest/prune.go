@@ -59,7 +59,7 @@ func testPrune(t *testing.T, s genuine.Store) {
 		{2, genuine.CheckoutExpired, "", 2},
 		{3, genuine.CheckoutCanceled, genuine.PaymentCanceled, 3},
 		{4, genuine.CheckoutFailed, genuine.PaymentFailed, 4},
-		{5, genuine.CheckoutExpired, genuine.PaymentPaid, 5},     // a late payment: refunded later
+		{5, genuine.CheckoutExpired, genuine.PaymentPaid, 5},      // a late payment: refunded later
 		{6, genuine.CheckoutCanceled, genuine.PaymentRefunded, 6}, // money moved
 		{7, genuine.CheckoutPaid, genuine.PaymentPaid, 7},
 		{8, genuine.CheckoutRefunded, genuine.PaymentRefunded, 8},
