@@ -52,6 +52,15 @@ type App struct {
 	// payments goes on from (Reconcile); nil for the start.
 	staleMu    sync.Mutex
 	staleAfter *CheckoutPosition
+
+	// limits bound each brand's bulk work; exports counts the exports of
+	// codes each brand runs on this server.
+	limits  Limits
+	exports *slots
+	// rangeChunk is how many units each write of a range event moves.
+	rangeChunk int64
+	// retention says how long Prune keeps what it deletes.
+	retention Retention
 }
 
 // Config configures an App.
@@ -92,6 +101,14 @@ type Config struct {
 	// "before-sold": payment notified, units not yet sold). Crash tests
 	// make it end the process there; it is nil in production.
 	Failpoint func(name string)
+	// Limits bound the bulk work one brand may ask for at once.
+	Limits Limits
+	// RangeChunk is how many units of a range event each write moves
+	// (default 1000): the longest another write waits for a range event.
+	RangeChunk int
+	// Retention says how long history kept only for a while is kept before
+	// Prune deletes it.
+	Retention Retention
 }
 
 // NewApp returns an App on store.
@@ -106,6 +123,13 @@ func NewApp(store Store, cfg Config) *App {
 		batches:    newCache[string, []*Batch](maxCachedBatches, 0),
 		policies:   newCache[policyKey, *Policy](maxCachedPolicies, policyTTL),
 	}
+	a.limits = cfg.Limits.withDefaults()
+	a.exports = newSlots(a.limits.MaxExports)
+	a.rangeChunk = int64(cfg.RangeChunk)
+	if a.rangeChunk <= 0 {
+		a.rangeChunk = defaultRangeChunk
+	}
+	a.retention = cfg.Retention.withDefaults()
 	a.observer = cfg.Observer
 	if a.observer == nil {
 		a.observer = NopObserver{}

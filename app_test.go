@@ -311,7 +311,7 @@ func TestCreateBatchRefusals(t *testing.T) {
 		{"lot outside CSET 82", w.brand, func(b *genuine.BatchInput) { b.Lot = "A B" }, genuine.EInvalid},
 		{"no lot", w.brand, func(b *genuine.BatchInput) { b.Lot = "" }, genuine.EInvalid},
 		{"quantity 0", w.brand, func(b *genuine.BatchInput) { b.Quantity = 0 }, genuine.EInvalid},
-		{"quantity beyond the sequence space", w.brand, func(b *genuine.BatchInput) { b.Quantity = genuine.MaxSequence + 2 }, genuine.EInvalid},
+		{"quantity beyond the sequence space", w.brand, func(b *genuine.BatchInput) { b.Quantity = genuine.MaxSequence + 2 }, genuine.ETooLarge},
 		{"bad region", w.brand, func(b *genuine.BatchInput) { b.Regions = []string{"cn-gd"} }, genuine.EInvalid},
 		{"no expiry", w.brand, func(b *genuine.BatchInput) { b.Expiry = genuine.Date{} }, genuine.EInvalid},
 		{"unknown product", w.brand, func(b *genuine.BatchInput) { b.GTIN = "09506000134352" }, genuine.ENotFound},

@@ -91,7 +91,8 @@ type BatchInput struct {
 	Regions  []string `json:"regions"`
 }
 
-// MaxBatchQuantity bounds one batch: a product's whole sequence space.
+// MaxBatchQuantity is a product's whole sequence space, which no batch may
+// exceed whatever its Limits; Limits.MaxBatch bounds batches below it.
 const MaxBatchQuantity = MaxSequence + 1
 
 // CreateBatch creates a batch of a brand's product and so mints its codes:
@@ -118,8 +119,11 @@ func (a *App) CreateBatch(ctx context.Context, p *Principal, in BatchInput) (*Ba
 	if y := in.Expiry.Time().Year(); y < 1950 || y > 2049 {
 		return nil, Errorf(EInvalid, "expiry %s cannot be written in a GS1 code (years 1950 to 2049)", in.Expiry)
 	}
-	if in.Quantity < 1 || in.Quantity > MaxBatchQuantity {
-		return nil, Errorf(EInvalid, "quantity must be 1 to %d", int64(MaxBatchQuantity))
+	if in.Quantity < 1 {
+		return nil, Errorf(EInvalid, "quantity must be 1 to %d", a.limits.MaxBatch)
+	}
+	if in.Quantity > a.limits.MaxBatch {
+		return nil, tooLarge("quantity %d is more than the %d units a batch may have", in.Quantity, a.limits.MaxBatch)
 	}
 	regions, err := validRegions(in.Regions)
 	if err != nil {
@@ -236,6 +240,9 @@ func (a *App) RegisterSerials(ctx context.Context, p *Principal, batchID string,
 	if p.Role != RoleBrand {
 		return nil, Errorf(EForbidden, "only the brand registers serials")
 	}
+	if len(serials) > a.limits.MaxRegistration {
+		return nil, tooLarge("%d serials: one request registers at most %d; send the rest in further requests", len(serials), a.limits.MaxRegistration)
+	}
 	if b.Serials != SerialsRegistered {
 		return nil, Errorf(EConflict, "batch %s has minted serials; set the brand's serials to registered before creating the batch", b.ID)
 	}
@@ -250,8 +257,7 @@ func (a *App) RegisterSerials(ctx context.Context, p *Principal, batchID string,
 		seen[s] = true
 	}
 	err = a.store.Update(ctx, func(tx Tx) error {
-		var n int64
-		err := tx.RegisteredSerials(ctx, b.ID, func(int64, string) error { n++; return nil })
+		n, err := tx.RegisteredCount(ctx, b.ID)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package genuine
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // General error codes. The HTTP layer maps each code to a status in one
@@ -24,6 +25,9 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// RetryAfter, if not zero, is how long the caller should wait before
+	// trying again (HTTP's Retry-After).
+	RetryAfter time.Duration
 }
 
 // Error returns the message.
@@ -55,6 +59,17 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// RetryAfter returns how long the caller of a request that failed with err
+// should wait before trying again: the RetryAfter of the *Error err is or
+// wraps, or 0.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // ErrUnitChanged is wrapped by the error of a Tx.SwapUnit that found the

@@ -55,10 +55,6 @@ type BatchEventInput struct {
 	MerchantID string `json:"merchant_id,omitempty"`
 }
 
-// MaxRangeUnits bounds the units one range event may change, since each
-// gets a row of its own.
-const MaxRangeUnits = 100_000
-
 // partnerBatchEvents are the batch events a partner may record: custody.
 var partnerBatchEvents = []EventType{EventShip, EventReceive}
 
@@ -137,96 +133,6 @@ func (a *App) RecordBatchEvent(ctx context.Context, p *Principal, batchID string
 		return nil, err
 	}
 	return e, nil
-}
-
-// recordRangeEvent applies an event to the units from..to of a batch.
-func (a *App) recordRangeEvent(ctx context.Context, b *Batch, e *Event, from, to int64) error {
-	if !slices.Contains(rangeEvents, e.Type) {
-		return Errorf(EInvalid, "%s applies to a whole batch, not a range", e.Type)
-	}
-	if from > to || !b.Contains(from) || !b.Contains(to) {
-		return Errorf(EInvalid, "the range %d to %d is not within the batch's units %d to %d", from, to, b.FirstSeq, b.FirstSeq+b.Quantity-1)
-	}
-	if to-from+1 > MaxRangeUnits {
-		return Errorf(EInvalid, "a range event covers at most %d units", MaxRangeUnits)
-	}
-	if e.Type == EventRelease && len(b.Regions) == 0 && len(e.Regions) == 0 {
-		return Errorf(EInvalid, "units are released into regions: give regions, such as [\"CN-GD\"]")
-	}
-	e.FromSeq, e.ToSeq = &from, &to
-	var signer *Signer
-	if b.Serials == SerialsMinted {
-		bk, err := a.brandKeys(ctx, b.BrandID, b.KeyID)
-		if err != nil {
-			return err
-		}
-		signer = bk.signers[b.KeyID]
-	}
-	return a.store.Update(ctx, func(tx Tx) error {
-		if err := merchantExists(ctx, tx, e.MerchantID); err != nil {
-			return err
-		}
-		b, err := tx.Batch(ctx, b.ID)
-		if err != nil {
-			return err
-		}
-		if e.Type == EventRelease && len(e.Regions) > 0 {
-			b.Regions = e.Regions
-			if err := tx.UpdateBatch(ctx, b); err != nil {
-				return err
-			}
-		}
-		if e.Type != EventShip && e.Type != EventReceive {
-			own, err := tx.Units(ctx, b.ID, from, to)
-			if err != nil {
-				return err
-			}
-			if err := a.applyRange(ctx, tx, b, e.Type, from, to, own, signer); err != nil {
-				return err
-			}
-		}
-		return tx.AddEvent(ctx, e)
-	})
-}
-
-// applyRange moves every unit from..to through event t, or none if any
-// may not.
-func (a *App) applyRange(ctx context.Context, tx Tx, b *Batch, t EventType, from, to int64, own []*Unit, signer *Signer) error {
-	next := 0
-	now := a.Now()
-	var refused int64
-	var first error
-	units := make([]*Unit, 0, to-from+1)
-	for seq := from; seq <= to; seq++ {
-		u := &Unit{GTIN: b.GTIN, Seq: seq, BatchID: b.ID}
-		if next < len(own) && own[next].Seq == seq {
-			u = own[next]
-			next++
-		} else if signer != nil {
-			u.Serial = signer.Serial(b.GTIN, uint64(seq))
-		}
-		state, err := UnitTransition(t, EffectiveState(b.Disposition, u.State), u.LockedFrom)
-		if err != nil {
-			if refused++; first == nil {
-				first = err
-			}
-			continue
-		}
-		if t == EventLock {
-			u.LockedFrom = u.State // "" when the unit followed its batch
-		}
-		u.State, u.UpdatedAt = state, now
-		units = append(units, u)
-	}
-	if first != nil {
-		return Errorf(ErrorCode(first), "%d of the %d units may not: %s", refused, to-from+1, ErrorMessage(first))
-	}
-	for _, u := range units {
-		if err := tx.PutUnit(ctx, u); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // UnitEventInput is an event for units named by their codes.

@@ -13,7 +13,9 @@ type CodeSink func(seq int64, serial, code []byte) error
 // WriteCodes streams the codes of a batch to sink: each unit's serial and
 // its Digital Link URI. Minted codes are computed, not read, so memory stays
 // constant however large the batch; progress, if not nil, is called every
-// so often with the number of codes written.
+// so often with the number of codes written. A brand runs at most
+// Limits.MaxExports exports at once on one server; beyond that WriteCodes
+// fails with ERateLimited and a RetryAfter.
 func (a *App) WriteCodes(ctx context.Context, p *Principal, batchID string, sink CodeSink, progress func(done, total int64)) error {
 	b, err := a.Batch(ctx, p, batchID)
 	if err != nil {
@@ -22,6 +24,11 @@ func (a *App) WriteCodes(ctx context.Context, p *Principal, batchID string, sink
 	if p.Role == RolePartner {
 		return Errorf(EForbidden, "only the brand exports its codes")
 	}
+	done, err := a.exports.take(b.BrandID, "exports of codes")
+	if err != nil {
+		return err
+	}
+	defer done()
 	bk, err := a.brandKeys(ctx, b.BrandID, b.KeyID)
 	if err != nil {
 		return err

@@ -15,8 +15,10 @@ const ExpiredCode = "expired"
 // every server at once: it ends checkouts whose deadline passed (canceling
 // their payment at the provider before releasing the units), asks the
 // provider about payments whose notification never came, and refunds
-// payments that landed after their units were released. It returns how
-// many checkouts it changed, and the first error, having gone on past it.
+// payments that landed after their units were released; and it finishes
+// range events left half applied (recordRangeEvent). It returns how many
+// checkouts and range events it changed, and the first error, having gone
+// on past it.
 // A pass ends every checkout whose deadline had passed when it began and
 // refunds every late payment; it asks about one page of silent payments,
 // after the last one the pass before asked about (docs/architecture.md,
@@ -69,6 +71,10 @@ func (a *App) Reconcile(ctx context.Context) (int, error) {
 		changed++
 	})
 	note(err)
+
+	finished, err := a.finishRanges(ctx)
+	note(err)
+	changed += finished
 	a.observer.ReconcilerPass(backlog, lag)
 	return changed, firstErr
 }
@@ -140,13 +146,21 @@ func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 	return 1, nil
 }
 
-// RunReconciler runs Reconcile every interval until ctx ends.
+// RunReconciler runs Reconcile every interval, and Prune every
+// Retention.Every, until ctx ends.
 func (a *App) RunReconciler(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var pruned time.Time
 	for {
 		if _, err := a.Reconcile(ctx); err != nil && ctx.Err() == nil {
 			a.logf(ctx, "reconciler: %v", err)
+		}
+		if now := a.Now(); now.Sub(pruned) >= a.retention.Every {
+			pruned = now
+			if _, err := a.Prune(ctx); err != nil && ctx.Err() == nil {
+				a.logf(ctx, "pruning: %v", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -78,9 +78,14 @@ type Tx interface {
 	UpdateBatch(ctx context.Context, b *Batch) error
 
 	// RegisterSerials records serials a brand printed itself as the units of
-	// a batch, the i-th with sequence number b.FirstSeq+offset+i;
-	// EConflict if a serial of the product is registered already.
+	// a batch, the i-th with sequence number b.FirstSeq+offset+i, and adds
+	// them to the batch's RegisteredCount; EConflict if a serial of the
+	// product is registered already.
 	RegisterSerials(ctx context.Context, b *Batch, offset int64, serials []string) error
+	// RegisteredCount returns how many serials of a batch are registered:
+	// a count kept by RegisterSerials, read in one look-up (never by
+	// counting the serials); 0 if none are.
+	RegisteredCount(ctx context.Context, batchID string) (int64, error)
 	// RegisteredSerial returns the sequence number of a registered serial.
 	RegisteredSerial(ctx context.Context, gtin, serial string) (int64, error)
 	// RegisteredSerials calls fn for each registered serial of a batch, in
@@ -119,6 +124,19 @@ type Tx interface {
 	// Units returns the rows of a batch's units with sequence numbers in
 	// [from, to], in order.
 	Units(ctx context.Context, batchID string, from, to int64) ([]*Unit, error)
+
+	// PutRangeWork stores the work left of a range event, in place of the
+	// one stored before for the same event.
+	PutRangeWork(ctx context.Context, w *RangeWork) error
+	// RangeWork returns the work left of a range event; ENotFound if none
+	// is left.
+	RangeWork(ctx context.Context, eventID string) (*RangeWork, error)
+	// RangeWorks returns the work left of the range events of a batch, or
+	// of every batch if batchID is "", oldest first, at most limit.
+	RangeWorks(ctx context.Context, batchID string, limit int) ([]*RangeWork, error)
+	// DeleteRangeWork deletes the work left of a range event; nothing is
+	// done if there is none.
+	DeleteRangeWork(ctx context.Context, eventID string) error
 
 	AddEvent(ctx context.Context, e *Event) error
 	// Events returns the events of a batch that concern the unit with
@@ -178,6 +196,15 @@ type Tx interface {
 	// MarkNotification records a provider's notification id and reports
 	// whether it is new; a replayed notification gives false.
 	MarkNotification(ctx context.Context, provider, id string, at time.Time) (bool, error)
+
+	// PruneNotifications deletes at most limit notification ids marked
+	// before the given time, oldest first, and returns how many it deleted.
+	PruneNotifications(ctx context.Context, before time.Time, limit int) (int, error)
+	// PruneCheckouts deletes at most limit checkouts, with their items,
+	// that ended unpaid — refused, or expired, canceled or failed with no
+	// payment or one that failed or was canceled — and whose deadline is
+	// before the given time, oldest first, and returns how many it deleted.
+	PruneCheckouts(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// Scan returns how many times a unit was verified and where it was last
 	// scanned by a located merchant (nil if never).

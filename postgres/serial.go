@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
 
 	"genuine"
 )
@@ -13,9 +16,16 @@ const insertRegisteredSerials = `
 	SELECT $1::text, s.serial, $2::text, $3::bigint + s.n - 1
 	FROM unnest($4::text[]) WITH ORDINALITY AS s (serial, n)`
 
+// addRegistered adds to a batch's count of registered serials.
+const addRegistered = `
+	INSERT INTO registration_counts (batch_id, registered)
+	VALUES ($1, $2)
+	ON CONFLICT (batch_id) DO UPDATE SET registered = registration_counts.registered + excluded.registered`
+
 // RegisterSerials records serials a brand printed itself as the units of a
-// batch, the i-th with sequence number b.FirstSeq+offset+i; EConflict if a
-// serial or a sequence number of the product is registered already. The
+// batch, the i-th with sequence number b.FirstSeq+offset+i, and adds them
+// to the batch's count; EConflict if a serial or a sequence number of the
+// product is registered already. The
 // list goes to the server in one statement, so the conflict's message
 // names the serials' range rather than the one serial that was a
 // duplicate.
@@ -23,9 +33,32 @@ func (t *tx) RegisterSerials(ctx context.Context, b *genuine.Batch, offset int64
 	if len(serials) == 0 {
 		return nil
 	}
+	// The count first: of two registrations at once, which read the same
+	// count, the second then waits for the first's row and fails
+	// serialization, to be run again, rather than collide on a sequence
+	// number and seem a duplicate serial.
+	if _, err := t.exec(ctx, addRegistered, b.ID, len(serials)); err != nil {
+		return storeError(err, "count of registered serials of batch %s", b.ID)
+	}
 	first := b.FirstSeq + offset
 	_, err := t.exec(ctx, insertRegisteredSerials, b.GTIN, b.ID, first, serials)
 	return storeError(err, "a serial of units %d to %d of product %s", first, first+int64(len(serials))-1, b.GTIN)
+}
+
+const selectRegisteredCount = `
+	SELECT registered
+	FROM registration_counts
+	WHERE batch_id = $1`
+
+// RegisteredCount returns how many serials of a batch are registered: the
+// count RegisterSerials keeps, in one look-up; 0 if none are.
+func (t *tx) RegisteredCount(ctx context.Context, batchID string) (int64, error) {
+	var n int64
+	err := t.queryRow(ctx, selectRegisteredCount, batchID).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return n, storeError(err, "count of registered serials of batch %s", batchID)
 }
 
 const selectRegisteredSerial = `

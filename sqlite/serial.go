@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"genuine"
 )
@@ -10,10 +12,20 @@ const insertRegisteredSerial = `
 	INSERT INTO registered_serials (gtin, serial, batch_id, seq)
 	VALUES (?, ?, ?, ?)`
 
+// addRegistered adds to a batch's count of registered serials.
+const addRegistered = `
+	INSERT INTO registration_counts (batch_id, registered)
+	VALUES (?, ?)
+	ON CONFLICT (batch_id) DO UPDATE SET registered = registered + excluded.registered`
+
 // RegisterSerials records serials a brand printed itself as the units of a
-// batch, the i-th with sequence number b.FirstSeq+offset+i; EConflict if a
-// serial or a sequence number of the product is registered already.
+// batch, the i-th with sequence number b.FirstSeq+offset+i, and adds them
+// to the batch's count; EConflict if a serial or a sequence number of the
+// product is registered already.
 func (t *tx) RegisterSerials(ctx context.Context, b *genuine.Batch, offset int64, serials []string) error {
+	if len(serials) == 0 {
+		return nil
+	}
 	// One statement for the whole list: t.exec would add one per serial to
 	// the transaction. insertRegisteredSerial is one of queries, so stmt is
 	// not nil.
@@ -24,7 +36,24 @@ func (t *tx) RegisterSerials(ctx context.Context, b *genuine.Batch, offset int64
 			return storeError(err, "serial %s (unit %d) of product %s", serial, seq, b.GTIN)
 		}
 	}
-	return nil
+	_, err := t.exec(ctx, addRegistered, b.ID, len(serials))
+	return storeError(err, "count of registered serials of batch %s", b.ID)
+}
+
+const selectRegisteredCount = `
+	SELECT registered
+	FROM registration_counts
+	WHERE batch_id = ?`
+
+// RegisteredCount returns how many serials of a batch are registered: the
+// count RegisterSerials keeps, in one look-up; 0 if none are.
+func (t *tx) RegisteredCount(ctx context.Context, batchID string) (int64, error) {
+	var n int64
+	err := t.queryRow(ctx, selectRegisteredCount, batchID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, storeError(err, "count of registered serials of batch %s", batchID)
 }
 
 const selectRegisteredSerial = `

@@ -23,6 +23,14 @@ func testRegisteredSerials(t *testing.T, s genuine.Store) {
 	update(t, s, func(tx genuine.Tx) error { return tx.RegisterSerials(ctx, b, 0, all[:5]) })
 
 	view(t, s, func(tx genuine.Tx) error {
+		for _, tt := range []struct {
+			batch *genuine.Batch
+			want  int64
+		}{{b, 8}, {b2, 0}} {
+			if n, err := tx.RegisteredCount(ctx, tt.batch.ID); err != nil || n != tt.want {
+				t.Errorf("RegisteredCount(%s) = %d, %v; want %d", tt.batch.ID, n, err, tt.want)
+			}
+		}
 		seq, err := tx.RegisteredSerial(ctx, gtinA, serial(6))
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -212,5 +213,46 @@ func TestExportCanceled(t *testing.T) {
 	defer stop()
 	if err := ts.srv.Shutdown(sctx); err != nil {
 		t.Fatalf("Shutdown after %v: %v", time.Since(start), err)
+	}
+}
+
+// TestExportLimit holds two exports of a brand open: a third is refused
+// with 429, rate_limited and a Retry-After, and once they are walked away
+// from, the brand exports again.
+func TestExportLimit(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	w := ts.newWorld("Acme", "09520123456788", 100_000_000)
+	path := "/v1/batches/" + w.batch.ID + "/codes?format=csv"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for range 2 {
+		r, _ := http.NewRequestWithContext(ctx, "GET", ts.url+path, nil)
+		r.Header.Set("Authorization", "Bearer "+w.brandKey)
+		resp, err := ts.client.Do(r) // returns once the export has begun
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("export: %v %v", resp, err)
+		}
+		defer resp.Body.Close()
+	}
+	resp := ts.do(request{method: "GET", path: path, key: w.brandKey})
+	p := resp.problem(t)
+	retry, err := strconv.Atoi(resp.header.Get("Retry-After"))
+	if resp.status != 429 || p.Code != genuine.ERateLimited || err != nil || retry < 1 {
+		t.Fatalf("a third export at once: %d %+v, Retry-After %q", resp.status, p, resp.header.Get("Retry-After"))
+	}
+	var small genuine.Batch
+	ts.call("POST", "/v1/batches", w.brandKey, map[string]any{
+		"gtin": w.product.GTIN, "lot": "SMALL", "expiry": "2030-01-01", "quantity": 10,
+	}, 201, &small)
+	cancel()
+	// The walked-away exports end when they next look at their request.
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		r := ts.do(request{method: "GET", path: "/v1/batches/" + small.ID + "/codes", key: w.brandKey})
+		if r.status == 200 {
+			break
+		}
+		if r.status != 429 || time.Now().After(end) {
+			t.Fatalf("an export after the others ended: %d %s", r.status, r.body)
+		}
 	}
 }

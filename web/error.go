@@ -3,6 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"genuine"
 )
@@ -104,6 +106,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, b
 		s.log.WarnContext(r.Context(), "error code without an HTTP status", "code", p.Code, "err", err)
 	}
 	h := w.Header()
+	if d := genuine.RetryAfter(err); d > 0 {
+		h.Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
+	}
 	if p.Status == http.StatusUnauthorized {
 		challenge := `Bearer realm="genuine"`
 		if r.Header.Get("Authorization") != "" {

@@ -74,7 +74,7 @@ func TestBadInput(t *testing.T) {
 		{"no expiry", "POST", batches, a.brandKey, "", okBatch(func(m map[string]any) { delete(m, "expiry") }), 400, "invalid", "expiry", nil},
 		{"quantity 0", "POST", batches, a.brandKey, "", okBatch(func(m map[string]any) { m["quantity"] = 0 }), 400, "invalid", "quantity", nil},
 		{"negative quantity", "POST", batches, a.brandKey, "", okBatch(func(m map[string]any) { m["quantity"] = -5 }), 400, "invalid", "quantity", nil},
-		{"quantity beyond the sequence space", "POST", batches, a.brandKey, "", okBatch(func(m map[string]any) { m["quantity"] = genuine.MaxBatchQuantity + 1 }), 400, "invalid", "quantity", nil},
+		{"quantity beyond the sequence space", "POST", batches, a.brandKey, "", okBatch(func(m map[string]any) { m["quantity"] = genuine.MaxBatchQuantity + 1 }), 413, "too_large", "quantity", nil},
 		{"quantity beyond int64", "POST", batches, a.brandKey, "", `{"gtin":"09520123456788","lot":"L2","expiry":"2027-12-31","quantity":1e30}`, 400, "invalid", "quantity", nil},
 		{"malformed region", "POST", batches, a.brandKey, "", okBatch(func(m map[string]any) { m["regions"] = []string{"cn-gd"} }), 400, "invalid", "region", nil},
 		{"unknown country", "POST", batches, a.brandKey, "", okBatch(func(m map[string]any) { m["regions"] = []string{"XX-GD"} }), 400, "invalid", "region", nil},
@@ -233,11 +233,25 @@ func TestSequenceSpace(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	a := ts.newWorld("Acme", "09520123456788", 1)
 	ts.call("POST", "/v1/products", a.brandKey, map[string]any{"gtin": "09520123456801", "name": "Huge"}, 201, nil)
+	// A server's batches are smaller than the sequence space unless its
+	// limit says otherwise.
 	body := map[string]any{"gtin": "09520123456801", "lot": "BIG", "expiry": "2030-01-01", "quantity": genuine.MaxBatchQuantity}
-	ts.call("POST", "/v1/batches", a.brandKey, body, 201, nil)
+	resp := ts.do(request{method: "POST", path: "/v1/batches", key: a.brandKey, body: body})
+	if p := resp.problem(t); resp.status != 413 || p.Code != genuine.ETooLarge {
+		t.Fatalf("a batch of the whole sequence space: %d %+v, want 413 too_large", resp.status, p)
+	}
+	app := genuine.NewApp(ts.db, genuine.Config{Limits: genuine.Limits{MaxBatch: genuine.MaxBatchQuantity}})
+	defer app.Close()
+	brand, err := app.Authenticate(t.Context(), a.brandKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.CreateBatch(t.Context(), brand, genuine.BatchInput{GTIN: "09520123456801", Lot: "BIG", Expiry: genuine.NewDate(2030, 1, 1), Quantity: genuine.MaxBatchQuantity}); err != nil {
+		t.Fatal(err)
+	}
 	before := ts.batchIDs(a.brandKey)
 	body["quantity"] = 1
-	resp := ts.do(request{method: "POST", path: "/v1/batches", key: a.brandKey, body: body})
+	resp = ts.do(request{method: "POST", path: "/v1/batches", key: a.brandKey, body: body})
 	if p := resp.problem(t); resp.status != 409 || p.Code != genuine.EConflict {
 		t.Fatalf("batch beyond the sequence space: %d %+v", resp.status, p)
 	}

@@ -26,6 +26,7 @@ import (
 type testServer struct {
 	tb     testing.TB
 	url    string
+	db     genuine.Store
 	app    *genuine.App
 	srv    *Server
 	sim    *simulated.Provider
@@ -55,7 +56,7 @@ func newTestServer(tb testing.TB, cfg Config, providers ...genuine.Provider) *te
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ts := &testServer{tb: tb, url: "http://" + l.Addr().String(), client: &http.Client{Timeout: time.Minute}}
+	ts := &testServer{tb: tb, url: "http://" + l.Addr().String(), db: db, client: &http.Client{Timeout: time.Minute}}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(&failOnError{tb: tb, next: slog.NewTextHandler(io.Discard, nil)})
 	}

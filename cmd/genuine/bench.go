@@ -122,6 +122,9 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 		// expiring and querying the run's checkouts while later scenarios
 		// are measured.
 		reservationTTL: 24 * time.Hour, notifyGrace: 24 * time.Hour,
+		// One brand exports on every connection: the export scenario
+		// measures throughput, not the per-brand limit.
+		limits: genuine.Limits{MaxExports: cfg.connections},
 	})
 	if err != nil {
 		return err

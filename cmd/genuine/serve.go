@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"genuine"
 	"genuine/metrics"
 	"genuine/web"
 )
@@ -19,6 +20,9 @@ const serveUsage = `Usage:
   genuine serve [--db FILE] [--addr HOST:PORT] [--base-url URL]
                 [--log-format text|json] [--metrics-addr HOST:PORT]
                 [--simulated[=false]]
+                [--max-batch N] [--max-range N] [--max-registration N]
+                [--max-exports N] [--keep-notifications D]
+                [--keep-checkouts D] [--prune-every D]
 
 Serves the genuine API, the GS1 Digital Link resolver and the pages on the
 embedded store FILE (default ./genuine.db, created if missing), until
@@ -31,6 +35,12 @@ when the server listens on a loopback address (127.0.0.1, ::1), or with
 --simulated; --simulated=false turns it off even there. Without it a
 checkout naming it is refused and its pages do not exist. Its pages say
 TEST MODE.
+Bulk work is bounded per brand, so that one brand cannot stall the others:
+--max-batch units in a batch, --max-range units in a range event,
+--max-registration serials in one registration, --max-exports exports of
+codes at once per brand on this server. The reconciler deletes, every
+--prune-every, providers' notification ids older than --keep-notifications
+and checkouts that ended unpaid more than --keep-checkouts ago.
 
 Logs go to stderr, one line per request and per event, as text or JSON
 (--log-format); each line of a request carries its request_id, which the
@@ -54,6 +64,13 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.reconcileEvery, "reconcile-every", 5*time.Second, "how often the reconciler runs")
 	fs.DurationVar(&cfg.reservationTTL, "reservation-ttl", 15*time.Minute, "how long a checkout holds its units unpaid")
 	fs.DurationVar(&cfg.notifyGrace, "notify-grace", 30*time.Second, "how long to wait for a provider's notification before asking it")
+	fs.Int64Var(&cfg.limits.MaxBatch, "max-batch", genuine.DefaultMaxBatch, "the most units one batch may have")
+	fs.Int64Var(&cfg.limits.MaxRange, "max-range", genuine.DefaultMaxRange, "the most units one range event may move")
+	fs.IntVar(&cfg.limits.MaxRegistration, "max-registration", genuine.DefaultMaxRegistration, "the most serials one request may register")
+	fs.IntVar(&cfg.limits.MaxExports, "max-exports", genuine.DefaultMaxExports, "exports of codes one brand may run at once on this server")
+	fs.DurationVar(&cfg.retention.Notifications, "keep-notifications", genuine.DefaultNotificationRetention, "how long providers' notification ids are kept to recognise replays")
+	fs.DurationVar(&cfg.retention.Checkouts, "keep-checkouts", genuine.DefaultCheckoutRetention, "how long after their deadline checkouts that ended unpaid are kept")
+	fs.DurationVar(&cfg.retention.Every, "prune-every", genuine.DefaultPruneEvery, "how often what is past its retention is deleted")
 	logFormat := fs.String("log-format", envOr("GENUINE_LOG_FORMAT", "text"), "log format: text or json")
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", os.Getenv("GENUINE_METRICS_ADDR"), "also serve /metrics, without a key, on this private address")
 	simulated := fs.Bool("simulated", false, "run the simulated payment provider on any address (default: only on loopback)")

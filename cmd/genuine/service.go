@@ -43,6 +43,10 @@ type serviceConfig struct {
 	// simulated says whether the simulated provider runs: nil means only
 	// when the server listens on a loopback address (simulatedByDefault).
 	simulated *bool
+	// limits bound each brand's bulk work, and retention how long history
+	// is kept; zero fields mean the App's defaults.
+	limits    genuine.Limits
+	retention genuine.Retention
 }
 
 // service is genuine running: store, payment providers, App, HTTP server
@@ -78,7 +82,7 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 	appCfg := genuine.Config{
 		BaseURL: s.baseURL, ReservationTTL: cfg.reservationTTL,
 		NotifyGrace: cfg.notifyGrace, VerificationFlush: cfg.verificationFlush, Logger: cfg.logger,
-		Failpoint: failpoint(cfg.failpoint),
+		Failpoint: failpoint(cfg.failpoint), Limits: cfg.limits, Retention: cfg.retention,
 	}
 	webCfg := web.Config{
 		PublicRateLimit: cfg.publicRate, PublicBurst: int(cfg.publicRate * 2), Logger: cfg.logger,
