@@ -28,6 +28,10 @@ type APIKey struct {
 	Name       string    `json:"name,omitempty"`
 	Hash       []byte    `json:"-"`
 	CreatedAt  time.Time `json:"created_at"`
+	// ExpiresAt is when the key stops working; zero for never.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// RevokedAt is when the key was revoked; zero while it is not.
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
 }
 
 // keyPrefix starts every API key, so that a leaked key is recognisable.
