@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -259,5 +260,59 @@ func TestReplaceLostAdminKey(t *testing.T) {
 		t.Errorf("break glass after a revocation: %v", err)
 	} else if _, err := app.Authenticate(ctx, another); err != nil {
 		t.Errorf("the second break-glass key: %v", err)
+	}
+}
+
+// Two admins revoking each other's keys at once cannot leave the store
+// without an admin key that works: one revocation is refused.
+func TestRevokeLastAdminConcurrently(t *testing.T) {
+	ctx := context.Background()
+	for range 5 {
+		app := genuine.NewApp(openStore(t), genuine.Config{})
+		t.Cleanup(func() { app.Close() })
+		first, err := app.Bootstrap(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := app.BreakGlass(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var admins [2]*genuine.Principal
+		for i, key := range []string{first, second} {
+			if admins[i], err = app.Authenticate(ctx, key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var errs [2]error
+		var wg sync.WaitGroup
+		for i := range admins {
+			wg.Go(func() { _, errs[i] = app.RevokeAPIKey(ctx, admins[i], admins[1-i].KeyID) })
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("revoking each other at once: %v and %v; want one revoked and one %s", errs[0], errs[1], genuine.EConflict)
+		}
+		for _, err := range errs {
+			if err != nil && genuine.ErrorCode(err) != genuine.EConflict {
+				t.Errorf("the refused revocation: %v, want %s", err, genuine.EConflict)
+			}
+		}
+		keys, err := app.ListAPIKeys(ctx, admins[0])
+		if errs[0] != nil {
+			keys, err = app.ListAPIKeys(ctx, admins[1])
+		}
+		if err != nil {
+			t.Fatalf("the admin whose key still works lists keys: %v", err)
+		}
+		working := 0
+		for _, k := range keys {
+			if k.RevokedAt.IsZero() {
+				working++
+			}
+		}
+		if working != 1 {
+			t.Errorf("%d admin keys work after the race, want 1", working)
+		}
 	}
 }

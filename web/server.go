@@ -250,7 +250,8 @@ func info(r *http.Request) *requestInfo {
 
 // logRequests gives each request its id (X-Request-Id, echoed), logs one
 // line per request — method, path, route, status, size, duration, client
-// address, API key id and request id — and tells Config.Metrics of it.
+// address (clientAddr: behind a trusted proxy, the client's), API key id
+// and request id — and tells Config.Metrics of it.
 // Headers and query strings are not logged, so neither are keys.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -279,7 +280,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.String("route", ri.route), slog.Int("status", status),
 				slog.Int64("bytes", rec.bytes), slog.Duration("duration", d),
-				slog.String("client", r.RemoteAddr), slog.String("key_id", ri.keyID),
+				slog.String("client", s.clientAddr(r).String()), slog.String("key_id", ri.keyID),
 				slog.String("request_id", ri.id))
 		}()
 		next.ServeHTTP(rec, r)
