@@ -135,7 +135,7 @@ func (a *App) Authenticate(ctx context.Context, key string) (*Principal, error) 
 		return nil, Errorf(EUnauthorized, "invalid API key")
 	}
 	hash := HashAPIKey(key)
-	return a.keyHolder(ctx, keyRef{hash: string(hash)}, func(tx Tx) (*APIKey, error) {
+	return a.holderOf(ctx, keyRef{hash: string(hash)}, func(tx Tx) (*APIKey, error) {
 		return tx.APIKeyByHash(ctx, hash)
 	})
 }
@@ -146,16 +146,16 @@ func (a *App) Authenticate(ctx context.Context, key string) (*Principal, error) 
 // (a session opened with it) calls it on each use, so that revoking the
 // key ends it within keyCheckTTL on every server.
 func (a *App) PrincipalOfKey(ctx context.Context, id string) (*Principal, error) {
-	return a.keyHolder(ctx, keyRef{id: id}, func(tx Tx) (*APIKey, error) {
+	return a.holderOf(ctx, keyRef{id: id}, func(tx Tx) (*APIKey, error) {
 		return tx.APIKey(ctx, id)
 	})
 }
 
-// keyHolder returns the principal of the key ref names, read by read
+// holderOf returns the principal of the key ref names, read by read
 // unless it was cached less than keyCheckTTL before. Unknown keys are not
 // cached, so that a key made on another server works at once and guesses
 // cannot fill the cache.
-func (a *App) keyHolder(ctx context.Context, ref keyRef, read func(Tx) (*APIKey, error)) (*Principal, error) {
+func (a *App) holderOf(ctx context.Context, ref keyRef, read func(Tx) (*APIKey, error)) (*Principal, error) {
 	// The time is taken before the read, so that an entry is never
 	// trusted for longer than keyCheckTTL after what it saw.
 	now := a.now()
