@@ -28,6 +28,10 @@ type APIKey struct {
 	Name       string    `json:"name,omitempty"`
 	Hash       []byte    `json:"-"`
 	CreatedAt  time.Time `json:"created_at"`
+	// ExpiresAt is when the key stops working; zero for never.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// RevokedAt is when the key was revoked; zero while it is not.
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
 }
 
 // keyPrefix starts every API key, so that a leaked key is recognisable.
@@ -103,33 +107,93 @@ func ownBrand(p *Principal, brandID, what string) error {
 	return Errorf(ENotFound, "%s not found", what)
 }
 
-// Authenticate returns the principal holding an API key.
+// keyCheckTTL is how long a server trusts what it read of a key: a key
+// revoked on one server stops working there at once and on every other
+// server of the store within keyCheckTTL.
+const keyCheckTTL = 4 * time.Second
+
+// keyRef names a cached key holder: by the key's hash (Authenticate) or by
+// the key's id (PrincipalOfKey); one of the two is set.
+type keyRef struct{ hash, id string }
+
+// keyHolder is what the App caches of a key: its holder and when it stops
+// working.
+type keyHolder struct {
+	p         Principal
+	expiresAt time.Time // zero: never
+	revokedAt time.Time // zero: not revoked
+}
+
+// principal returns the holder if the key works at now: EUnauthorized,
+// saying why, if it was revoked or has expired.
+func (h keyHolder) principal(now time.Time) (*Principal, error) {
+	switch {
+	case !h.revokedAt.IsZero():
+		return nil, Errorf(EUnauthorized, "API key %s was revoked at %s", h.p.KeyID, h.revokedAt.Format(time.RFC3339))
+	case !h.expiresAt.IsZero() && !now.Before(h.expiresAt):
+		return nil, Errorf(EUnauthorized, "API key %s expired at %s", h.p.KeyID, h.expiresAt.Format(time.RFC3339))
+	}
+	p := h.p
+	return &p, nil
+}
+
+// Authenticate returns the principal holding an API key: EUnauthorized if
+// there is no such key, or it was revoked or has expired.
 func (a *App) Authenticate(ctx context.Context, key string) (*Principal, error) {
 	if len(key) < len(keyPrefix)+10 || len(key) > 100 {
 		return nil, Errorf(EUnauthorized, "invalid API key")
 	}
 	hash := HashAPIKey(key)
-	if p, ok := a.principals.get(string(hash), time.Time{}); ok {
-		return &p, nil
-	}
-	var k *APIKey
-	err := a.store.View(ctx, func(tx Tx) (err error) {
-		k, err = tx.APIKeyByHash(ctx, hash)
-		return err
+	return a.holderOf(ctx, keyRef{hash: string(hash)}, func(tx Tx) (*APIKey, error) {
+		return tx.APIKeyByHash(ctx, hash)
 	})
-	if ErrorCode(err) == ENotFound {
-		return nil, Errorf(EUnauthorized, "invalid API key")
+}
+
+// PrincipalOfKey returns the holder of the key with id as Authenticate
+// would for the key itself: EUnauthorized if the key does not exist, was
+// revoked or has expired. Whatever acts on a key's behalf without the key
+// (a session opened with it) calls it on each use, so that revoking the
+// key ends it within keyCheckTTL on every server.
+func (a *App) PrincipalOfKey(ctx context.Context, id string) (*Principal, error) {
+	return a.holderOf(ctx, keyRef{id: id}, func(tx Tx) (*APIKey, error) {
+		return tx.APIKey(ctx, id)
+	})
+}
+
+// holderOf returns the principal of the key ref names, read by read
+// unless it was cached less than keyCheckTTL before. Unknown keys are not
+// cached, so that a key made on another server works at once and guesses
+// cannot fill the cache.
+func (a *App) holderOf(ctx context.Context, ref keyRef, read func(Tx) (*APIKey, error)) (*Principal, error) {
+	// The time is taken before the read, so that an entry is never
+	// trusted for longer than keyCheckTTL after what it saw.
+	now := a.now()
+	h, ok := a.principals.get(ref, now)
+	if !ok {
+		var k *APIKey
+		err := a.store.View(ctx, func(tx Tx) (err error) {
+			k, err = read(tx)
+			return err
+		})
+		if ErrorCode(err) == ENotFound {
+			return nil, Errorf(EUnauthorized, "invalid API key")
+		}
+		if err != nil {
+			return nil, err
+		}
+		h = keyHolder{
+			p:         Principal{KeyID: k.ID, Role: k.Role, BrandID: k.BrandID, MerchantID: k.MerchantID},
+			expiresAt: k.ExpiresAt, revokedAt: k.RevokedAt,
+		}
+		a.principals.put(ref, h, now)
 	}
-	if err != nil {
-		return nil, err
-	}
-	p := Principal{KeyID: k.ID, Role: k.Role, BrandID: k.BrandID, MerchantID: k.MerchantID}
-	a.principals.put(string(hash), p, time.Time{})
-	return &p, nil
+	return h.principal(now)
 }
 
 // CreateAPIKey creates a key for a brand, merchant or partner, or another
 // admin key, and returns it with the key itself, which is shown only now.
+// The key works until k.ExpiresAt, which must be in the future, or
+// forever if it is zero, unless it is revoked.
 func (a *App) CreateAPIKey(ctx context.Context, p *Principal, k *APIKey) (string, error) {
 	if err := require(p, RoleAdmin); err != nil {
 		return "", err
@@ -137,8 +201,15 @@ func (a *App) CreateAPIKey(ctx context.Context, p *Principal, k *APIKey) (string
 	if err := validLength("name", k.Name, 0, 200); err != nil {
 		return "", err
 	}
+	now := a.Now()
+	if !k.ExpiresAt.IsZero() {
+		k.ExpiresAt = k.ExpiresAt.UTC().Truncate(time.Microsecond)
+		if !k.ExpiresAt.After(now) {
+			return "", Errorf(EInvalid, "expires_at must be in the future")
+		}
+	}
 	key, hash := newAPIKeySecret()
-	k.ID, k.Hash, k.CreatedAt = newID("key"), hash, a.Now()
+	k.ID, k.Hash, k.CreatedAt, k.RevokedAt = newID("key"), hash, now, time.Time{}
 	err := a.store.Update(ctx, func(tx Tx) error {
 		switch k.Role {
 		case RoleAdmin:
@@ -174,6 +245,98 @@ func (a *App) CreateAPIKey(ctx context.Context, p *Principal, k *APIKey) (string
 		return "", err
 	}
 	return key, nil
+}
+
+// ListAPIKeys returns the keys the caller manages, oldest first, revoked
+// and expired ones included, without their hashes: every key for an
+// admin; a brand's keys and its partners' for a brand; a merchant's keys
+// for a merchant. Partners manage no keys.
+func (a *App) ListAPIKeys(ctx context.Context, p *Principal) ([]*APIKey, error) {
+	f, err := managedKeys(p)
+	if err != nil {
+		return nil, err
+	}
+	var ks []*APIKey
+	err = a.store.View(ctx, func(tx Tx) (err error) {
+		ks, err = tx.APIKeys(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range ks {
+		k.Hash = nil
+	}
+	return ks, nil
+}
+
+// managedKeys returns the filter of the keys p manages: EUnauthorized
+// without a key, EForbidden for a partner.
+func managedKeys(p *Principal) (APIKeyFilter, error) {
+	if err := require(p, RoleAdmin, RoleBrand, RoleMerchant); err != nil {
+		return APIKeyFilter{}, err
+	}
+	return APIKeyFilter{BrandID: p.BrandID, MerchantID: p.MerchantID}, nil
+}
+
+// manages reports whether f, the keys a caller manages, holds k.
+func (f APIKeyFilter) manages(k *APIKey) bool {
+	return (f.Role == "" || f.Role == k.Role) && (f.BrandID == "" || f.BrandID == k.BrandID) &&
+		(f.MerchantID == "" || f.MerchantID == k.MerchantID)
+}
+
+// RevokeAPIKey revokes the key with id, which the caller manages (see
+// ListAPIKeys; another's key is not found), and returns it without its
+// hash. The key stops working at once on this server and within
+// keyCheckTTL on every other; so does whatever acts on its behalf through
+// PrincipalOfKey. Revoking a revoked key changes nothing. The last admin
+// key that works cannot be revoked (EConflict): make another first, with
+// CreateAPIKey or BreakGlass. This is the one method that revokes keys.
+func (a *App) RevokeAPIKey(ctx context.Context, p *Principal, id string) (*APIKey, error) {
+	f, err := managedKeys(p)
+	if err != nil {
+		return nil, err
+	}
+	now := a.Now()
+	var k *APIKey
+	err = a.store.Update(ctx, func(tx Tx) (err error) {
+		k, err = tx.APIKey(ctx, id)
+		if ErrorCode(err) == ENotFound || err == nil && !f.manages(k) {
+			return Errorf(ENotFound, "API key %s not found", id)
+		}
+		if err != nil || !k.RevokedAt.IsZero() {
+			return err
+		}
+		if k.Role == RoleAdmin {
+			if err := otherAdminWorks(ctx, tx, k.ID, now); err != nil {
+				return err
+			}
+		}
+		k.RevokedAt = now
+		return tx.RevokeAPIKey(ctx, id, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.principals.forget(keyRef{hash: string(k.Hash)})
+	a.principals.forget(keyRef{id: k.ID})
+	k.Hash = nil
+	return k, nil
+}
+
+// otherAdminWorks returns nil if an admin key other than id works at now,
+// and EConflict otherwise.
+func otherAdminWorks(ctx context.Context, tx Tx, id string, now time.Time) error {
+	admins, err := tx.APIKeys(ctx, APIKeyFilter{Role: RoleAdmin})
+	if err != nil {
+		return err
+	}
+	for _, o := range admins {
+		if o.ID != id && o.RevokedAt.IsZero() && (o.ExpiresAt.IsZero() || now.Before(o.ExpiresAt)) {
+			return nil
+		}
+	}
+	return Errorf(EConflict, "API key %s is the last admin key that works; make another admin key before revoking it", id)
 }
 
 // Bootstrap creates an admin key without a caller, for a new store; the

@@ -36,12 +36,11 @@ type App struct {
 	// verifications counts public verifications and stores them in
 	// batches (verifycount.go).
 	verifications *verifyCounter
-	// principals caches the holders of API keys by the keys' hashes: a
-	// key, once made, never changes its role, brand or merchant, and keys
-	// are not revoked (a revocation must clear this cache, on every
-	// server). Keys that were not found are not cached, so that a key made
-	// on another server works at once and guesses cannot fill it.
-	principals *cache[string, Principal]
+	// principals caches the holders of API keys, by the keys' hashes and
+	// ids, for keyCheckTTL (apikey.go): a key never changes its role,
+	// brand or merchant, and a revocation reaches every server within
+	// keyCheckTTL.
+	principals *cache[keyRef, keyHolder]
 	// merchants, batches (by GTIN) and policies cache what checkouts
 	// decide on; see snapshotTx for why each may be.
 	merchants *cache[string, *Merchant]
@@ -118,7 +117,7 @@ func NewApp(store Store, cfg Config) *App {
 		providers: make(map[string]Provider), reservationTTL: cfg.ReservationTTL,
 		refundWindow: cfg.RefundWindow, notifyGrace: cfg.NotifyGrace, logger: cfg.Logger,
 		failpoint:  cfg.Failpoint,
-		principals: newCache[string, Principal](maxCachedKeys, 0),
+		principals: newCache[keyRef, keyHolder](maxCachedKeys, keyCheckTTL),
 		merchants:  newCache[string, *Merchant](maxCachedMerchants, 0),
 		batches:    newCache[string, []*Batch](maxCachedBatches, 0),
 		policies:   newCache[policyKey, *Policy](maxCachedPolicies, policyTTL),

@@ -51,6 +51,13 @@ func (c *cache[K, V]) put(k K, v V, now time.Time) {
 	c.m[k] = cached[V]{v: v, at: now}
 }
 
+// forget forgets the value of k.
+func (c *cache[K, V]) forget(k K) {
+	c.mu.Lock()
+	delete(c.m, k)
+	c.mu.Unlock()
+}
+
 // clear forgets every value.
 func (c *cache[K, V]) clear() {
 	c.mu.Lock()

@@ -58,6 +58,15 @@ type Tx interface {
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByHash returns the key with the given hash.
 	APIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
+	// APIKey returns the key with the given id.
+	APIKey(ctx context.Context, id string) (*APIKey, error)
+	// APIKeys returns the keys f selects, oldest first (by creation, then
+	// id), revoked and expired ones included.
+	APIKeys(ctx context.Context, f APIKeyFilter) ([]*APIKey, error)
+	// RevokeAPIKey sets a key's RevokedAt to at, unless it is revoked
+	// already, when it keeps the first time; ENotFound if there is no such
+	// key.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
 	// CountAPIKeys returns how many keys of a role exist.
 	CountAPIKeys(ctx context.Context, role Role) (int, error)
 
@@ -217,6 +226,13 @@ type Tx interface {
 	// records, such as the simulated provider's payments.
 	PutProviderRecord(ctx context.Context, provider, key string, data []byte) error
 	ProviderRecord(ctx context.Context, provider, key string) ([]byte, error)
+}
+
+// APIKeyFilter selects API keys; every field set must match.
+type APIKeyFilter struct {
+	Role       Role   // "" means any
+	BrandID    string // "" means any
+	MerchantID string // "" means any
 }
 
 // CheckoutFilter selects checkouts for the reconciler, which Checkouts

@@ -631,6 +631,14 @@ func nullString(s string) any {
 	return s
 }
 
+// nullTime returns t, or NULL for the zero time, which stands for none.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
 // updated checks the result of an UPDATE of one row named by format and
 // args: ENotFound if there was no such row.
 func updated(tag pgconn.CommandTag, err error, format string, args ...any) error {

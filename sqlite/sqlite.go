@@ -165,7 +165,7 @@ func queries() []string {
 	qs := []string{
 		insertBrand, selectBrand, updateCodeRule, insertSigningKey, selectSigningKeys,
 		insertMerchant, selectMerchant,
-		insertAPIKey, selectAPIKeyByHash, countAPIKeys,
+		insertAPIKey, selectAPIKeyByHash, selectAPIKey, selectAPIKeys, revokeAPIKey, countAPIKeys,
 		insertProduct, selectProduct, allocateSequences,
 		insertBatch, selectBatch, selectBatchBySequence, selectBatches, updateBatch,
 		insertRegisteredSerial, selectRegisteredSerial, selectRegisteredSerials,
@@ -401,6 +401,25 @@ func (s timeScanner) Scan(v any) error {
 	}
 	*s.t = t.UTC()
 	return nil
+}
+
+// nullTime returns the value under which t is stored: NULL for the zero
+// time, which stands for none.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return timeValue(t)
+}
+
+// scanNullTime reads into *t a time stored by nullTime: the zero time for
+// NULL.
+func scanNullTime(v sql.NullString, t *time.Time) error {
+	if !v.Valid {
+		*t = time.Time{}
+		return nil
+	}
+	return scanTime(t).Scan(v.String)
 }
 
 // Limits of the lists a caller pages through (decisions, alerts).

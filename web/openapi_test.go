@@ -82,6 +82,13 @@ func TestOpenAPI(t *testing.T) {
 		if !slices.Equal(op.Roles, roles) {
 			t.Errorf("%s %s: x-roles %v, the table says %v", method, path, op.Roles, roles)
 		}
+		if !rt.Public() || !rt.Unlimited {
+			// Keyed routes are limited per key and by failed
+			// authentications, public ones per address.
+			if op.Responses["429"] == nil {
+				t.Errorf("%s %s: no 429 response", method, path)
+			}
+		}
 		if !rt.Public() {
 			for _, status := range []string{"401", "403"} {
 				if op.Responses[status] == nil {

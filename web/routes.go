@@ -3,6 +3,7 @@ package web
 import (
 	"maps"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -67,6 +68,7 @@ var (
 	byBrandOrPartner  = []genuine.Role{genuine.RoleBrand, genuine.RolePartner}
 	byBrandSide       = []genuine.Role{genuine.RoleBrand, genuine.RolePartner, genuine.RoleAdmin}
 	byChain           = []genuine.Role{genuine.RoleBrand, genuine.RolePartner, genuine.RoleMerchant}
+	byKeyManager      = []genuine.Role{genuine.RoleAdmin, genuine.RoleBrand, genuine.RoleMerchant}
 	byMerchant        = []genuine.Role{genuine.RoleMerchant}
 	byMerchantOrAdmin = []genuine.Role{genuine.RoleMerchant, genuine.RoleAdmin}
 )
@@ -90,6 +92,8 @@ func (s *Server) apiRoutes() []route {
 		{Method: "GET", Pattern: "/v1/merchants/{id}", Roles: byMerchantOrAdmin, Handle: s.getMerchant},
 
 		{Method: "POST", Pattern: "/v1/keys", Roles: byAdmin, Handle: s.createAPIKey},
+		{Method: "GET", Pattern: "/v1/keys", Roles: byKeyManager, Handle: s.listAPIKeys},
+		{Method: "DELETE", Pattern: "/v1/keys/{id}", Roles: byKeyManager, Handle: s.revokeAPIKey},
 
 		{Method: "POST", Pattern: "/v1/products", Roles: byBrandOrAdmin, Handle: s.createProduct},
 		{Method: "GET", Pattern: "/v1/products/{gtin}", Roles: byBrandSide, Handle: s.getProduct},
@@ -151,9 +155,8 @@ func (s *Server) wrap(rt route) http.Handler {
 		}
 		var p *genuine.Principal
 		if !rt.Public() {
-			var err error
-			if p, err = s.authenticate(r); err != nil {
-				s.writeError(w, r, err, rt.Browser)
+			var ok bool
+			if p, ok = s.authenticateLimited(w, r, rt.Browser); !ok {
 				return
 			}
 			if p != nil {
@@ -188,6 +191,37 @@ func routed(next http.Handler, pattern string) http.Handler {
 		info(r).route = pattern
 		next.ServeHTTP(w, r)
 	})
+}
+
+// authenticateLimited returns the caller of a request as authenticate
+// does, within the rate limits: a client that failed to authenticate too
+// often is refused before its key is looked up, each failure spends one of
+// its tokens, and a key that has made too many requests is refused. It
+// writes the error and returns false if the request goes no further.
+func (s *Server) authenticateLimited(w http.ResponseWriter, r *http.Request, browser bool) (*genuine.Principal, bool) {
+	var client netip.Prefix
+	if s.authLimiter != nil {
+		client = s.clientOf(r)
+		if empty, wait := s.authLimiter.empty(client); empty {
+			s.tooMany(w, r, wait, "too many failed authentications from your address", browser)
+			return nil, false
+		}
+	}
+	p, err := s.authenticate(r)
+	if err != nil {
+		if genuine.ErrorCode(err) == genuine.EUnauthorized {
+			s.authLimiter.allow(client)
+		}
+		s.writeError(w, r, err, browser)
+		return nil, false
+	}
+	if p != nil {
+		if ok, wait := s.keyLimiter.allow(p.KeyID); !ok {
+			s.tooMany(w, r, wait, "too many requests with this API key", browser)
+			return nil, false
+		}
+	}
+	return p, true
 }
 
 // authenticate returns the caller of a request from its Authorization

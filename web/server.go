@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,7 @@ import (
 	"genuine"
 )
 
-// Config configures a Server. The zero value is usable: no rate limit,
+// Config configures a Server. The zero value is usable: no rate limits,
 // 1 MiB request bodies, no logging, no metrics, no pages.
 type Config struct {
 	// PublicRateLimit is how many requests a second one client (an IPv4
@@ -29,6 +30,27 @@ type Config struct {
 	// PublicBurst is how many requests a client may make at once before the
 	// rate applies; at least 1 when PublicRateLimit is set.
 	PublicBurst int
+	// KeyRateLimit is how many requests a second one API key may make to
+	// the keyed routes, refilled continuously; 0 disables the limit.
+	// KeyBurst is as PublicBurst.
+	KeyRateLimit float64
+	KeyBurst     int
+	// AuthFailureRate is how many failed authentications (a malformed
+	// Authorization header, or a key that is unknown, revoked or expired)
+	// a second one client may make, refilled continuously; 0 disables the
+	// limit. A client that has used its AuthFailureBurst is answered 429
+	// on every keyed route, before its key is looked up, until a failure
+	// is allowed again.
+	AuthFailureRate  float64
+	AuthFailureBurst int
+	// TrustedProxies are the proxies (load balancers) whose
+	// X-Forwarded-For header names the client: a request from one of them
+	// counts against the rightmost address of that header that is not a
+	// trusted proxy. Requests from anywhere else count against their peer
+	// address, whatever they claim.
+	TrustedProxies []netip.Prefix
+	// Now is the clock of the rate limits; nil means time.Now.
+	Now func() time.Time
 	// MaxBodyBytes bounds a request body; 0 means 1 MiB.
 	MaxBodyBytes int64
 	// Logger receives one line per request and every internal error; nil
@@ -54,16 +76,21 @@ const DefaultMaxBodyBytes = 1 << 20
 
 // Server serves genuine's HTTP interface for one App.
 type Server struct {
-	app     *genuine.App
-	cfg     Config
-	log     *slog.Logger
-	limiter *limiter // nil: no rate limit
-	metrics RequestObserver
-	pages   *pages
-	csrf    *http.CrossOriginProtection
-	mux     *http.ServeMux
-	handler http.Handler
-	http    *http.Server
+	app *genuine.App
+	cfg Config
+	log *slog.Logger
+	// limiter limits public requests per client address, keyLimiter keyed
+	// requests per key, and authLimiter failed authentications per client
+	// address; nil limits nothing.
+	limiter     *limiter[netip.Prefix]
+	keyLimiter  *limiter[string]
+	authLimiter *limiter[netip.Prefix]
+	metrics     RequestObserver
+	pages       *pages
+	csrf        *http.CrossOriginProtection
+	mux         *http.ServeMux
+	handler     http.Handler
+	http        *http.Server
 }
 
 // NewServer returns a Server for app. It panics if the embedded templates
@@ -84,9 +111,13 @@ func NewServer(app *genuine.App, cfg Config) *Server {
 	if s.metrics == nil {
 		s.metrics = nopRequests{}
 	}
-	if cfg.PublicRateLimit > 0 {
-		s.limiter = newLimiter(cfg.PublicRateLimit, cfg.PublicBurst, time.Now)
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
 	}
+	s.limiter = newLimiter[netip.Prefix](cfg.PublicRateLimit, cfg.PublicBurst, now)
+	s.keyLimiter = newLimiter[string](cfg.KeyRateLimit, cfg.KeyBurst, now)
+	s.authLimiter = newLimiter[netip.Prefix](cfg.AuthFailureRate, cfg.AuthFailureBurst, now)
 	s.csrf = http.NewCrossOriginProtection()
 	s.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, genuine.Errorf(genuine.EForbidden, "cross-origin request refused"), false)
@@ -219,7 +250,8 @@ func info(r *http.Request) *requestInfo {
 
 // logRequests gives each request its id (X-Request-Id, echoed), logs one
 // line per request — method, path, route, status, size, duration, client
-// address, API key id and request id — and tells Config.Metrics of it.
+// address (clientAddr: behind a trusted proxy, the client's), API key id
+// and request id — and tells Config.Metrics of it.
 // Headers and query strings are not logged, so neither are keys.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -248,7 +280,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.String("route", ri.route), slog.Int("status", status),
 				slog.Int64("bytes", rec.bytes), slog.Duration("duration", d),
-				slog.String("client", r.RemoteAddr), slog.String("key_id", ri.keyID),
+				slog.String("client", s.clientAddr(r).String()), slog.String("key_id", ri.keyID),
 				slog.String("request_id", ri.id))
 		}()
 		next.ServeHTTP(rec, r)

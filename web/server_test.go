@@ -41,17 +41,27 @@ type testServer struct {
 // test says it expects them.
 func newTestServer(tb testing.TB, cfg Config, providers ...genuine.Provider) *testServer {
 	tb.Helper()
-	var db genuine.Store
+	return newTestServerOn(tb, openTestStore(tb), cfg, providers...)
+}
+
+// openTestStore opens a new store for a test: SQLite in a temporary
+// directory, or PostgreSQL when GENUINE_TEST_STORE=postgres.
+func openTestStore(tb testing.TB) genuine.Store {
+	tb.Helper()
 	if pgtest.Wanted() {
-		db = pgtest.Open(tb)
-	} else {
-		lite, err := sqlite.Open(filepath.Join(tb.TempDir(), "genuine.db"))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() { lite.Close() })
-		db = lite
+		return pgtest.Open(tb)
 	}
+	lite, err := sqlite.Open(filepath.Join(tb.TempDir(), "genuine.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { lite.Close() })
+	return lite
+}
+
+// newTestServerOn starts a server as newTestServer does, on db.
+func newTestServerOn(tb testing.TB, db genuine.Store, cfg Config, providers ...genuine.Provider) *testServer {
+	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)

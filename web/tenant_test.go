@@ -129,6 +129,21 @@ func TestTenantIsolation(t *testing.T) {
 		"GET /v1/decisions": {"", 200, fixed("/v1/decisions", nil)},
 		"GET /v1/alerts":    {"", 200, fixed("/v1/alerts", nil)},
 		"GET /metrics":      {"", 200, fixed("/metrics", nil)},
+		"GET /v1/keys":      {"", 200, fixed("/v1/keys", nil)},
+		// Each caller revokes a key of its own; TestKeyLifecycle revokes
+		// another's.
+		"DELETE /v1/keys/{id}": {"", 200, func(c caller) (string, any) {
+			body := map[string]any{"role": "admin"}
+			switch c.role {
+			case genuine.RoleBrand, genuine.RolePartner:
+				body = map[string]any{"role": "partner", "brand_id": map[string]string{"A": a.brand.ID, "B": b.brand.ID}[c.tenant]}
+			case genuine.RoleMerchant:
+				body = map[string]any{"role": "merchant", "merchant_id": map[string]string{"A": a.merchant.ID, "B": b.merchant.ID}[c.tenant]}
+			}
+			var k struct{ ID string }
+			ts.call("POST", "/v1/keys", ts.admin, body, 201, &k)
+			return "/v1/keys/" + k.ID, nil
+		}},
 	}
 
 	for _, rt := range ts.srv.routes() {

@@ -120,7 +120,7 @@ func TestRateLimit(t *testing.T) {
 
 func TestLimiter(t *testing.T) {
 	now := time.Unix(1e9, 0)
-	l := newLimiter(2, 2, func() time.Time { return now })
+	l := newLimiter[netip.Prefix](2, 2, func() time.Time { return now })
 	a := netip.MustParsePrefix("192.0.2.1/32")
 	b := netip.MustParsePrefix("192.0.2.2/32")
 	for i := range 2 {
@@ -128,9 +128,15 @@ func TestLimiter(t *testing.T) {
 			t.Fatalf("request %d refused", i+1)
 		}
 	}
+	if empty, wait := l.empty(a); !empty || wait != 500*time.Millisecond {
+		t.Fatalf("empty after the burst: %v, wait %v", empty, wait)
+	}
 	ok, wait := l.allow(a)
 	if ok || wait != 500*time.Millisecond {
 		t.Fatalf("third request: %v, wait %v", ok, wait)
+	}
+	if empty, _ := l.empty(b); empty {
+		t.Fatal("another client's bucket empty")
 	}
 	if ok, _ := l.allow(b); !ok {
 		t.Fatal("another client refused")
@@ -153,7 +159,7 @@ func TestLimiter(t *testing.T) {
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = addr
-		if got := clientOf(r); got.String() != want {
+		if got := (&Server{}).clientOf(r); got.String() != want {
 			t.Errorf("clientOf(%s) = %s, want %s", addr, got, want)
 		}
 	}

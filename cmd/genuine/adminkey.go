@@ -17,8 +17,9 @@ const adminKeyUsage = `Usage:
 Makes a new admin key in the store and prints it, shown only now: the way
 back in for an operator who can open the store and has lost every admin key
 ("break glass"). It works whether or not the store has admin keys, and
-whether or not servers run on it; it stores only the key's hash. With
---json it prints {"admin_key": "…"}.
+whether or not servers run on it; it stores only the key's hash. Then
+revoke the lost key with the new one (DELETE /v1/keys/{id}). With --json it
+prints {"admin_key": "…"}.
 Environment: GENUINE_DB.
 `
 

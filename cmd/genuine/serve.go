@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"genuine"
@@ -23,6 +25,8 @@ const serveUsage = `Usage:
                 [--max-batch N] [--max-range N] [--max-registration N]
                 [--max-exports N] [--keep-notifications D]
                 [--keep-checkouts D] [--prune-every D]
+                [--trusted-proxy CIDR,…] [--public-rate N] [--key-rate N]
+                [--auth-failure-rate N]
 
 Serves the genuine API, the GS1 Digital Link resolver and the pages on the
 embedded store FILE (default ./genuine.db, created if missing), until
@@ -49,9 +53,18 @@ GET /metrics to admin keys, and, with --metrics-addr, without any key on a
 second listener: bind that one to a private address (127.0.0.1:9090, or an
 internal network), never to the internet.
 
+Rate limits, each per server: --public-rate per client address on the
+public endpoints, --key-rate per API key on the others, and
+--auth-failure-rate failed authentications per client address, after which
+that address is answered 429 on every keyed endpoint until it may fail
+again. Behind a load balancer, list it with --trusted-proxy (repeatable, or
+comma-separated; addresses or CIDR prefixes): the client address is then
+taken from X-Forwarded-For for requests that come from it.
+
 Environment: GENUINE_DB, GENUINE_ADDR, GENUINE_BASE_URL, GENUINE_LOG_FORMAT,
-GENUINE_METRICS_ADDR, GENUINE_SIMULATED (true or false); GENUINE_FAILPOINT (crash tests only) makes the process
-die at a named point.
+GENUINE_METRICS_ADDR, GENUINE_TRUSTED_PROXY (comma-separated),
+GENUINE_SIMULATED (true or false); GENUINE_FAILPOINT (crash tests only)
+makes the process die at a named point.
 `
 
 func (m *Main) runServe(ctx context.Context, args []string) error {
@@ -61,6 +74,13 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.addr, "addr", envOr("GENUINE_ADDR", "127.0.0.1:8080"), "address to listen on")
 	fs.StringVar(&cfg.baseURL, "base-url", os.Getenv("GENUINE_BASE_URL"), "public URL of the server, the stem of codes (default http://ADDR)")
 	fs.Float64Var(&cfg.publicRate, "public-rate", 50, "requests per second per client on public endpoints (0: unlimited)")
+	fs.Float64Var(&cfg.keyRate, "key-rate", 100, "requests per second per API key on keyed endpoints (0: unlimited)")
+	fs.Float64Var(&cfg.authFailureRate, "auth-failure-rate", 1, "failed authentications per second per client, after a burst of 10 (0: unlimited)")
+	proxies := prefixList{}
+	if err := proxies.setDefault(os.Getenv("GENUINE_TRUSTED_PROXY")); err != nil {
+		return usagef("GENUINE_TRUSTED_PROXY: %v", err)
+	}
+	fs.Var(&proxies, "trusted-proxy", "address or CIDR prefix of a proxy whose X-Forwarded-For names the client; repeatable or comma-separated")
 	fs.DurationVar(&cfg.reconcileEvery, "reconcile-every", 5*time.Second, "how often the reconciler runs")
 	fs.DurationVar(&cfg.reservationTTL, "reservation-ttl", 15*time.Minute, "how long a checkout holds its units unpaid")
 	fs.DurationVar(&cfg.notifyGrace, "notify-grace", 30*time.Second, "how long to wait for a provider's notification before asking it")
@@ -98,6 +118,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	cfg.logger, cfg.failpoint = logger, os.Getenv("GENUINE_FAILPOINT")
+	cfg.trustedProxies = proxies.prefixes
 	cfg.metrics = metrics.New()
 	svc, err := openService(ctx, cfg)
 	if err != nil {
@@ -149,4 +170,51 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// prefixList is the value of a flag that lists network prefixes, given
+// as addresses ("10.0.0.1", one host) or CIDR prefixes ("10.0.0.0/8"),
+// comma-separated, the flag repeated or both. Given on the command line,
+// it replaces the default taken from the environment.
+type prefixList struct {
+	prefixes []netip.Prefix
+	set      bool // the flag was given
+}
+
+// setDefault sets the list from the environment's value.
+func (l *prefixList) setDefault(v string) error {
+	if v == "" {
+		return nil
+	}
+	err := l.Set(v)
+	l.set = false
+	return err
+}
+
+// Set adds the prefixes of v.
+func (l *prefixList) Set(v string) error {
+	if !l.set {
+		l.prefixes, l.set = nil, true
+	}
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimSpace(s)
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return fmt.Errorf("%q is neither an address nor a CIDR prefix", s)
+			}
+			p = netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen())
+		}
+		l.prefixes = append(l.prefixes, p.Masked())
+	}
+	return nil
+}
+
+func (l *prefixList) String() string {
+	var s []string
+	for _, p := range l.prefixes {
+		s = append(s, p.String())
+	}
+	return strings.Join(s, ",")
 }

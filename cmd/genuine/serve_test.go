@@ -330,3 +330,26 @@ func TestSimulatedOnlyOnLoopback(t *testing.T) {
 		t.Errorf("GENUINE_SIMULATED=maybe: exit %d, %s", code, stderr)
 	}
 }
+
+// TestTrustedProxyFlag: --trusted-proxy takes addresses and CIDR prefixes,
+// repeated or comma-separated, and replaces GENUINE_TRUSTED_PROXY.
+func TestTrustedProxyFlag(t *testing.T) {
+	var l prefixList
+	if err := l.setDefault("192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.String(); got != "192.0.2.1/32" {
+		t.Errorf("from the environment: %s", got)
+	}
+	for _, v := range []string{"10.0.0.0/8, 2001:db8::/32", "172.16.0.9/12", "::ffff:198.51.100.7"} {
+		if err := l.Set(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := l.String(), "10.0.0.0/8,2001:db8::/32,172.16.0.0/12,198.51.100.7/32"; got != want {
+		t.Errorf("after the flags: %s, want %s", got, want)
+	}
+	if err := l.Set("proxy.example"); err == nil {
+		t.Error("a host name was taken for a proxy")
+	}
+}

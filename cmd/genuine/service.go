@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -23,10 +24,14 @@ import (
 // serviceConfig is what a running genuine needs.
 type serviceConfig struct {
 	db, addr, baseURL string
-	publicRate        float64
-	reservationTTL    time.Duration
-	notifyGrace       time.Duration
-	reconcileEvery    time.Duration
+	// publicRate, keyRate and authFailureRate are the rate limits of
+	// web.Config; 0 is no limit.
+	publicRate, keyRate, authFailureRate float64
+	// trustedProxies are the proxies whose X-Forwarded-For is believed.
+	trustedProxies []netip.Prefix
+	reservationTTL time.Duration
+	notifyGrace    time.Duration
+	reconcileEvery time.Duration
 	// verificationFlush is how often counted verifications are stored;
 	// 0 means the App's default.
 	verificationFlush time.Duration
@@ -85,7 +90,10 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 		Failpoint: failpoint(cfg.failpoint), Limits: cfg.limits, Retention: cfg.retention,
 	}
 	webCfg := web.Config{
-		PublicRateLimit: cfg.publicRate, PublicBurst: int(cfg.publicRate * 2), Logger: cfg.logger,
+		PublicRateLimit: cfg.publicRate, PublicBurst: int(cfg.publicRate * 2),
+		KeyRateLimit: cfg.keyRate, KeyBurst: int(cfg.keyRate * 2),
+		AuthFailureRate: cfg.authFailureRate, AuthFailureBurst: max(10, int(cfg.authFailureRate*2)),
+		TrustedProxies: cfg.trustedProxies, Logger: cfg.logger,
 		Pages: map[string]http.Handler{},
 	}
 	if on := cfg.simulated; (on == nil && simulatedByDefault(ln.Addr())) || (on != nil && *on) {

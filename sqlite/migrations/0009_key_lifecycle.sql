@@ -1,0 +1,4 @@
+-- API keys may expire and be revoked. A key with neither is valid forever;
+-- revoked_at, once set, is never cleared.
+ALTER TABLE api_keys ADD COLUMN expires_at TEXT;
+ALTER TABLE api_keys ADD COLUMN revoked_at TEXT;
