@@ -35,8 +35,8 @@ interrupted; then it finishes the requests in flight and exits.
 On the first start of a new store it prints an admin key, once.
 
 The simulated payment provider, whose pay page anyone can press, runs only
-when the server listens on a loopback address (127.0.0.1, ::1), or with
---simulated; --simulated=false turns it off even there. Without it a
+when the server listens on a loopback address (127.0.0.1, ::1) and has no
+--trusted-proxy, or with --simulated; --simulated=false turns it off. Without it a
 checkout naming it is refused and its pages do not exist. Its pages say
 TEST MODE.
 Bulk work is bounded per brand, so that one brand cannot stall the others:

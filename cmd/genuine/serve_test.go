@@ -291,6 +291,8 @@ func TestSimulatedOnlyOnLoopback(t *testing.T) {
 		{"any address, GENUINE_SIMULATED=true", []string{"GENUINE_SIMULATED=true"}, []string{"--addr", "0.0.0.0:0"}, true},
 		{"loopback", nil, nil, true},
 		{"loopback, --simulated=false", nil, []string{"--simulated=false"}, false},
+		{"loopback behind a proxy", nil, []string{"--trusted-proxy", "127.0.0.1"}, false},
+		{"loopback behind a proxy, --simulated", nil, []string{"--trusted-proxy", "127.0.0.1", "--simulated"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startServerWith(t, db, tc.env, tc.flags...)

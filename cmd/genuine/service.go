@@ -46,7 +46,7 @@ type serviceConfig struct {
 	// crash tests ($GENUINE_FAILPOINT); "" in production.
 	failpoint string
 	// simulated says whether the simulated provider runs: nil means only
-	// when the server listens on a loopback address (simulatedByDefault).
+	// on a loopback address with no trusted proxy (simulatedByDefault).
 	simulated *bool
 	// limits bound each brand's bulk work, and retention how long history
 	// is kept; zero fields mean the App's defaults.
@@ -96,7 +96,7 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 		TrustedProxies: cfg.trustedProxies, Logger: cfg.logger,
 		Pages: map[string]http.Handler{},
 	}
-	if on := cfg.simulated; (on == nil && simulatedByDefault(ln.Addr())) || (on != nil && *on) {
+	if on := cfg.simulated; (on == nil && simulatedByDefault(ln.Addr(), cfg.trustedProxies)) || (on != nil && *on) {
 		secret, err := providerSecret(ctx, s.db)
 		if err != nil {
 			s.close()
@@ -142,10 +142,11 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 
 // simulatedByDefault reports whether the simulated provider runs when
 // serve is not told: only on a loopback address, which nothing but this
-// machine reaches. On any other address anyone could pay its checkouts.
-func simulatedByDefault(addr net.Addr) bool {
+// machine reaches, and not behind proxies, which bring others there. On
+// any other address anyone could pay its checkouts.
+func simulatedByDefault(addr net.Addr, proxies []netip.Prefix) bool {
 	a, ok := addr.(*net.TCPAddr)
-	return ok && a.IP.IsLoopback()
+	return ok && a.IP.IsLoopback() && len(proxies) == 0
 }
 
 // observable is a store that reports its commits to an Observer: both
