@@ -52,6 +52,9 @@ type App struct {
 	// payments goes on from (Reconcile); nil for the start.
 	staleMu    sync.Mutex
 	staleAfter *CheckoutPosition
+
+	// auditChain is where ChainAudit goes on from (audit_chain.go).
+	auditChain auditChainer
 }
 
 // Config configures an App.

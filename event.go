@@ -89,7 +89,7 @@ func (a *App) RecordBatchEvent(ctx context.Context, p *Principal, batchID string
 		Location: in.Location, Note: in.Note, Actor: p.KeyID, Role: p.Role, CreatedAt: a.Now(),
 	}
 	if in.From != nil {
-		return e, a.recordRangeEvent(ctx, b, e, *in.From, *in.To)
+		return e, a.recordRangeEvent(ctx, authorOf(p), b, e, *in.From, *in.To)
 	}
 	err = a.store.Update(ctx, func(tx Tx) error {
 		b, err := tx.Batch(ctx, batchID)
@@ -113,7 +113,10 @@ func (a *App) RecordBatchEvent(ctx context.Context, p *Principal, batchID string
 		if err := tx.UpdateBatch(ctx, b); err != nil {
 			return err
 		}
-		return tx.AddEvent(ctx, e)
+		if err := tx.AddEvent(ctx, e); err != nil {
+			return err
+		}
+		return a.auditEvent(ctx, tx, authorOf(p), "batch", e)
 	})
 	if err != nil {
 		return nil, err
@@ -121,8 +124,9 @@ func (a *App) RecordBatchEvent(ctx context.Context, p *Principal, batchID string
 	return e, nil
 }
 
-// recordRangeEvent applies an event to the units from..to of a batch.
-func (a *App) recordRangeEvent(ctx context.Context, b *Batch, e *Event, from, to int64) error {
+// recordRangeEvent applies an event by an author to the units from..to of
+// a batch.
+func (a *App) recordRangeEvent(ctx context.Context, by Author, b *Batch, e *Event, from, to int64) error {
 	if !slices.Contains(rangeEvents, e.Type) {
 		return Errorf(EInvalid, "%s applies to a whole batch, not a range", e.Type)
 	}
@@ -164,7 +168,10 @@ func (a *App) recordRangeEvent(ctx context.Context, b *Batch, e *Event, from, to
 				return err
 			}
 		}
-		return tx.AddEvent(ctx, e)
+		if err := tx.AddEvent(ctx, e); err != nil {
+			return err
+		}
+		return a.auditEvent(ctx, tx, by, "range", e)
 	})
 }
 
@@ -305,6 +312,9 @@ func (a *App) RecordUnitEvents(ctx context.Context, p *Principal, in UnitEventIn
 			if err := tx.AddEvent(ctx, e); err != nil {
 				return err
 			}
+			if err := a.auditEvent(ctx, tx, authorOf(p), "unit", e); err != nil {
+				return err
+			}
 			events = append(events, e)
 		}
 		return nil
@@ -320,6 +330,26 @@ func (a *App) RecordUnitEvents(ctx context.Context, p *Principal, in UnitEventIn
 		}
 	}
 	return events, nil
+}
+
+// auditEvent records an event of a batch, a range of its units or a unit
+// (kind) by an author: its action is kind.type, such as "range.lock", and
+// its subject the batch.
+func (a *App) auditEvent(ctx context.Context, tx Tx, by Author, kind string, e *Event) error {
+	detail := map[string]any{"event": e.ID, "gtin": e.GTIN}
+	if e.Serial != "" {
+		detail["serial"] = e.Serial
+	}
+	if kind == "range" {
+		detail["from_sequence"], detail["to_sequence"] = e.FromSeq, e.ToSeq
+	}
+	if len(e.Regions) > 0 {
+		detail["regions"] = e.Regions
+	}
+	if e.Location != "" {
+		detail["location"] = e.Location
+	}
+	return a.audit(ctx, tx, by, e.BrandID, kind+"."+string(e.Type), e.BatchID, detail)
 }
 
 // isCheckoutEvent reports whether only a checkout may cause t.

@@ -179,6 +179,8 @@ func queries() []string {
 		insertNotification,
 		selectUnitScan, upsertUnitScan,
 		upsertProviderRecord, selectProviderRecord,
+		insertAudit, selectAuditHead, selectUnchainedAudit, insertAuditLink, selectAuditChain,
+		selectAuditRecords,
 	}
 	return append(qs, checkoutsQueries()...)
 }
