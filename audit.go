@@ -13,7 +13,7 @@ import (
 // changed afterwards; the chainer links it into the hash chain shortly after
 // (ChainAudit).
 type AuditRecord struct {
-	ID      int64     `json:"id"` // given by the store, growing
+	ID      int64     `json:"id,string"` // given by the store, growing
 	At      time.Time `json:"at"`
 	Author            // who made the change
 	BrandID string    `json:"brand_id,omitempty"` // the brand whose data changed, which sees the record; "" for none
