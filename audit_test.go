@@ -2,7 +2,9 @@ package genuine_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -220,5 +222,56 @@ func TestAuditChainVerifies(t *testing.T) {
 	rep, err = w.app.VerifyAudit(ctx)
 	if err != nil || rep.Broken == nil || rep.Broken.Seq != 0 || !strings.Contains(rep.Broken.Reason, "not in the chain") {
 		t.Fatalf("VerifyAudit of a record left unchained = %+v, %v", rep, err)
+	}
+}
+
+// TestAuditChainConcurrent chains from two Apps on one store, as two
+// servers on one database do, while changes are written: every record is
+// chained once, and the chain verifies.
+func TestAuditChainConcurrent(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	other := genuine.NewApp(w.db, genuine.Config{Now: w.clock.now})
+	t.Cleanup(func() { other.Close() })
+	const writers, each = 4, 10
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for _, app := range []*genuine.App{w.app, other} {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := app.ChainAudit(ctx); err != nil && genuine.ErrorCode(err) != genuine.EConflict {
+					t.Errorf("ChainAudit: %v", err)
+					return
+				}
+			}
+		})
+	}
+	var written sync.WaitGroup
+	for i := range writers {
+		written.Go(func() {
+			for j := range each {
+				m := &genuine.Merchant{Name: fmt.Sprintf("Shop %d-%d", i, j), Region: "CN-GD-SZ"}
+				if err := w.app.CreateMerchant(ctx, w.admin, m); err != nil {
+					t.Errorf("CreateMerchant: %v", err)
+					return
+				}
+			}
+		})
+	}
+	written.Wait()
+	close(stop)
+	wg.Wait()
+	if _, err := other.ChainAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	total := len(w.auditTrail(t))
+	rep, err := w.app.VerifyAudit(ctx)
+	if err != nil || rep.Broken != nil || rep.Chained != int64(total) || rep.Pending != 0 {
+		t.Fatalf("VerifyAudit = %+v, %v; want all %d records chained, whole", rep, err, total)
 	}
 }
