@@ -37,7 +37,7 @@ type Store interface {
 // *Error with code ENotFound, never nil and nil.
 //
 // A store may send the writes of SwapUnit, AddEvent, AddDecision,
-// RecordScan and CreateCheckout later, together with the transaction's
+// RecordScan, AddAudit and CreateCheckout later, together with the transaction's
 // next statement or its commit, to save round trips (PostgreSQL does):
 // their errors, such as CreateCheckout's EConflict for an idempotency key
 // used before, may then be returned by that statement or by Update
