@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -108,18 +109,39 @@ func (t *tx) AuditChain(ctx context.Context, after int64, limit int) ([]genuine.
 	return out, storeError(rows.Err(), "audit chain")
 }
 
-// selectAuditRecords reads the records of brand $1 (” for all) with ids
-// below $2 (0 for no bound), newest first, at most $3.
-const selectAuditRecords = `
+// selectAuditRecords reads the records with ids below $1, newest first,
+// at most $2; selectBrandAuditRecords those of brand $3 alone, through
+// audit_records_brand.
+const (
+	selectAuditRecords = `
 	SELECT ` + auditColumns + `
 	FROM audit_records
-	WHERE ($1 = '' OR brand_id = $1) AND ($2 = 0 OR id < $2)
+	WHERE id < $1
 	ORDER BY id DESC
-	LIMIT $3`
+	LIMIT $2`
+	selectBrandAuditRecords = `
+	SELECT ` + auditColumns + `
+	FROM audit_records
+	WHERE brand_id = $3 AND id < $1
+	ORDER BY id DESC
+	LIMIT $2`
+)
 
 // AuditRecords returns the audit records f selects, newest first.
 func (t *tx) AuditRecords(ctx context.Context, f genuine.AuditFilter) ([]*genuine.AuditRecord, error) {
-	rows, err := t.query(ctx, selectAuditRecords, f.BrandID, f.Before, clampLimit(f.Limit))
+	before := f.Before
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	var (
+		rows pgx.Rows
+		err  error
+	)
+	if f.BrandID == "" {
+		rows, err = t.query(ctx, selectAuditRecords, before, clampLimit(f.Limit))
+	} else {
+		rows, err = t.query(ctx, selectBrandAuditRecords, before, clampLimit(f.Limit), f.BrandID)
+	}
 	if err != nil {
 		return nil, storeError(err, "audit records")
 	}

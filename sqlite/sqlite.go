@@ -180,7 +180,7 @@ func queries() []string {
 		selectUnitScan, upsertUnitScan,
 		upsertProviderRecord, selectProviderRecord,
 		insertAudit, selectAuditHead, selectUnchainedAudit, insertAuditLink, selectAuditChain,
-		selectAuditRecords,
+		selectAuditRecords, selectBrandAuditRecords,
 	}
 	return append(qs, checkoutsQueries()...)
 }
