@@ -239,7 +239,10 @@ func (a *App) CreateAPIKey(ctx context.Context, p *Principal, k *APIKey) (string
 		default:
 			return Errorf(EInvalid, "role must be admin, brand, merchant or partner")
 		}
-		return tx.CreateAPIKey(ctx, k)
+		if err := tx.CreateAPIKey(ctx, k); err != nil {
+			return err
+		}
+		return a.auditKey(ctx, tx, authorOf(p), k)
 	})
 	if err != nil {
 		return "", err
@@ -352,7 +355,10 @@ func (a *App) Bootstrap(ctx context.Context) (string, error) {
 		if n > 0 {
 			return Errorf(EConflict, "the store has an admin key already")
 		}
-		return tx.CreateAPIKey(ctx, k)
+		if err := tx.CreateAPIKey(ctx, k); err != nil {
+			return err
+		}
+		return a.auditKey(ctx, tx, authorOperator, k)
 	})
 	if err != nil {
 		return "", err
@@ -368,8 +374,26 @@ func (a *App) Bootstrap(ctx context.Context) (string, error) {
 func (a *App) BreakGlass(ctx context.Context) (string, error) {
 	key, hash := newAPIKeySecret()
 	k := &APIKey{ID: newID("key"), Role: RoleAdmin, Name: "break-glass admin key", Hash: hash, CreatedAt: a.Now()}
-	if err := a.store.Update(ctx, func(tx Tx) error { return tx.CreateAPIKey(ctx, k) }); err != nil {
+	err := a.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateAPIKey(ctx, k); err != nil {
+			return err
+		}
+		return a.auditKey(ctx, tx, authorOperator, k)
+	})
+	if err != nil {
 		return "", err
 	}
 	return key, nil
+}
+
+// auditKey records the creation of an API key (never its secret or hash).
+func (a *App) auditKey(ctx context.Context, tx Tx, by Author, k *APIKey) error {
+	detail := map[string]any{"role": k.Role, "name": k.Name}
+	if k.BrandID != "" {
+		detail["brand_id"] = k.BrandID
+	}
+	if k.MerchantID != "" {
+		detail["merchant_id"] = k.MerchantID
+	}
+	return a.audit(ctx, tx, by, k.BrandID, "key.create", k.ID, detail)
 }

@@ -60,6 +60,8 @@ type App struct {
 	rangeChunk int64
 	// retention says how long Prune keeps what it deletes.
 	retention Retention
+	// auditChain is where ChainAudit goes on from (audit_chain.go).
+	auditChain auditChainer
 }
 
 // Config configures an App.

@@ -157,6 +157,12 @@ func (a *App) CreateBatch(ctx context.Context, p *Principal, in BatchInput) (*Ba
 		if err := tx.CreateBatch(ctx, b); err != nil {
 			return err
 		}
+		err = a.audit(ctx, tx, authorOf(p), b.BrandID, "batch.create", b.ID, map[string]any{
+			"gtin": gtin, "lot": b.Lot, "expiry": b.Expiry, "quantity": b.Quantity, "regions": regions,
+		})
+		if err != nil {
+			return err
+		}
 		return tx.AddEvent(ctx, &Event{
 			ID: newID("evt"), Type: EventCommission, BrandID: b.BrandID, BatchID: b.ID, GTIN: gtin,
 			Regions: regions, Actor: p.KeyID, Role: p.Role, Org: p.Org(), CreatedAt: b.CreatedAt,
@@ -268,7 +274,10 @@ func (a *App) RegisterSerials(ctx context.Context, p *Principal, batchID string,
 		if ErrorCode(err) == EConflict {
 			return Errorf(EConflict, "a serial is registered already for product %s", b.GTIN)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, authorOf(p), b.BrandID, "serials.register", b.ID, map[string]any{"from": n, "count": len(serials)})
 	})
 	return b, err
 }

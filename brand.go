@@ -73,7 +73,10 @@ func (a *App) CreateBrand(ctx context.Context, p *Principal, b *Brand) error {
 		if err := tx.CreateBrand(ctx, b); err != nil {
 			return err
 		}
-		return tx.CreateSigningKey(ctx, key)
+		if err := tx.CreateSigningKey(ctx, key); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, authorOf(p), b.ID, "brand.create", b.ID, map[string]any{"name": b.Name, "code_rule": b.CodeRule})
 	})
 }
 
@@ -112,7 +115,10 @@ func (a *App) UpdateCodeRule(ctx context.Context, p *Principal, brandID string, 
 		}
 		rule.ActiveKey = b.CodeRule.ActiveKey
 		b.CodeRule = rule
-		return tx.UpdateCodeRule(ctx, brandID, rule)
+		if err := tx.UpdateCodeRule(ctx, brandID, rule); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, authorOf(p), brandID, "code_rule.update", brandID, map[string]any{"code_rule": rule})
 	})
 	if err != nil {
 		return nil, err
@@ -147,7 +153,10 @@ func (a *App) RotateSigningKey(ctx context.Context, p *Principal, brandID string
 			return err
 		}
 		b.CodeRule.ActiveKey = id
-		return tx.UpdateCodeRule(ctx, brandID, b.CodeRule)
+		if err := tx.UpdateCodeRule(ctx, brandID, b.CodeRule); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, authorOf(p), brandID, "signing_key.rotate", brandID, map[string]any{"key": id})
 	})
 	if err != nil {
 		return nil, err

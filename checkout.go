@@ -350,13 +350,13 @@ func (a *App) CancelCheckout(ctx context.Context, p *Principal, id string) (*Che
 	if c.Status != CheckoutAwaitingPayment {
 		return nil, Errorf(EConflict, "checkout %s is %s and cannot be canceled", c.ID, c.Status)
 	}
-	return a.endUnpaid(ctx, c, CheckoutCanceled)
+	return a.endUnpaid(ctx, c, CheckoutCanceled, authorOf(p))
 }
 
-// endUnpaid ends a checkout awaiting payment as canceled or expired:
+// endUnpaid ends a checkout awaiting payment as canceled or expired, as by:
 // cancel at the provider, then release the units; if the provider says it
 // was paid, the sale stands instead.
-func (a *App) endUnpaid(ctx context.Context, c *Checkout, end CheckoutStatus) (*Checkout, error) {
+func (a *App) endUnpaid(ctx context.Context, c *Checkout, end CheckoutStatus, by Author) (*Checkout, error) {
 	status := PaymentCanceled
 	if c.Payment != nil {
 		prov := a.providers[c.Provider]
@@ -384,9 +384,12 @@ func (a *App) endUnpaid(ctx context.Context, c *Checkout, end CheckoutStatus) (*
 			return nil
 		}
 		moved = true
+		fromPay := paymentStatus(cur)
 		if status == PaymentPaid {
-			_, err := a.applyPayment(ctx, tx, cur, PaymentPaid)
-			return err
+			if _, err := a.applyPayment(ctx, tx, cur, PaymentPaid); err != nil {
+				return err
+			}
+			return a.auditCheckout(ctx, tx, by, cur, CheckoutAwaitingPayment, fromPay)
 		}
 		if err := a.moveUnits(ctx, tx, cur, EventUnreserve); err != nil {
 			return err
@@ -395,7 +398,10 @@ func (a *App) endUnpaid(ctx context.Context, c *Checkout, end CheckoutStatus) (*
 			cur.Payment.Status = PaymentCanceled
 		}
 		cur.Status, cur.UpdatedAt = end, a.Now()
-		return tx.UpdateCheckout(ctx, cur)
+		if err := tx.UpdateCheckout(ctx, cur); err != nil {
+			return err
+		}
+		return a.auditCheckout(ctx, tx, by, cur, CheckoutAwaitingPayment, fromPay)
 	})
 	if err != nil {
 		return nil, err
@@ -467,7 +473,10 @@ func (a *App) RefundCheckout(ctx context.Context, p *Principal, id string) (*Che
 			return err
 		}
 		cur.Status, cur.Payment.Status, cur.UpdatedAt = CheckoutRefunded, PaymentRefunded, a.Now()
-		return tx.UpdateCheckout(ctx, cur)
+		if err := tx.UpdateCheckout(ctx, cur); err != nil {
+			return err
+		}
+		return a.auditCheckout(ctx, tx, authorOf(p), cur, CheckoutPaid, PaymentPaid)
 	})
 	if err == nil && refunded {
 		a.observePayment(out, CheckoutPaid)

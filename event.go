@@ -100,7 +100,7 @@ func (a *App) RecordBatchEvent(ctx context.Context, p *Principal, batchID string
 		MerchantID: in.MerchantID, CreatedAt: a.Now(),
 	}
 	if in.From != nil {
-		return e, a.recordRangeEvent(ctx, b, e, *in.From, *in.To)
+		return e, a.recordRangeEvent(ctx, authorOf(p), b, e, *in.From, *in.To)
 	}
 	err = a.store.Update(ctx, func(tx Tx) error {
 		if err := merchantExists(ctx, tx, e.MerchantID); err != nil {
@@ -127,7 +127,10 @@ func (a *App) RecordBatchEvent(ctx context.Context, p *Principal, batchID string
 		if err := tx.UpdateBatch(ctx, b); err != nil {
 			return err
 		}
-		return tx.AddEvent(ctx, e)
+		if err := tx.AddEvent(ctx, e); err != nil {
+			return err
+		}
+		return a.auditEvent(ctx, tx, authorOf(p), "batch", e)
 	})
 	if err != nil {
 		return nil, err
@@ -256,6 +259,9 @@ func (a *App) RecordUnitEvents(ctx context.Context, p *Principal, in UnitEventIn
 			if err := a.applyUnitEvent(ctx, tx, id, e); err != nil {
 				return codeError(i, err)
 			}
+			if err := a.auditEvent(ctx, tx, authorOf(p), "unit", e); err != nil {
+				return err
+			}
 			out.Events = append(out.Events, e)
 		}
 		return nil
@@ -334,6 +340,29 @@ func merchantExists(ctx context.Context, tx Tx, id string) error {
 		return Errorf(ENotFound, "merchant %s not found", id)
 	}
 	return err
+}
+
+// auditEvent records an event of a batch, a range of its units or a unit
+// (kind) by an author: its action is kind.type, such as "range.lock", and
+// its subject the batch.
+func (a *App) auditEvent(ctx context.Context, tx Tx, by Author, kind string, e *Event) error {
+	detail := map[string]any{"event": e.ID, "gtin": e.GTIN}
+	if e.Serial != "" {
+		detail["serial"] = e.Serial
+	}
+	if kind == "range" {
+		detail["from_sequence"], detail["to_sequence"] = e.FromSeq, e.ToSeq
+	}
+	if len(e.Regions) > 0 {
+		detail["regions"] = e.Regions
+	}
+	if e.Location != "" {
+		detail["location"] = e.Location
+	}
+	if e.MerchantID != "" {
+		detail["merchant_id"] = e.MerchantID
+	}
+	return a.audit(ctx, tx, by, e.BrandID, kind+"."+string(e.Type), e.BatchID, detail)
 }
 
 // isCheckoutEvent reports whether only a checkout may cause t.

@@ -33,7 +33,12 @@ func (a *App) CreateMerchant(ctx context.Context, p *Principal, m *Merchant) err
 		return Errorf(EInvalid, "lat must be within ±90 and lon within ±180")
 	}
 	m.ID, m.CreatedAt = newID("mer"), a.Now()
-	return a.store.Update(ctx, func(tx Tx) error { return tx.CreateMerchant(ctx, m) })
+	return a.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateMerchant(ctx, m); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, authorOf(p), "", "merchant.create", m.ID, map[string]any{"name": m.Name, "region": m.Region})
+	})
 }
 
 // Merchant returns a merchant: its own to a merchant key, any to an admin.

@@ -128,7 +128,10 @@ func (a *App) startPayment(ctx context.Context, c *Checkout) (*Checkout, error) 
 			}
 			cur.Status, cur.UpdatedAt = CheckoutFailed, a.Now()
 			failed = cur
-			return tx.UpdateCheckout(ctx, cur)
+			if err := tx.UpdateCheckout(ctx, cur); err != nil {
+				return err
+			}
+			return a.auditCheckout(ctx, tx, authorProvider(c.Provider), cur, CheckoutAwaitingPayment, paymentStatus(cur))
 		})
 		if rerr != nil {
 			return nil, rerr
@@ -191,10 +194,14 @@ func (a *App) ApplyNotification(ctx context.Context, provider string, r *http.Re
 			return err
 		}
 		moved, from = c, c.Status
+		fromPay := paymentStatus(c)
 		if refund, err = a.applyPayment(ctx, tx, c, n.Status); refund != nil {
 			refund = c
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return a.auditCheckout(ctx, tx, authorProvider(provider), c, from, fromPay)
 	})
 	if err == nil {
 		a.observePayment(moved, from)
@@ -202,7 +209,7 @@ func (a *App) ApplyNotification(ctx context.Context, provider string, r *http.Re
 	if err != nil || refund == nil {
 		return err
 	}
-	return a.refundLate(ctx, refund)
+	return a.refundLate(ctx, refund, authorProvider(provider))
 }
 
 // applyPayment moves a checkout by its payment's new status, in tx. It
@@ -246,9 +253,9 @@ func (a *App) applyPayment(ctx context.Context, tx Tx, c *Checkout, status Payme
 	return nil, tx.UpdateCheckout(ctx, c)
 }
 
-// refundLate refunds a payment that landed after its checkout's units were
-// released; the reconciler retries it if the provider fails now.
-func (a *App) refundLate(ctx context.Context, c *Checkout) error {
+// refundLate refunds, as by, a payment that landed after its checkout's
+// units were released; the reconciler retries it if the provider fails now.
+func (a *App) refundLate(ctx context.Context, c *Checkout, by Author) error {
 	if err := a.providers[c.Provider].Refund(ctx, c.Payment.Reference); err != nil {
 		a.logf(ctx, "checkout %s: refund of a late payment: %v (the reconciler retries)", c.ID, err)
 		return nil
@@ -262,7 +269,10 @@ func (a *App) refundLate(ctx context.Context, c *Checkout) error {
 		}
 		cur.Payment.Status, cur.UpdatedAt = PaymentRefunded, a.Now()
 		refunded = true
-		return tx.UpdateCheckout(ctx, cur)
+		if err := tx.UpdateCheckout(ctx, cur); err != nil {
+			return err
+		}
+		return a.auditCheckout(ctx, tx, by, cur, cur.Status, PaymentPaid)
 	})
 	if err == nil && refunded {
 		a.observer.Payment(c.Provider, CheckoutRefunded)

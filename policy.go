@@ -2,6 +2,8 @@ package genuine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"time"
@@ -145,7 +147,13 @@ func (a *App) SetPolicy(ctx context.Context, p *Principal, scope string, doc []b
 		default:
 			return err
 		}
-		return tx.PutPolicy(ctx, pol)
+		if err := tx.PutPolicy(ctx, pol); err != nil {
+			return err
+		}
+		sum := sha256.Sum256(doc)
+		return a.audit(ctx, tx, authorOf(p), p.BrandID, "policy.set", scope, map[string]any{
+			"version": pol.Version, "mode": pol.Mode, "sha256": hex.EncodeToString(sum[:]),
+		})
 	})
 	if err != nil {
 		return nil, err

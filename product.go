@@ -44,7 +44,10 @@ func (a *App) CreateProduct(ctx context.Context, p *Principal, pr *Product) erro
 		if ErrorCode(err) == EConflict {
 			return Errorf(EConflict, "GTIN %s is registered already", gtin)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, authorOf(p), pr.BrandID, "product.create", gtin, map[string]any{"name": pr.Name})
 	})
 }
 

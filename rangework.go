@@ -24,8 +24,8 @@ const defaultRangeChunk = 1000
 // batch is still being applied.
 const rangeRetry = time.Second
 
-// recordRangeEvent applies an event to the units from..to of a batch,
-// without holding the store's writer for the whole range: it checks that
+// recordRangeEvent applies an event by an author to the units from..to of
+// a batch, without holding the store's writer for the whole range: it checks that
 // every unit may move, reading a chunk at a time; records the event with
 // the work left (RangeWork) in one write; then moves the units a chunk at a
 // time, each chunk in a write of its own that also records how far the
@@ -34,7 +34,7 @@ const rangeRetry = time.Second
 // write moved after the check, so that it may no longer move, is left as
 // that write left it. One batch has at most one range event being applied
 // at a time; another is refused with EConflict and a RetryAfter.
-func (a *App) recordRangeEvent(ctx context.Context, b *Batch, e *Event, from, to int64) error {
+func (a *App) recordRangeEvent(ctx context.Context, by Author, b *Batch, e *Event, from, to int64) error {
 	if !slices.Contains(rangeEvents, e.Type) {
 		return Errorf(EInvalid, "%s applies to a whole batch, not a range", e.Type)
 	}
@@ -80,6 +80,9 @@ func (a *App) recordRangeEvent(ctx context.Context, b *Batch, e *Event, from, to
 			}
 		}
 		if err := tx.AddEvent(ctx, e); err != nil {
+			return err
+		}
+		if err := a.auditEvent(ctx, tx, by, "range", e); err != nil {
 			return err
 		}
 		if !moves {

@@ -37,7 +37,7 @@ func (a *App) Reconcile(ctx context.Context) (int, error) {
 	_, err := a.eachPage(ctx, CheckoutFilter{Statuses: awaiting, DeadlineBefore: now}, -1, func(c *Checkout) {
 		backlog++
 		lag = max(lag, now.Sub(c.Deadline))
-		out, err := a.endUnpaid(ctx, c, CheckoutExpired)
+		out, err := a.endUnpaid(ctx, c, CheckoutExpired, authorReconciler)
 		note(err)
 		if err == nil && out.Status != CheckoutAwaitingPayment {
 			changed++
@@ -67,7 +67,7 @@ func (a *App) Reconcile(ctx context.Context) (int, error) {
 	late := CheckoutFilter{Statuses: []CheckoutStatus{CheckoutExpired, CheckoutCanceled, CheckoutFailed}, PaymentStatus: PaymentPaid}
 	_, err = a.eachPage(ctx, late, -1, func(c *Checkout) {
 		backlog++
-		note(a.refundLate(ctx, c))
+		note(a.refundLate(ctx, c, authorReconciler))
 		changed++
 	})
 	note(err)
@@ -116,7 +116,7 @@ func (a *App) eachPage(ctx context.Context, f CheckoutFilter, pages int, fn func
 // between reserving and calling the provider) fails and frees its units.
 func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 	if c.Payment == nil {
-		_, err := a.endUnpaid(ctx, c, CheckoutFailed)
+		_, err := a.endUnpaid(ctx, c, CheckoutFailed, authorReconciler)
 		return 1, err
 	}
 	status, err := a.providers[c.Provider].Query(ctx, c.Payment.Reference)
@@ -133,15 +133,18 @@ func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 			return err
 		}
 		moved, from = cur, cur.Status
-		refund, err = a.applyPayment(ctx, tx, cur, status)
-		return err
+		fromPay := paymentStatus(cur)
+		if refund, err = a.applyPayment(ctx, tx, cur, status); err != nil {
+			return err
+		}
+		return a.auditCheckout(ctx, tx, authorReconciler, cur, from, fromPay)
 	})
 	if err != nil {
 		return 0, err
 	}
 	a.observePayment(moved, from)
 	if refund != nil {
-		return 1, a.refundLate(ctx, refund)
+		return 1, a.refundLate(ctx, refund, authorReconciler)
 	}
 	return 1, nil
 }

@@ -37,7 +37,7 @@ type Store interface {
 // *Error with code ENotFound, never nil and nil.
 //
 // A store may send the writes of SwapUnit, AddEvent, AddDecision,
-// RecordScan and CreateCheckout later, together with the transaction's
+// RecordScan, AddAudit and CreateCheckout later, together with the transaction's
 // next statement or its commit, to save round trips (PostgreSQL does):
 // their errors, such as CreateCheckout's EConflict for an idempotency key
 // used before, may then be returned by that statement or by Update
@@ -221,6 +221,26 @@ type Tx interface {
 	// RecordScan records a located scan of a unit (a checkout at a merchant
 	// with coordinates).
 	RecordScan(ctx context.Context, gtin string, seq int64, p ScanPoint) error
+
+	// AddAudit appends a record to the audit trail; the store gives it the
+	// next id, greater than every id given before. It is a deferred write.
+	// No method changes or deletes an audit record or link.
+	AddAudit(ctx context.Context, r *AuditRecord) error
+	// AuditHead returns the last link of the audit chain; ENotFound if the
+	// chain is empty.
+	AuditHead(ctx context.Context) (AuditLink, error)
+	// UnchainedAudit returns the audit records with ids above after that
+	// no link names, in order of id, at most limit.
+	UnchainedAudit(ctx context.Context, after int64, limit int) ([]*AuditRecord, error)
+	// ChainAudit appends links to the audit chain; EConflict if a link of
+	// one's position or record exists.
+	ChainAudit(ctx context.Context, links []AuditLink) error
+	// AuditChain returns the links of the audit chain after position
+	// after, in order, at most limit, each with its record (nil if no
+	// record has the id the link names).
+	AuditChain(ctx context.Context, after int64, limit int) ([]AuditEntry, error)
+	// AuditRecords returns the audit records f selects, newest first.
+	AuditRecords(ctx context.Context, f AuditFilter) ([]*AuditRecord, error)
 
 	// PutProviderRecord and ProviderRecord keep a payment provider's own
 	// records, such as the simulated provider's payments.

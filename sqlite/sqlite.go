@@ -182,6 +182,8 @@ func queries() []string {
 		insertNotification,
 		selectUnitScan, upsertUnitScan,
 		upsertProviderRecord, selectProviderRecord,
+		insertAudit, selectAuditHead, selectUnchainedAudit, insertAuditLink, selectAuditChain,
+		selectAuditRecords, selectBrandAuditRecords,
 	}
 	return append(qs, checkoutsQueries()...)
 }

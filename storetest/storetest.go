@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"Prune", testPrune},
 		{"Scan", testScan},
 		{"ProviderRecords", testProviderRecords},
+		{"Audit", testAudit},
 		{"UpdateRollsBackOnError", testUpdateRollsBackOnError},
 		{"UpdateRollsBackOnPanic", testUpdateRollsBackOnPanic},
 		{"ViewCannotWrite", testViewCannotWrite},

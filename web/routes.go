@@ -120,6 +120,7 @@ func (s *Server) apiRoutes() []route {
 
 		{Method: "GET", Pattern: "/v1/decisions", Roles: byBrand, Handle: s.listDecisions},
 		{Method: "GET", Pattern: "/v1/alerts", Roles: byBrand, Handle: s.listAlerts},
+		{Method: "GET", Pattern: "/v1/audit", Roles: byBrandOrAdmin, Handle: s.listAudit},
 
 		{Method: "POST", Pattern: "/v1/verify", Roles: anyone, CORS: true, Handle: s.verify},
 		{Method: "OPTIONS", Pattern: "/v1/verify", Roles: anyone, CORS: true, Handle: preflight("POST, OPTIONS")},

@@ -128,6 +128,7 @@ func TestTenantIsolation(t *testing.T) {
 		}},
 		"GET /v1/decisions": {"", 200, fixed("/v1/decisions", nil)},
 		"GET /v1/alerts":    {"", 200, fixed("/v1/alerts", nil)},
+		"GET /v1/audit":     {"", 200, fixed("/v1/audit", nil)},
 		"GET /metrics":      {"", 200, fixed("/metrics", nil)},
 		"GET /v1/keys":      {"", 200, fixed("/v1/keys", nil)},
 		// Each caller revokes a key of its own; TestKeyLifecycle revokes

@@ -205,16 +205,25 @@ func providerSecret(ctx context.Context, db genuine.Store) ([]byte, error) {
 	return secret, err
 }
 
-// run serves and reconciles until ctx ends, then shuts down gracefully:
-// requests in flight finish, notifications in flight are sent, and the
+// auditChainEvery is how often a server chains the audit records written
+// since (App.ChainAudit): how long a record may stay outside the chain.
+const auditChainEvery = time.Second
+
+// run serves, reconciles and chains audit records until ctx ends, then
+// shuts down gracefully: requests in flight finish, notifications in
+// flight are sent, the last audit records are chained, and the
 // verifications counted are stored (close).
 func (s *service) run(ctx context.Context, reconcileEvery time.Duration) error {
 	defer s.close()
 	rctx, stopReconciler := context.WithCancel(context.Background())
-	reconciled := make(chan struct{})
+	reconciled, chained := make(chan struct{}), make(chan struct{})
 	go func() {
 		s.app.RunReconciler(rctx, reconcileEvery)
 		close(reconciled)
+	}()
+	go func() {
+		s.app.RunAuditChainer(rctx, auditChainEvery)
+		close(chained)
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- s.web.Serve(s.ln) }()
@@ -235,6 +244,7 @@ func (s *service) run(ctx context.Context, reconcileEvery time.Duration) error {
 	}
 	stopReconciler()
 	<-reconciled
+	<-chained
 	return err
 }
 
