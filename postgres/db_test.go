@@ -135,8 +135,9 @@ func TestMigrationNames(t *testing.T) {
 	}{
 		{[]string{"0001_init.sql", "0002_more.sql"}, true},
 		{[]string{"0002_more.sql", "0001_init.sql", "0003_x.sql"}, true},
-		{[]string{"0001_init.sql", "0003_gap.sql"}, false},
-		{[]string{"0002_no_first.sql"}, false},
+		{[]string{"0001_init.sql", "0003_gap.sql"}, true},
+		{[]string{"0002_no_first.sql"}, true},
+		{[]string{"0000_zero.sql"}, false},
 		{[]string{"0001_init.sql", "0001_twice.sql"}, false},
 		{[]string{"1_short.sql"}, false},
 		{[]string{"init.sql"}, false},
@@ -161,7 +162,7 @@ func TestRefuseNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := db.pool.Exec(t.Context(), `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())`,
-		len(ms)+1); err != nil {
+		ms[len(ms)-1].version+1); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -756,6 +757,37 @@ func TestPoolSize(t *testing.T) {
 		}
 		if _, ok := cfg.ConnConfig.RuntimeParams["pool_max_conns"]; ok {
 			t.Errorf("parseDSN(%q) sends pool_max_conns to the server", tt.dsn)
+		}
+	}
+}
+
+// TestPending applies what a database lacks, gaps included, and refuses a
+// database that records a migration this binary does not know.
+func TestPending(t *testing.T) {
+	ms := []migration{{version: 1}, {version: 2}, {version: 3}, {version: 9}}
+	tests := []struct {
+		applied []int
+		want    []int // nil with newer
+		newer   bool
+	}{
+		{nil, []int{1, 2, 3, 9}, false},
+		{[]int{1, 2, 3}, []int{9}, false},
+		{[]int{1, 2, 9}, []int{3}, false},
+		{[]int{1, 2, 3, 9}, nil, false},
+		{[]int{1, 2, 3, 8}, nil, true},
+	}
+	for _, tt := range tests {
+		applied := make(map[int]bool)
+		for _, v := range tt.applied {
+			applied[v] = true
+		}
+		todo, err := pending(ms, applied)
+		var got []int
+		for _, m := range todo {
+			got = append(got, m.version)
+		}
+		if errors.Is(err, errSchemaNewer) != tt.newer || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("pending after %v = %v, %v; want %v, newer %v", tt.applied, got, err, tt.want, tt.newer)
 		}
 	}
 }

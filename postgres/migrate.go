@@ -36,7 +36,9 @@ var errSchemaNewer = errors.New("the database was migrated by a newer genuine; u
 const migrationLock int64 = 0x67656e75696e65
 
 // migrations returns the embedded migrations in order of version. Their
-// names are NNNN_description.sql, numbered from 1 without gaps.
+// names are NNNN_description.sql, each number used once. Numbers may leave
+// gaps, so that changes made side by side can each take a number of their
+// own; a database records each migration it applied, not only the last.
 func migrations(fsys fs.FS) ([]migration, error) {
 	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
@@ -58,8 +60,8 @@ func migrations(fsys fs.FS) ([]migration, error) {
 	}
 	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
 	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
+		if m.version < 1 || i > 0 && m.version == ms[i-1].version {
+			return nil, fmt.Errorf("migration %s: version %d is not positive or is used twice", m.name, m.version)
 		}
 	}
 	return ms, nil
@@ -87,7 +89,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 // whether there was none left.
 //
 // The transaction first takes migrationLock, which the server releases at
-// its end, and only then reads the schema version: at READ COMMITTED each
+// its end, and only then reads the versions applied: at READ COMMITTED each
 // statement sees what the transactions before it committed, so a server
 // that waited for the lock sees the migration the holder applied and does
 // not apply it again.
@@ -106,16 +108,24 @@ func migrateOne(ctx context.Context, pool *pgxpool.Pool, ms []migration) (done b
 	)`); err != nil {
 		return false, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	var current int
-	if err := tx.QueryRow(ctx,
-		`SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return false, fmt.Errorf("read schema version: %w", err)
+	rows, err := tx.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return false, fmt.Errorf("read schema versions: %w", err)
 	}
-	if current > len(ms) {
-		return false, fmt.Errorf("schema version %d, this binary knows up to %d: %w", current, len(ms), errSchemaNewer)
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return false, fmt.Errorf("read schema versions: %w", err)
 	}
-	if current < len(ms) {
-		m := ms[current]
+	applied := make(map[int]bool, len(versions))
+	for _, v := range versions {
+		applied[int(v)] = true
+	}
+	todo, err := pending(ms, applied)
+	if err != nil {
+		return false, err
+	}
+	if len(todo) > 0 {
+		m := todo[0]
 		// Without arguments, Exec sends the file as one simple query,
 		// which may hold many statements.
 		if _, err := tx.Exec(ctx, m.sql); err != nil {
@@ -129,5 +139,23 @@ func migrateOne(ctx context.Context, pool *pgxpool.Pool, ms []migration) (done b
 	if err := tx.Commit(ctx); err != nil {
 		return false, storeError(err, "commit migration")
 	}
-	return current == len(ms), nil
+	return len(todo) == 0, nil
+}
+
+// pending returns the migrations of ms not in applied, in order; it fails
+// with errSchemaNewer if applied holds a version ms lacks.
+func pending(ms []migration, applied map[int]bool) ([]migration, error) {
+	var todo []migration
+	known := 0
+	for _, m := range ms {
+		if applied[m.version] {
+			known++
+		} else {
+			todo = append(todo, m)
+		}
+	}
+	if known < len(applied) {
+		return nil, fmt.Errorf("the database records %d migrations this binary does not know: %w", len(applied)-known, errSchemaNewer)
+	}
+	return todo, nil
 }

@@ -126,8 +126,9 @@ func TestMigrationNames(t *testing.T) {
 	}{
 		{[]string{"0001_init.sql", "0002_more.sql"}, true},
 		{[]string{"0002_more.sql", "0001_init.sql", "0003_x.sql"}, true},
-		{[]string{"0001_init.sql", "0003_gap.sql"}, false},
-		{[]string{"0002_no_first.sql"}, false},
+		{[]string{"0001_init.sql", "0003_gap.sql"}, true},
+		{[]string{"0002_no_first.sql"}, true},
+		{[]string{"0000_zero.sql"}, false},
 		{[]string{"0001_init.sql", "0001_twice.sql"}, false},
 		{[]string{"1_short.sql"}, false},
 		{[]string{"init.sql"}, false},
@@ -152,7 +153,7 @@ func TestRefuseNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := db.write.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-		len(ms)+1, timeValue(time.Now())); err != nil {
+		ms[len(ms)-1].version+1, timeValue(time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -601,4 +602,35 @@ func queryPlan(t *testing.T, db *DB, query string, args ...any) string {
 		t.Fatal(err)
 	}
 	return strings.Join(plan, "\n")
+}
+
+// TestPending applies what a database lacks, gaps included, and refuses a
+// database that records a migration this binary does not know.
+func TestPending(t *testing.T) {
+	ms := []migration{{version: 1}, {version: 2}, {version: 3}, {version: 9}}
+	tests := []struct {
+		applied []int
+		want    []int // nil with newer
+		newer   bool
+	}{
+		{nil, []int{1, 2, 3, 9}, false},
+		{[]int{1, 2, 3}, []int{9}, false},
+		{[]int{1, 2, 9}, []int{3}, false},
+		{[]int{1, 2, 3, 9}, nil, false},
+		{[]int{1, 2, 3, 8}, nil, true},
+	}
+	for _, tt := range tests {
+		applied := make(map[int]bool)
+		for _, v := range tt.applied {
+			applied[v] = true
+		}
+		todo, err := pending(ms, applied)
+		var got []int
+		for _, m := range todo {
+			got = append(got, m.version)
+		}
+		if errors.Is(err, errSchemaNewer) != tt.newer || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("pending after %v = %v, %v; want %v, newer %v", tt.applied, got, err, tt.want, tt.newer)
+		}
+	}
 }

@@ -29,7 +29,9 @@ type migration struct {
 var errSchemaNewer = errors.New("the database was migrated by a newer genuine; use that version or newer")
 
 // migrations returns the embedded migrations in order of version. Their
-// names are NNNN_description.sql, numbered from 1 without gaps.
+// names are NNNN_description.sql, each number used once. Numbers may leave
+// gaps, so that changes made side by side can each take a number of their
+// own; a database records each migration it applied, not only the last.
 func migrations(fsys fs.FS) ([]migration, error) {
 	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
@@ -51,8 +53,8 @@ func migrations(fsys fs.FS) ([]migration, error) {
 	}
 	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
 	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
+		if m.version < 1 || i > 0 && m.version == ms[i-1].version {
+			return nil, fmt.Errorf("migration %s: version %d is not positive or is used twice", m.name, m.version)
 		}
 	}
 	return ms, nil
@@ -80,15 +82,15 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	var current int
-	if err := tx.QueryRowContext(ctx,
-		`SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
+	applied, err := appliedVersions(ctx, tx)
+	if err != nil {
+		return err
 	}
-	if current > len(ms) {
-		return fmt.Errorf("schema version %d, this binary knows up to %d: %w", current, len(ms), errSchemaNewer)
+	todo, err := pending(ms, applied)
+	if err != nil {
+		return err
 	}
-	for _, m := range ms[current:] {
+	for _, m := range todo {
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
@@ -99,4 +101,43 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// appliedVersions returns the versions schema_migrations records.
+func appliedVersions(ctx context.Context, tx *sql.Tx) (map[int]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", err)
+	}
+	defer rows.Close()
+	applied := make(map[int]bool)
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read schema versions: %w", err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", err)
+	}
+	return applied, nil
+}
+
+// pending returns the migrations of ms not in applied, in order; it fails
+// with errSchemaNewer if applied holds a version ms lacks.
+func pending(ms []migration, applied map[int]bool) ([]migration, error) {
+	var todo []migration
+	known := 0
+	for _, m := range ms {
+		if applied[m.version] {
+			known++
+		} else {
+			todo = append(todo, m)
+		}
+	}
+	if known < len(applied) {
+		return nil, fmt.Errorf("the database records %d migrations this binary does not know: %w", len(applied)-known, errSchemaNewer)
+	}
+	return todo, nil
 }
