@@ -12,14 +12,14 @@ import (
 )
 
 const adminKeyUsage = `Usage:
-  genuine admin-key [--db FILE|postgres://…] [--json]
+  genuine admin-key [--db FILE|postgres://…] [--master-key-file FILE] [--json]
 
 Makes a new admin key in the store and prints it, shown only now: the way
 back in for an operator who can open the store and has lost every admin key
 ("break glass"). It works whether or not the store has admin keys, and
 whether or not servers run on it; it stores only the key's hash. With
---json it prints {"admin_key": "…"}.
-Environment: GENUINE_DB.
+--json it prints {"admin_key": "…"}. The store's master key is needed, as
+for serve. Environment: GENUINE_DB, GENUINE_MASTER_KEY.
 `
 
 func (m *Main) runAdminKey(ctx context.Context, args []string) error {
@@ -51,6 +51,8 @@ func (m *Main) runKeyCommand(ctx context.Context, args []string, c keyCommand) e
 	fs := m.newFlagSet(c.name, c.usage)
 	path := fs.String("db", envOr("GENUINE_DB", "genuine.db"), "embedded store file, or a postgres:// DSN")
 	asJSON := fs.Bool("json", false, "print JSON")
+	var src masterKeySource
+	addMasterKeyFlag(fs, &src)
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -63,12 +65,13 @@ func (m *Main) runKeyCommand(ctx context.Context, args []string, c keyCommand) e
 			return fmt.Errorf("no store at %s (genuine init creates one)", *path)
 		}
 	}
-	db, err := openStore(ctx, *path)
+	opened, err := openSealedStore(ctx, *path, src)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
+	db := opened.db
 	defer db.Close()
-	app := genuine.NewApp(db, genuine.Config{})
+	app := genuine.NewApp(db, genuine.Config{Sealer: opened.sealer})
 	defer app.Close()
 	key, err := c.make(app, ctx)
 	if err != nil {
@@ -78,6 +81,9 @@ func (m *Main) runKeyCommand(ctx context.Context, args []string, c keyCommand) e
 		return json.NewEncoder(m.Stdout).Encode(map[string]string{"admin_key": key})
 	}
 	fmt.Fprint(m.Stdout, c.text(redact(*path), key))
+	if opened.newKey {
+		fmt.Fprint(m.Stdout, newKeyNote(opened.keyFile))
+	}
 	return nil
 }
 

@@ -48,6 +48,7 @@ Commands:
   serve        serve the API and the Digital Link resolver on the embedded store
   init         create the embedded store and print its first admin key
   admin-key    make another admin key in the store (break glass)
+  keys rotate-master  re-seal the store's secrets under a new master key
   demo         tell genuine's story on a fresh store, step by step
   mint         create a batch through the server and write its codes
   codes        write a batch's codes
@@ -108,6 +109,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runInit(ctx, args[1:])
 	case "admin-key":
 		return m.runAdminKey(ctx, args[1:])
+	case "keys":
+		return m.runKeys(ctx, args[1:])
 	case "mint":
 		return m.runMint(ctx, args[1:])
 	case "codes":

@@ -16,10 +16,16 @@ import (
 const serveUsage = `Usage:
   genuine serve [--db FILE] [--addr HOST:PORT] [--base-url URL]
                 [--log-format text|json] [--metrics-addr HOST:PORT]
+                [--master-key-file FILE]
 
 Serves the genuine API, the GS1 Digital Link resolver and the pages on the
 embedded store FILE (default ./genuine.db, created if missing), until
 interrupted; then it finishes the requests in flight and exits.
+
+The store's secrets are sealed under its master key: the file
+--master-key-file names, or GENUINE_MASTER_KEY (64 hex digits), or else the
+key file beside the embedded store (genuine.key beside genuine.db), made
+for a new store. A store that has a master key does not start without it.
 
 On the first start of a new store it prints an admin key, once.
 
@@ -31,7 +37,7 @@ second listener: bind that one to a private address (127.0.0.1:9090, or an
 internal network), never to the internet.
 
 Environment: GENUINE_DB, GENUINE_ADDR, GENUINE_BASE_URL, GENUINE_LOG_FORMAT,
-GENUINE_METRICS_ADDR; GENUINE_FAILPOINT (crash tests only) makes the process
+GENUINE_METRICS_ADDR, GENUINE_MASTER_KEY; GENUINE_FAILPOINT (crash tests only) makes the process
 die at a named point.
 `
 
@@ -47,6 +53,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.notifyGrace, "notify-grace", 30*time.Second, "how long to wait for a provider's notification before asking it")
 	logFormat := fs.String("log-format", envOr("GENUINE_LOG_FORMAT", "text"), "log format: text or json")
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", os.Getenv("GENUINE_METRICS_ADDR"), "also serve /metrics, without a key, on this private address")
+	addMasterKeyFlag(fs, &cfg.masterKey)
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -66,6 +73,9 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	if svc.metricsLn != nil {
 		fmt.Fprintf(m.Stderr, "metrics on http://%s/metrics\n", svc.metricsLn.Addr())
+	}
+	if svc.newKeyFile != "" {
+		fmt.Fprint(m.Stderr, newKeyNote(svc.newKeyFile))
 	}
 	if svc.adminKey != "" {
 		fmt.Fprintf(m.Stderr, "New store %s. Admin key (shown once; keep it safe):\n%s\n%s", redact(cfg.db), svc.adminKey, lostKeyHint(redact(cfg.db)))
