@@ -144,7 +144,8 @@ func signingKeyLabel(brandID string, id int) string {
 // before an App on store serves. A store with none yet (new, or made
 // before secrets were sealed) is given s's: in one Update the check value
 // is stored and every secret still in plain text is sealed. It fails with
-// EUnauthorized, naming both keys' ids, if another key sealed the store.
+// EUnauthorized, naming both keys' ids, if another key sealed the store
+// or any of its secrets.
 func OpenStore(ctx context.Context, store Store, s *Sealer) error {
 	return store.Update(ctx, func(tx Tx) error {
 		check, err := tx.Secret(ctx, secretCheck)
@@ -159,7 +160,7 @@ func OpenStore(ctx context.Context, store Store, s *Sealer) error {
 		if ErrorCode(err) != ENotFound {
 			return err
 		}
-		if err := reseal(ctx, tx, nil, s); err != nil {
+		if err := reseal(ctx, tx, s, s, true); err != nil {
 			return err
 		}
 		return tx.PutSecret(ctx, secretCheck, s.Seal(secretCheck, []byte(secretCheck)))
@@ -190,25 +191,22 @@ func RotateMasterKey(ctx context.Context, store Store, old, next *Sealer) error 
 		return err
 	}
 	return store.Update(ctx, func(tx Tx) error {
-		return reseal(ctx, tx, old, next)
+		return reseal(ctx, tx, old, next, false)
 	})
 }
 
-// reseal seals every secret of the store under next: those sealed under
-// old are opened first, and with old nil those in plain text (a store
-// made before secrets were sealed) are sealed as they are.
-func reseal(ctx context.Context, tx Tx, old, next *Sealer) error {
+// reseal seals every secret of the store under next, opening each with
+// old; with plainOK, those in plain text (a store made before secrets were
+// sealed) are sealed as they are.
+func reseal(ctx context.Context, tx Tx, old, next *Sealer, plainOK bool) error {
 	open := func(label string, v []byte) ([]byte, error) {
-		if _, sealed := sealedID(v); !sealed {
-			if old != nil {
-				return nil, fmt.Errorf("%s is in plain text in a sealed store", label)
-			}
-			return v, nil
+		if _, sealed := sealedID(v); sealed {
+			return old.Unseal(label, v)
 		}
-		if old == nil {
-			return nil, fmt.Errorf("%s is sealed, but the store has no master key check", label)
+		if !plainOK {
+			return nil, fmt.Errorf("%s is in plain text in a sealed store", label)
 		}
-		return old.Unseal(label, v)
+		return v, nil
 	}
 	keys, err := tx.AllSigningKeys(ctx)
 	if err != nil {

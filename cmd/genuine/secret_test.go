@@ -20,6 +20,7 @@ import (
 
 	"genuine"
 	"genuine/gs1"
+	"genuine/sqlite"
 )
 
 // secretWorld is an embedded store served once: a brand with two signing
@@ -294,5 +295,85 @@ func TestRotateMasterKey(t *testing.T) {
 	// made before rotation can be paid.
 	if !pressPay(s.url + w.payPath) {
 		t.Error("the payment made before rotation cannot be paid")
+	}
+}
+
+// A store made before secrets were sealed, with its signing key and the
+// simulated provider's notification key in plain text, is sealed at its
+// first start: its key file is made, nothing of either key is left in the
+// file, and the codes minted before verify.
+func TestUpgradeSealsPlaintextSecrets(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "genuine.db")
+	secret := bytes.Repeat([]byte{0x5a}, 32)
+	notifyKey := bytes.Repeat([]byte{0xa5}, 32)
+	legacyStore(t, db, secret, notifyKey)
+	signer := genuine.NewSigner(0, secret)
+	code := "(01)09520123456788(21)" + signer.Serial("09520123456788", 3)
+	if !bytes.Contains(storeFiles(t, db), secret) {
+		t.Fatal("the legacy store does not hold its key in plain text: the test proves nothing")
+	}
+
+	s := startServer(t, db)
+	if !strings.Contains(s.stderr.String(), "genuine.key") {
+		t.Errorf("serve did not say where the new master key is: %s", s.stderr)
+	}
+	if ok, reason := verifyCode(t, s, code); !ok {
+		t.Errorf("a code minted before sealing: not authentic (%s)", reason)
+	}
+	stopServer(t, s)
+	file := storeFiles(t, db)
+	for _, key := range [][]byte{secret, notifyKey} {
+		if i := bytes.Index(file, key); i >= 0 {
+			t.Errorf("a key is still in plain text in the store's files at byte %d", i)
+		}
+	}
+	s = startServer(t, db)
+	if ok, reason := verifyCode(t, s, code); !ok {
+		t.Errorf("a code minted before sealing, after a restart: not authentic (%s)", reason)
+	}
+}
+
+// legacyStore writes an embedded store as genuine wrote it before secrets
+// were sealed: a brand whose signing key 0 is secret, a released batch of
+// 10 units minted under it, and the simulated provider's notification key
+// notifyKey, all in plain text.
+func legacyStore(t *testing.T, db string, secret, notifyKey []byte) {
+	t.Helper()
+	store, err := sqlite.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Second)
+	err = store.Update(ctx, func(tx genuine.Tx) error {
+		b := &genuine.Brand{ID: "brd_legacy", Name: "Legacy", CodeRule: genuine.CodeRule{Serials: genuine.SerialsMinted}, CreatedAt: now}
+		if err := tx.CreateBrand(ctx, b); err != nil {
+			return err
+		}
+		if err := tx.CreateSigningKey(ctx, &genuine.SigningKey{BrandID: b.ID, ID: 0, Secret: secret, CreatedAt: now}); err != nil {
+			return err
+		}
+		if err := tx.CreateProduct(ctx, &genuine.Product{GTIN: "09520123456788", BrandID: b.ID, Name: "Tonic", CreatedAt: now}); err != nil {
+			return err
+		}
+		first, err := tx.AllocateSequences(ctx, "09520123456788", 10)
+		if err != nil {
+			return err
+		}
+		if err := tx.CreateBatch(ctx, &genuine.Batch{
+			ID: "bat_legacy", BrandID: b.ID, GTIN: "09520123456788", Lot: "L1", Expiry: genuine.NewDate(2030, 1, 1),
+			Quantity: 10, FirstSeq: first, Regions: []string{"CN-GD"}, Disposition: genuine.Released,
+			Serials: genuine.SerialsMinted, KeyID: 0, CreatedAt: now,
+		}); err != nil {
+			return err
+		}
+		// Where migration 0008 puts the key a store made before kept as
+		// the provider's record.
+		return tx.PutSecret(ctx, "provider/simulated", notifyKey)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
