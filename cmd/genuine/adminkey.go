@@ -77,13 +77,14 @@ func (m *Main) runKeyCommand(ctx context.Context, args []string, c keyCommand) e
 	if err != nil {
 		return fmt.Errorf("%s: %w", redact(*path), err)
 	}
+	if opened.newKey {
+		// On stderr, so that --json prints JSON alone.
+		fmt.Fprint(m.Stderr, newKeyNote(opened.keyFile))
+	}
 	if *asJSON {
 		return json.NewEncoder(m.Stdout).Encode(map[string]string{"admin_key": key})
 	}
 	fmt.Fprint(m.Stdout, c.text(redact(*path), key))
-	if opened.newKey {
-		fmt.Fprint(m.Stdout, newKeyNote(opened.keyFile))
-	}
 	return nil
 }
 
