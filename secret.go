@@ -143,7 +143,8 @@ func signingKeyLabel(brandID string, id int) string {
 // OpenStore checks that s holds the master key of store, and is called
 // before an App on store serves. A store with none yet (new, or made
 // before secrets were sealed) is given s's: in one Update the check value
-// is stored and every secret still in plain text is sealed. It fails with
+// is stored and every secret still in plain text is sealed (a provider's
+// notification key, which anyone who read the store knows, is replaced). It fails with
 // EUnauthorized, naming both keys' ids, if another key sealed the store
 // or any of its secrets.
 func OpenStore(ctx context.Context, store Store, s *Sealer) error {
@@ -231,6 +232,11 @@ func reseal(ctx context.Context, tx Tx, old, next *Sealer, plainOK bool) error {
 		plain, err := open(name, v)
 		if err != nil {
 			return err
+		}
+		if _, sealed := sealedID(v); !sealed && strings.HasPrefix(name, providerSecretPrefix) {
+			// A notification key that was readable in the store is
+			// replaced, not kept: the provider signs with the new one.
+			plain = newSecret()
 		}
 		if err := tx.PutSecret(ctx, name, next.Seal(name, plain)); err != nil {
 			return err

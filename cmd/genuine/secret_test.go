@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -157,21 +158,8 @@ func TestForgedNotificationWithStoredKeyRefused(t *testing.T) {
 	}
 	s := startServer(t, w.db)
 	for i, key := range candidates {
-		at := time.Now().UTC().Truncate(time.Second)
-		body, _ := json.Marshal(map[string]string{"id": "forged-" + strconv.Itoa(i), "reference": w.reference, "status": "paid", "at": at.Format(time.RFC3339)})
-		ts := strconv.FormatInt(at.Unix(), 10)
-		m := hmac.New(sha256.New, key)
-		m.Write([]byte(ts + "."))
-		m.Write(body)
-		req, _ := http.NewRequest("POST", s.url+"/v1/payments/simulated/notify", bytes.NewReader(body))
-		req.Header.Set("Genuine-Signature", "t="+ts+",v1="+hex.EncodeToString(m.Sum(nil)))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode < 400 {
-			t.Errorf("a notification signed with stored bytes %d was accepted: %d", i, resp.StatusCode)
+		if st := postNotification(t, s, key, w.reference); st < 400 {
+			t.Errorf("a notification signed with stored bytes %d was accepted: %d", i, st)
 		}
 	}
 	var c struct{ Status string }
@@ -332,6 +320,30 @@ func TestUpgradeSealsPlaintextSecrets(t *testing.T) {
 	if ok, reason := verifyCode(t, s, code); !ok {
 		t.Errorf("a code minted before sealing, after a restart: not authentic (%s)", reason)
 	}
+	// The notification key, readable before, no longer signs.
+	if st := postNotification(t, s, notifyKey, "pay_unknown"); st != http.StatusUnauthorized {
+		t.Errorf("a notification signed with the key the store held in plain text: %d, want 401", st)
+	}
+}
+
+// postNotification posts a paid notification of a payment signed with key
+// to the simulated provider's endpoint and returns the status.
+func postNotification(t *testing.T, s *server, key []byte, reference string) int {
+	t.Helper()
+	at := time.Now().UTC().Truncate(time.Second)
+	body, _ := json.Marshal(map[string]string{"id": "forged-" + rand.Text(), "reference": reference, "status": "paid", "at": at.Format(time.RFC3339)})
+	ts := strconv.FormatInt(at.Unix(), 10)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(ts + "."))
+	m.Write(body)
+	req, _ := http.NewRequest("POST", s.url+"/v1/payments/simulated/notify", bytes.NewReader(body))
+	req.Header.Set("Genuine-Signature", "t="+ts+",v1="+hex.EncodeToString(m.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // legacyStore writes an embedded store as genuine wrote it before secrets
