@@ -25,6 +25,9 @@ type App struct {
 	logger         *slog.Logger
 	observer       Observer
 	failpoint      func(string)
+	// sealer seals the signing keys this App makes and opens those it
+	// loads.
+	sealer *Sealer
 
 	// brands caches what verification needs of each brand, so that a
 	// forged serial is refused without a store call.
@@ -110,6 +113,10 @@ type Config struct {
 	// Retention says how long history kept only for a while is kept before
 	// Prune deletes it.
 	Retention Retention
+	// Sealer seals and opens the store's secrets under the master key
+	// (OpenStore checks it against the store). nil means a random master
+	// key of this App's own, which no other App shares: for tests.
+	Sealer *Sealer
 }
 
 // NewApp returns an App on store.
@@ -149,6 +156,9 @@ func NewApp(store Store, cfg Config) *App {
 	}
 	if a.notifyGrace <= 0 {
 		a.notifyGrace = 30 * time.Second
+	}
+	if a.sealer = cfg.Sealer; a.sealer == nil {
+		a.sealer, _ = NewSealer(NewMasterKey())
 	}
 	if a.failpoint == nil {
 		a.failpoint = func(string) {}

@@ -34,10 +34,13 @@ func (c *clock) add(d time.Duration) {
 // world is an App on a fresh SQLite store with an admin, a brand with a
 // product, and a merchant.
 type world struct {
-	app      *genuine.App
-	db       genuine.Store
-	sim      *simulated.Provider
-	clock    *clock
+	app   *genuine.App
+	db    genuine.Store
+	sim   *simulated.Provider
+	clock *clock
+	// sealer holds the master key of the world's store, which every App
+	// on it shares.
+	sealer   *genuine.Sealer
 	admin    *genuine.Principal
 	brand    *genuine.Principal
 	brandID  string
@@ -67,7 +70,8 @@ func newWorld(t testing.TB) *world {
 	}))
 	w.sim = simulated.New(simulated.Config{BaseURL: notify.URL, Secret: make([]byte, 32), Store: db, Now: w.clock.now})
 	t.Cleanup(func() { w.sim.Close(); notify.Close() })
-	w.app = genuine.NewApp(db, genuine.Config{BaseURL: "https://genuine.test", Now: w.clock.now, Providers: []genuine.Provider{w.sim}})
+	w.sealer, _ = genuine.NewSealer(genuine.NewMasterKey())
+	w.app = genuine.NewApp(db, genuine.Config{BaseURL: "https://genuine.test", Now: w.clock.now, Providers: []genuine.Provider{w.sim}, Sealer: w.sealer})
 	// Before the store closes: Close stores the verifications counted.
 	t.Cleanup(func() { w.app.Close() })
 	key, err := w.app.Bootstrap(ctx)

@@ -43,14 +43,23 @@ type CodeRule struct {
 	ActiveKey int `json:"active_key"`
 }
 
-// SigningKey is one of a brand's secret keys for minted serials. Keys are
-// never changed or deleted, so that every serial minted under one verifies
-// for ever; rotation adds a key and makes it active.
+// SigningKey is one of a brand's secret keys for minted serials. A key's
+// secret never changes and keys are never deleted, so that every serial
+// minted under one verifies until the key is revoked; rotation adds a key
+// and makes it active.
 type SigningKey struct {
-	BrandID   string
-	ID        int    // 0..31, carried in each serial
-	Secret    []byte // 32 random bytes
-	CreatedAt time.Time
+	BrandID string `json:"brand_id"`
+	ID      int    `json:"id"` // 0..31, carried in each serial
+	// Secret is 32 random bytes, sealed (Sealer) in the store and in every
+	// Tx method; never shown.
+	Secret    []byte    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	// RetiredAt, once set, is when the key stopped minting: its codes
+	// still verify.
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
+	// RevokedAt, once set, is when the key was revoked after a leak: its
+	// codes are refused as ReasonKeyRevoked. A revoked key is retired too.
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
 // CreateBrand creates a brand with its first signing key. An admin calls it.
@@ -68,8 +77,11 @@ func (a *App) CreateBrand(ctx context.Context, p *Principal, b *Brand) error {
 		return err
 	}
 	b.ID, b.CreatedAt, b.CodeRule.ActiveKey = newID("brd"), a.Now(), 0
-	key := &SigningKey{BrandID: b.ID, ID: 0, Secret: newSecret(), CreatedAt: b.CreatedAt}
+	key := a.newSigningKey(b.ID, 0, b.CreatedAt)
 	return a.store.Update(ctx, func(tx Tx) error {
+		if err := a.checkSealer(ctx, tx); err != nil {
+			return err
+		}
 		if err := tx.CreateBrand(ctx, b); err != nil {
 			return err
 		}
@@ -145,24 +157,38 @@ func (a *App) RotateSigningKey(ctx context.Context, p *Principal, brandID string
 		if err != nil {
 			return err
 		}
-		if len(keys) >= maxSigningKeys {
-			return Errorf(EConflict, "brand %s has used all %d signing keys", brandID, maxSigningKeys)
-		}
-		id := keys[len(keys)-1].ID + 1
-		if err := tx.CreateSigningKey(ctx, &SigningKey{BrandID: brandID, ID: id, Secret: newSecret(), CreatedAt: a.Now()}); err != nil {
+		if err := a.addSigningKey(ctx, tx, b, keys); err != nil {
 			return err
 		}
-		b.CodeRule.ActiveKey = id
-		if err := tx.UpdateCodeRule(ctx, brandID, b.CodeRule); err != nil {
-			return err
-		}
-		return a.audit(ctx, tx, authorOf(p), brandID, "signing_key.rotate", brandID, map[string]any{"key": id})
+		return a.audit(ctx, tx, authorOf(p), brandID, "signing_key.rotate", brandID, map[string]any{"key": b.CodeRule.ActiveKey})
 	})
 	if err != nil {
 		return nil, err
 	}
 	a.forgetBrand(brandID)
 	return b, nil
+}
+
+// addSigningKey adds a new key to brand b, whose keys are keys, and makes
+// it active.
+func (a *App) addSigningKey(ctx context.Context, tx Tx, b *Brand, keys []*SigningKey) error {
+	if len(keys) >= maxSigningKeys {
+		return Errorf(EConflict, "brand %s has used all %d signing keys", b.ID, maxSigningKeys)
+	}
+	if err := a.checkSealer(ctx, tx); err != nil {
+		return err
+	}
+	id := keys[len(keys)-1].ID + 1
+	if err := tx.CreateSigningKey(ctx, a.newSigningKey(b.ID, id, a.Now())); err != nil {
+		return err
+	}
+	b.CodeRule.ActiveKey = id
+	return tx.UpdateCodeRule(ctx, b.ID, b.CodeRule)
+}
+
+// newSigningKey returns a new key with a random secret, sealed.
+func (a *App) newSigningKey(brandID string, id int, at time.Time) *SigningKey {
+	return &SigningKey{BrandID: brandID, ID: id, Secret: a.sealer.Seal(signingKeyLabel(brandID, id), newSecret()), CreatedAt: at}
 }
 
 // maxSigningKeys is how many keys a serial's key id can name.

@@ -60,7 +60,7 @@ func (s *hookStore) onceAfterView(f func()) {
 // given providers.
 func (w *world) appOn(t testing.TB, s genuine.Store, providers ...genuine.Provider) *genuine.App {
 	t.Helper()
-	app := genuine.NewApp(s, genuine.Config{BaseURL: "https://genuine.test", Now: w.clock.now, Providers: providers})
+	app := genuine.NewApp(s, genuine.Config{BaseURL: "https://genuine.test", Now: w.clock.now, Providers: providers, Sealer: w.sealer})
 	t.Cleanup(func() { app.Close() })
 	return app
 }

@@ -13,6 +13,7 @@ const (
 	ReasonUnknownProduct = "unknown_product"       // the GTIN is no product of ours
 	ReasonCounterfeit    = "counterfeit_suspected" // the serial is not one the brand issued
 	ReasonBatchMismatch  = "batch_mismatch"        // the lot or expiry in the code differ from the batch's
+	ReasonKeyRevoked     = "key_revoked"           // the serial was minted under a signing key the brand revoked
 )
 
 // identity is what a code names once checked: its product, batch and unit.
@@ -63,6 +64,9 @@ func (a *App) checkSerial(ctx context.Context, code string) (*identity, error) {
 	}
 	if ok && bk.signers[d.KeyID] != nil && bk.signers[d.KeyID].Verify(id.gtin, d) {
 		id.serial, id.seq = d.Canonical, int64(d.Sequence)
+		if bk.revoked[d.KeyID] {
+			id.reason, id.message = ReasonKeyRevoked, "serial "+id.serial+" was minted under a signing key the brand revoked"
+		}
 		return id, nil
 	}
 	if bk.rule.Serials == SerialsRegistered {

@@ -2,23 +2,28 @@ package genuine
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
 // brandKeys is what the App caches of a brand to verify its serials without
-// a store call: its code rule and a Signer per key id. Signing keys never
-// change once created, so a cached Signer is never stale; a key id the cache
-// lacks (a new key, or a forgery) is looked up at most once a second.
+// a store call: its code rule, a Signer per key id, and which keys are
+// revoked. A key's secret never changes, so a cached Signer is never wrong
+// and is kept when the brand is loaded again (its secret is unsealed once);
+// a key id the cache lacks (a new key, or a forgery) is looked up at most
+// once a second. Revocations and code rules are read again every
+// brandCacheTTL.
 type brandKeys struct {
 	rule     CodeRule
 	name     string
 	signers  [maxSigningKeys]*Signer
+	revoked  [maxSigningKeys]bool
 	loadedAt time.Time
 }
 
 const (
-	// brandCacheTTL bounds how long another server's change to a code rule
-	// takes to reach this one.
+	// brandCacheTTL bounds how long another server's change to a code rule,
+	// or revocation of a signing key, takes to reach this one.
 	brandCacheTTL = 5 * time.Second
 	// keyReloadInterval bounds the store calls that serials with unknown
 	// key ids can cause.
@@ -39,6 +44,7 @@ func (a *App) brandKeys(ctx context.Context, brandID string, keyID int) (*brandK
 			return bk, nil
 		}
 	}
+	old := bk
 	bk = &brandKeys{loadedAt: now}
 	err := a.store.View(ctx, func(tx Tx) error {
 		b, err := tx.Brand(ctx, brandID)
@@ -51,7 +57,16 @@ func (a *App) brandKeys(ctx context.Context, brandID string, keyID int) (*brandK
 		}
 		bk.rule, bk.name = b.CodeRule, b.Name
 		for _, k := range keys {
-			bk.signers[k.ID] = NewSigner(k.ID, k.Secret)
+			bk.revoked[k.ID] = k.RevokedAt != nil
+			if old != nil && old.signers[k.ID] != nil {
+				bk.signers[k.ID] = old.signers[k.ID]
+				continue
+			}
+			secret, err := a.sealer.Unseal(signingKeyLabel(k.BrandID, k.ID), k.Secret)
+			if err != nil {
+				return fmt.Errorf("signing key %d of brand %s: %w", k.ID, k.BrandID, err)
+			}
+			bk.signers[k.ID] = NewSigner(k.ID, secret)
 		}
 		return nil
 	})

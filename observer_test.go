@@ -100,7 +100,7 @@ func TestObserver(t *testing.T) {
 	ctx := context.Background()
 	rec := new(recorder)
 	app := genuine.NewApp(w.db, genuine.Config{
-		BaseURL: "https://genuine.test", Now: w.clock.now, Observer: rec,
+		BaseURL: "https://genuine.test", Now: w.clock.now, Observer: rec, Sealer: w.sealer,
 		Providers: []genuine.Provider{w.sim, failing{}},
 	})
 	t.Cleanup(func() { app.Close() })

@@ -51,6 +51,18 @@ type Tx interface {
 	CreateSigningKey(ctx context.Context, k *SigningKey) error
 	// SigningKeys returns a brand's keys in order of id.
 	SigningKeys(ctx context.Context, brandID string) ([]*SigningKey, error)
+	// AllSigningKeys returns every brand's keys, by brand and id.
+	AllSigningKeys(ctx context.Context) ([]*SigningKey, error)
+	// UpdateSigningKey writes a key's secret, RetiredAt and RevokedAt;
+	// ENotFound if the brand has no key of that id.
+	UpdateSigningKey(ctx context.Context, k *SigningKey) error
+
+	// Secret returns the sealed secret stored under a name.
+	Secret(ctx context.Context, name string) ([]byte, error)
+	// PutSecret stores a sealed secret under a name, replacing any.
+	PutSecret(ctx context.Context, name string, sealed []byte) error
+	// Secrets returns every sealed secret by name.
+	Secrets(ctx context.Context) (map[string][]byte, error)
 
 	CreateMerchant(ctx context.Context, m *Merchant) error
 	Merchant(ctx context.Context, id string) (*Merchant, error)

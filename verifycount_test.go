@@ -17,7 +17,7 @@ import (
 // its flush interval is an hour. It is closed when the test ends.
 func (w *world) countingApp(t *testing.T, store genuine.Store) *genuine.App {
 	t.Helper()
-	app := genuine.NewApp(store, genuine.Config{BaseURL: "https://genuine.test", Now: w.clock.now, VerificationFlush: time.Hour})
+	app := genuine.NewApp(store, genuine.Config{BaseURL: "https://genuine.test", Now: w.clock.now, VerificationFlush: time.Hour, Sealer: w.sealer})
 	t.Cleanup(func() { app.Close() })
 	return app
 }
@@ -276,7 +276,7 @@ func TestCloseStoresVerifications(t *testing.T) {
 func TestVerificationsStoredInTheBackground(t *testing.T) {
 	w := newWorld(t)
 	code := w.codes(t, w.batch(t, 1))[0]
-	app := genuine.NewApp(w.db, genuine.Config{BaseURL: "https://genuine.test", Now: w.clock.now, VerificationFlush: time.Millisecond})
+	app := genuine.NewApp(w.db, genuine.Config{BaseURL: "https://genuine.test", Now: w.clock.now, VerificationFlush: time.Millisecond, Sealer: w.sealer})
 	t.Cleanup(func() { app.Close() })
 	verifyWith(t, app, code)
 	verifyWith(t, app, code)

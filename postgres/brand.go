@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"genuine"
 )
@@ -48,18 +49,18 @@ func (t *tx) UpdateCodeRule(ctx context.Context, brandID string, r genuine.CodeR
 }
 
 const insertSigningKey = `
-	INSERT INTO signing_keys (brand_id, id, secret, created_at)
-	VALUES ($1, $2, $3, $4)`
+	INSERT INTO signing_keys (brand_id, id, secret, created_at, retired_at, revoked_at)
+	VALUES ($1, $2, $3, $4, $5, $6)`
 
 // CreateSigningKey adds a key; EConflict if the brand has one of that id,
 // ENotFound if the brand does not exist.
 func (t *tx) CreateSigningKey(ctx context.Context, k *genuine.SigningKey) error {
-	_, err := t.exec(ctx, insertSigningKey, k.BrandID, k.ID, k.Secret, k.CreatedAt)
+	_, err := t.exec(ctx, insertSigningKey, k.BrandID, k.ID, k.Secret, k.CreatedAt, k.RetiredAt, k.RevokedAt)
 	return storeError(err, "signing key %d of brand %s", k.ID, k.BrandID)
 }
 
 const selectSigningKeys = `
-	SELECT brand_id, id, secret, created_at
+	SELECT brand_id, id, secret, created_at, retired_at, revoked_at
 	FROM signing_keys
 	WHERE brand_id = $1
 	ORDER BY id`
@@ -67,18 +68,52 @@ const selectSigningKeys = `
 // SigningKeys returns a brand's keys in order of id; none for a brand
 // without keys or an unknown brand.
 func (t *tx) SigningKeys(ctx context.Context, brandID string) ([]*genuine.SigningKey, error) {
-	rows, err := t.query(ctx, selectSigningKeys, brandID)
+	keys, err := t.signingKeys(ctx, selectSigningKeys, brandID)
+	return keys, storeError(err, "signing keys of brand %s", brandID)
+}
+
+const selectAllSigningKeys = `
+	SELECT brand_id, id, secret, created_at, retired_at, revoked_at
+	FROM signing_keys
+	ORDER BY brand_id, id`
+
+// AllSigningKeys returns every brand's keys, by brand and id.
+func (t *tx) AllSigningKeys(ctx context.Context) ([]*genuine.SigningKey, error) {
+	keys, err := t.signingKeys(ctx, selectAllSigningKeys)
+	return keys, storeError(err, "signing keys")
+}
+
+// signingKeys reads the keys a query selects, with their times in UTC.
+func (t *tx) signingKeys(ctx context.Context, query string, args ...any) ([]*genuine.SigningKey, error) {
+	rows, err := t.query(ctx, query, args...)
 	if err != nil {
-		return nil, storeError(err, "signing keys of brand %s", brandID)
+		return nil, err
 	}
 	defer rows.Close()
 	var keys []*genuine.SigningKey
 	for rows.Next() {
 		var k genuine.SigningKey
-		if err := rows.Scan(&k.BrandID, &k.ID, &k.Secret, &k.CreatedAt); err != nil {
-			return nil, storeError(err, "signing keys of brand %s", brandID)
+		if err := rows.Scan(&k.BrandID, &k.ID, &k.Secret, &k.CreatedAt, &k.RetiredAt, &k.RevokedAt); err != nil {
+			return nil, err
+		}
+		k.CreatedAt = k.CreatedAt.UTC()
+		for _, at := range []*time.Time{k.RetiredAt, k.RevokedAt} {
+			if at != nil {
+				*at = at.UTC()
+			}
 		}
 		keys = append(keys, &k)
 	}
-	return keys, storeError(rows.Err(), "signing keys of brand %s", brandID)
+	return keys, rows.Err()
+}
+
+const updateSigningKey = `
+	UPDATE signing_keys
+	SET secret = $1, retired_at = $2, revoked_at = $3
+	WHERE brand_id = $4 AND id = $5`
+
+// UpdateSigningKey writes a key's secret, RetiredAt and RevokedAt.
+func (t *tx) UpdateSigningKey(ctx context.Context, k *genuine.SigningKey) error {
+	tag, err := t.exec(ctx, updateSigningKey, k.Secret, k.RetiredAt, k.RevokedAt, k.BrandID, k.ID)
+	return updated(tag, err, "signing key %d of brand %s", k.ID, k.BrandID)
 }

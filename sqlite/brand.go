@@ -48,17 +48,18 @@ func (t *tx) UpdateCodeRule(ctx context.Context, brandID string, r genuine.CodeR
 }
 
 const insertSigningKey = `
-	INSERT INTO signing_keys (brand_id, id, secret, created_at)
-	VALUES (?, ?, ?, ?)`
+	INSERT INTO signing_keys (brand_id, id, secret, created_at, retired_at, revoked_at)
+	VALUES (?, ?, ?, ?, ?, ?)`
 
 // CreateSigningKey adds a key; EConflict if the brand has one of that id.
 func (t *tx) CreateSigningKey(ctx context.Context, k *genuine.SigningKey) error {
-	_, err := t.exec(ctx, insertSigningKey, k.BrandID, k.ID, k.Secret, timeValue(k.CreatedAt))
+	_, err := t.exec(ctx, insertSigningKey, k.BrandID, k.ID, k.Secret, timeValue(k.CreatedAt),
+		nullTimePtr(k.RetiredAt), nullTimePtr(k.RevokedAt))
 	return storeError(err, "signing key %d of brand %s", k.ID, k.BrandID)
 }
 
 const selectSigningKeys = `
-	SELECT brand_id, id, secret, created_at
+	SELECT brand_id, id, secret, created_at, retired_at, revoked_at
 	FROM signing_keys
 	WHERE brand_id = ?
 	ORDER BY id`
@@ -66,18 +67,47 @@ const selectSigningKeys = `
 // SigningKeys returns a brand's keys in order of id; none for a brand
 // without keys or an unknown brand.
 func (t *tx) SigningKeys(ctx context.Context, brandID string) ([]*genuine.SigningKey, error) {
-	rows, err := t.query(ctx, selectSigningKeys, brandID)
+	keys, err := t.signingKeys(ctx, selectSigningKeys, brandID)
+	return keys, storeError(err, "signing keys of brand %s", brandID)
+}
+
+const selectAllSigningKeys = `
+	SELECT brand_id, id, secret, created_at, retired_at, revoked_at
+	FROM signing_keys
+	ORDER BY brand_id, id`
+
+// AllSigningKeys returns every brand's keys, by brand and id.
+func (t *tx) AllSigningKeys(ctx context.Context) ([]*genuine.SigningKey, error) {
+	keys, err := t.signingKeys(ctx, selectAllSigningKeys)
+	return keys, storeError(err, "signing keys")
+}
+
+// signingKeys reads the keys a query selects.
+func (t *tx) signingKeys(ctx context.Context, query string, args ...any) ([]*genuine.SigningKey, error) {
+	rows, err := t.query(ctx, query, args...)
 	if err != nil {
-		return nil, storeError(err, "signing keys of brand %s", brandID)
+		return nil, err
 	}
 	defer rows.Close()
 	var keys []*genuine.SigningKey
 	for rows.Next() {
 		var k genuine.SigningKey
-		if err := rows.Scan(&k.BrandID, &k.ID, &k.Secret, scanTime(&k.CreatedAt)); err != nil {
-			return nil, storeError(err, "signing keys of brand %s", brandID)
+		if err := rows.Scan(&k.BrandID, &k.ID, &k.Secret, scanTime(&k.CreatedAt),
+			scanNullTimePtr(&k.RetiredAt), scanNullTimePtr(&k.RevokedAt)); err != nil {
+			return nil, err
 		}
 		keys = append(keys, &k)
 	}
-	return keys, storeError(rows.Err(), "signing keys of brand %s", brandID)
+	return keys, rows.Err()
+}
+
+const updateSigningKey = `
+	UPDATE signing_keys
+	SET secret = ?, retired_at = ?, revoked_at = ?
+	WHERE brand_id = ? AND id = ?`
+
+// UpdateSigningKey writes a key's secret, RetiredAt and RevokedAt.
+func (t *tx) UpdateSigningKey(ctx context.Context, k *genuine.SigningKey) error {
+	res, err := t.exec(ctx, updateSigningKey, k.Secret, nullTimePtr(k.RetiredAt), nullTimePtr(k.RevokedAt), k.BrandID, k.ID)
+	return updated(res, err, "signing key %d of brand %s", k.ID, k.BrandID)
 }

@@ -92,10 +92,13 @@ func Open(path string) (*DB, error) {
 	// the statement alone if it fails: temp_store=memory keeps it in memory
 	// rather than in a temporary file written page by page. The cache (in
 	// KiB) holds the pages a batch of checkouts touches. The writer leaves
-	// checkpoints to the checkpointer (checkpoint.go).
+	// checkpoints to the checkpointer (checkpoint.go). secure_delete zeroes
+	// what a write frees within a page, such as a secret in plain text
+	// sealed in place, at no cost in I/O.
 	db.write, err = sql.Open("sqlite", fmt.Sprintf(
 		"%s?_busy_timeout=%d&_foreign_keys=1&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"+
 			"&_pragma=temp_store(memory)&_pragma=cache_size(-%d)&_pragma=wal_autocheckpoint(0)"+
+			"&_pragma=secure_delete(FAST)"+
 			"&_pragma=journal_size_limit(%d)", uri, ms, writeCacheKiB, walSizeLimit))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -164,6 +167,7 @@ func prepare(pool *sql.DB) (map[string]*sql.Stmt, error) {
 func queries() []string {
 	qs := []string{
 		insertBrand, selectBrand, updateCodeRule, insertSigningKey, selectSigningKeys,
+		selectAllSigningKeys, updateSigningKey, selectSecret, upsertSecret, selectSecrets,
 		insertMerchant, selectMerchant,
 		insertAPIKey, selectAPIKeyByHash, selectAPIKey, selectAPIKeys, revokeAPIKey, countAPIKeys,
 		insertProduct, selectProduct, allocateSequences,
@@ -437,6 +441,35 @@ func clampLimit(limit int) int {
 		return defaultLimit
 	}
 	return min(limit, maxLimit)
+}
+
+// nullTimePtr returns the text under which *t is stored, or NULL for nil.
+func nullTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return timeValue(*t)
+}
+
+// nullTimeScanner reads a time stored by nullTimePtr into *t: nil for NULL.
+type nullTimeScanner struct{ t **time.Time }
+
+// scanNullTimePtr returns a sql.Scanner that reads a time stored by
+// nullTimePtr.
+func scanNullTimePtr(t **time.Time) nullTimeScanner { return nullTimeScanner{t} }
+
+// Scan implements sql.Scanner.
+func (s nullTimeScanner) Scan(v any) error {
+	if v == nil {
+		*s.t = nil
+		return nil
+	}
+	var t time.Time
+	if err := scanTime(&t).Scan(v); err != nil {
+		return err
+	}
+	*s.t = &t
+	return nil
 }
 
 // nullString returns s, or NULL for the empty string.

@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 	}{
 		{"Brand", testBrand},
 		{"SigningKeys", testSigningKeys},
+		{"UpdateSigningKey", testUpdateSigningKey},
+		{"Secrets", testSecrets},
 		{"Merchant", testMerchant},
 		{"APIKey", testAPIKey},
 		{"Product", testProduct},

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"strconv"
 
 	"genuine"
 )
@@ -71,4 +73,40 @@ func (s *Server) rotateSigningKey(w http.ResponseWriter, r *http.Request, p *gen
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, b)
+}
+
+// listSigningKeys handles GET /v1/brands/{id}/signing-keys: the brand's
+// keys, without their secrets.
+func (s *Server) listSigningKeys(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	keys, err := s.app.SigningKeys(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"signing_keys": keys})
+}
+
+// retireSigningKey handles POST /v1/brands/{id}/signing-keys/{key}/retire:
+// the key mints no more; its codes still verify.
+func (s *Server) retireSigningKey(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	return s.endSigningKey(w, r, p, (*genuine.App).RetireSigningKey)
+}
+
+// revokeSigningKey handles POST /v1/brands/{id}/signing-keys/{key}/revoke:
+// the key's codes are refused as key_revoked.
+func (s *Server) revokeSigningKey(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	return s.endSigningKey(w, r, p, (*genuine.App).RevokeSigningKey)
+}
+
+// endSigningKey calls end on the key the path names and answers the key.
+func (s *Server) endSigningKey(w http.ResponseWriter, r *http.Request, p *genuine.Principal,
+	end func(*genuine.App, context.Context, *genuine.Principal, string, int) (*genuine.SigningKey, error)) error {
+	id, err := strconv.Atoi(r.PathValue("key"))
+	if err != nil || id < 0 || id > 31 {
+		return genuine.Errorf(genuine.EInvalid, "a signing key id is a number from 0 to 31")
+	}
+	k, err := end(s.app, r.Context(), p, r.PathValue("id"), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, k)
 }

@@ -116,6 +116,8 @@ func reasonWords(reason string) string {
 		return "The brand did not issue this code. The product may be counterfeit."
 	case genuine.ReasonBatchMismatch:
 		return "The lot or expiry date in this code does not match the brand's records. The label may be forged."
+	case genuine.ReasonKeyRevoked:
+		return "The brand withdrew the key this code was made with, after it leaked. The code cannot be trusted."
 	}
 	return "This code could not be confirmed."
 }

@@ -87,6 +87,9 @@ func (s *Server) apiRoutes() []route {
 		{Method: "GET", Pattern: "/v1/brands/{id}", Roles: byBrandSide, Handle: s.getBrand},
 		{Method: "PUT", Pattern: "/v1/brands/{id}/code-rule", Roles: byBrandOrAdmin, Handle: s.updateCodeRule},
 		{Method: "POST", Pattern: "/v1/brands/{id}/signing-keys", Roles: byBrandOrAdmin, Handle: s.rotateSigningKey},
+		{Method: "GET", Pattern: "/v1/brands/{id}/signing-keys", Roles: byBrandOrAdmin, Handle: s.listSigningKeys},
+		{Method: "POST", Pattern: "/v1/brands/{id}/signing-keys/{key}/retire", Roles: byBrandOrAdmin, Handle: s.retireSigningKey},
+		{Method: "POST", Pattern: "/v1/brands/{id}/signing-keys/{key}/revoke", Roles: byBrandOrAdmin, Handle: s.revokeSigningKey},
 
 		{Method: "POST", Pattern: "/v1/merchants", Roles: byAdmin, Handle: s.createMerchant},
 		{Method: "GET", Pattern: "/v1/merchants/{id}", Roles: byMerchantOrAdmin, Handle: s.getMerchant},

@@ -51,6 +51,8 @@ func TestTenantIsolation(t *testing.T) {
 	refusedFor(t, ts.checkout(a.merchantKey, "tenant-refused", cartOf(1000, forge(codes[0].Code))), genuine.ReasonCounterfeit)
 	keys := 0
 	nextKey := func() string { keys++; return fmt.Sprintf("tenant-%d", keys) }
+	// Key 1 of brand A, which minted none of its codes, is the one revoked.
+	ts.call("POST", "/v1/brands/"+a.brand.ID+"/signing-keys", a.brandKey, nil, 201, nil)
 
 	callers := []caller{
 		{"admin", ts.admin, genuine.RoleAdmin, ""},
@@ -81,20 +83,23 @@ func TestTenantIsolation(t *testing.T) {
 		return func(caller) (string, any) { return path, body }
 	}
 	cases := map[string]tenantCase{
-		"POST /v1/brands":                   {"", 201, fixed("/v1/brands", map[string]any{"name": "New"})},
-		"GET /v1/brands/{id}":               {"brand", 200, fixed("/v1/brands/"+a.brand.ID, nil)},
-		"PUT /v1/brands/{id}/code-rule":     {"brand", 200, fixed("/v1/brands/"+a.brand.ID+"/code-rule", map[string]any{"serials": "registered"})},
-		"POST /v1/brands/{id}/signing-keys": {"brand", 201, fixed("/v1/brands/"+a.brand.ID+"/signing-keys", nil)},
-		"POST /v1/merchants":                {"", 201, fixed("/v1/merchants", map[string]any{"name": "New", "region": "CN"})},
-		"GET /v1/merchants/{id}":            {"merchant", 200, fixed("/v1/merchants/"+a.merchant.ID, nil)},
-		"POST /v1/keys":                     {"", 201, fixed("/v1/keys", map[string]any{"role": "admin"})},
-		"GET /v1/products/{gtin}":           {"brand", 200, fixed("/v1/products/"+a.product.GTIN, nil)},
-		"POST /v1/batches":                  {"brand", 201, fixed("/v1/batches", map[string]any{"gtin": a.product.GTIN, "lot": "T1", "expiry": "2030-01-01", "quantity": 10})},
-		"GET /v1/batches":                   {"", 200, fixed("/v1/batches", nil)},
-		"GET /v1/batches/{id}":              {"brand", 200, fixed("/v1/batches/"+a.batch.ID, nil)},
-		"GET /v1/batches/{id}/codes":        {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/codes", nil)},
-		"POST /v1/batches/{id}/events":      {"brand", 201, fixed("/v1/batches/"+a.batch.ID+"/events", map[string]any{"type": "ship"})},
-		"GET /v1/batches/{id}/events":       {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/events", nil)},
+		"POST /v1/brands":                                {"", 201, fixed("/v1/brands", map[string]any{"name": "New"})},
+		"GET /v1/brands/{id}":                            {"brand", 200, fixed("/v1/brands/"+a.brand.ID, nil)},
+		"PUT /v1/brands/{id}/code-rule":                  {"brand", 200, fixed("/v1/brands/"+a.brand.ID+"/code-rule", map[string]any{"serials": "registered"})},
+		"POST /v1/brands/{id}/signing-keys":              {"brand", 201, fixed("/v1/brands/"+a.brand.ID+"/signing-keys", nil)},
+		"GET /v1/brands/{id}/signing-keys":               {"brand", 200, fixed("/v1/brands/"+a.brand.ID+"/signing-keys", nil)},
+		"POST /v1/brands/{id}/signing-keys/{key}/retire": {"brand", 200, fixed("/v1/brands/"+a.brand.ID+"/signing-keys/0/retire", nil)},
+		"POST /v1/brands/{id}/signing-keys/{key}/revoke": {"brand", 200, fixed("/v1/brands/"+a.brand.ID+"/signing-keys/1/revoke", nil)},
+		"POST /v1/merchants":                             {"", 201, fixed("/v1/merchants", map[string]any{"name": "New", "region": "CN"})},
+		"GET /v1/merchants/{id}":                         {"merchant", 200, fixed("/v1/merchants/"+a.merchant.ID, nil)},
+		"POST /v1/keys":                                  {"", 201, fixed("/v1/keys", map[string]any{"role": "admin"})},
+		"GET /v1/products/{gtin}":                        {"brand", 200, fixed("/v1/products/"+a.product.GTIN, nil)},
+		"POST /v1/batches":                               {"brand", 201, fixed("/v1/batches", map[string]any{"gtin": a.product.GTIN, "lot": "T1", "expiry": "2030-01-01", "quantity": 10})},
+		"GET /v1/batches":                                {"", 200, fixed("/v1/batches", nil)},
+		"GET /v1/batches/{id}":                           {"brand", 200, fixed("/v1/batches/"+a.batch.ID, nil)},
+		"GET /v1/batches/{id}/codes":                     {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/codes", nil)},
+		"POST /v1/batches/{id}/events":                   {"brand", 201, fixed("/v1/batches/"+a.batch.ID+"/events", map[string]any{"type": "ship"})},
+		"GET /v1/batches/{id}/events":                    {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/events", nil)},
 		"POST /v1/batches/{id}/serials": {"brand", 200, func(c caller) (string, any) {
 			return "/v1/batches/" + registered.ID + "/serials", map[string]any{"serials": []string{"S-" + strings.ReplaceAll(c.name, " ", "")}}
 		}},

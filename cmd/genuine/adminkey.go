@@ -12,15 +12,15 @@ import (
 )
 
 const adminKeyUsage = `Usage:
-  genuine admin-key [--db FILE|postgres://…] [--json]
+  genuine admin-key [--db FILE|postgres://…] [--master-key-file FILE] [--json]
 
 Makes a new admin key in the store and prints it, shown only now: the way
 back in for an operator who can open the store and has lost every admin key
 ("break glass"). It works whether or not the store has admin keys, and
 whether or not servers run on it; it stores only the key's hash. Then
 revoke the lost key with the new one (DELETE /v1/keys/{id}). With --json it
-prints {"admin_key": "…"}.
-Environment: GENUINE_DB.
+prints {"admin_key": "…"}. The store's master key is needed, as for serve.
+Environment: GENUINE_DB, GENUINE_MASTER_KEY.
 `
 
 func (m *Main) runAdminKey(ctx context.Context, args []string) error {
@@ -52,6 +52,8 @@ func (m *Main) runKeyCommand(ctx context.Context, args []string, c keyCommand) e
 	fs := m.newFlagSet(c.name, c.usage)
 	path := fs.String("db", envOr("GENUINE_DB", "genuine.db"), "embedded store file, or a postgres:// DSN")
 	asJSON := fs.Bool("json", false, "print JSON")
+	var src masterKeySource
+	addMasterKeyFlag(fs, &src)
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -64,16 +66,21 @@ func (m *Main) runKeyCommand(ctx context.Context, args []string, c keyCommand) e
 			return fmt.Errorf("no store at %s (genuine init creates one)", *path)
 		}
 	}
-	db, err := openStore(ctx, *path)
+	opened, err := openSealedStore(ctx, *path, src)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
+	db := opened.db
 	defer db.Close()
-	app := genuine.NewApp(db, genuine.Config{})
+	app := genuine.NewApp(db, genuine.Config{Sealer: opened.sealer})
 	defer app.Close()
 	key, err := c.make(app, ctx)
 	if err != nil {
 		return fmt.Errorf("%s: %w", redact(*path), err)
+	}
+	if opened.newKey {
+		// On stderr, so that --json prints JSON alone.
+		fmt.Fprint(m.Stderr, newKeyNote(opened.keyFile))
 	}
 	if *asJSON {
 		return json.NewEncoder(m.Stdout).Encode(map[string]string{"admin_key": key})

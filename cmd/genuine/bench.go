@@ -107,7 +107,10 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	}
 	defer os.RemoveAll(dir)
 	db := filepath.Join(dir, "genuine.db")
+	var key masterKeySource
 	if cfg.store != "embedded" {
+		// The run's database lives as long as the run, and so does its key.
+		key.key = genuine.NewMasterKey()
 		// A run gets a database of its own on the server, dropped after.
 		var drop func()
 		if db, drop, err = freshDatabase(ctx, cfg.store); err != nil {
@@ -116,7 +119,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 		defer drop()
 	}
 	svc, err := openService(ctx, serviceConfig{
-		db: db, addr: "127.0.0.1:0", publicRate: 0,
+		db: db, addr: "127.0.0.1:0", publicRate: 0, masterKey: key,
 		logger: slog.New(slog.DiscardHandler), metrics: metrics.New(),
 		// Nobody pays during a run: long deadlines keep the reconciler from
 		// expiring and querying the run's checkouts while later scenarios

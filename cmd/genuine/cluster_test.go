@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"genuine"
 	"genuine/postgres/pgtest"
 )
 
@@ -167,6 +168,8 @@ func errorLines(s *server) []string {
 func TestThreeServersOnePostgres(t *testing.T) {
 	testStart := time.Now()
 	db := pgtest.Database(t, "to run three servers on one database")
+	// Every server on one database has its master key.
+	t.Setenv("GENUINE_MASTER_KEY", genuine.FormatMasterKey(genuine.NewMasterKey()))
 	adminKey := initStore(t, db)
 	const ttl = 3 * time.Second
 	var servers []*server
@@ -341,6 +344,7 @@ func TestDurableReservations(t *testing.T) {
 		testDurableReservations(t, filepath.Join(t.TempDir(), "genuine.db"))
 	})
 	t.Run("postgres", func(t *testing.T) {
+		t.Setenv("GENUINE_MASTER_KEY", genuine.FormatMasterKey(genuine.NewMasterKey()))
 		testDurableReservations(t, pgtest.Database(t, "to kill a server on PostgreSQL"))
 	})
 }

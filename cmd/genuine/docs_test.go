@@ -27,7 +27,7 @@ func TestOperatingDoc(t *testing.T) {
 		switch args[0] {
 		case "help":
 			continue
-		case "gs1", "policy", "audit": // their lines name a subcommand too
+		case "gs1", "policy", "audit", "keys": // their lines name a subcommand too
 			args = strings.Fields(line)[:2]
 		}
 		commands++

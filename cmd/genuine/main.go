@@ -49,6 +49,7 @@ Commands:
   init         create the embedded store and print its first admin key
   admin-key    make another admin key in the store (break glass)
   audit verify check the store's hash-chained audit trail: who changed what
+  keys rotate-master  re-seal the store's secrets under a new master key
   demo         tell genuine's story on a fresh store, step by step
   mint         create a batch through the server and write its codes
   codes        write a batch's codes
@@ -111,6 +112,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return m.runAdminKey(ctx, args[1:])
 	case "audit":
 		return m.runAudit(ctx, args[1:])
+	case "keys":
+		return m.runKeys(ctx, args[1:])
 	case "mint":
 		return m.runMint(ctx, args[1:])
 	case "codes":

@@ -27,18 +27,25 @@ const serveUsage = `Usage:
                 [--keep-checkouts D] [--prune-every D]
                 [--trusted-proxy CIDR,…] [--public-rate N] [--key-rate N]
                 [--auth-failure-rate N]
+                [--master-key-file FILE]
 
 Serves the genuine API, the GS1 Digital Link resolver and the pages on the
 embedded store FILE (default ./genuine.db, created if missing), until
 interrupted; then it finishes the requests in flight and exits.
 
+The store's secrets are sealed under its master key: the file
+--master-key-file names, or GENUINE_MASTER_KEY (64 hex digits), or else the
+key file beside the embedded store (genuine.key beside genuine.db), made
+for a new store. A store that has a master key does not start without it.
+
 On the first start of a new store it prints an admin key, once.
 
 The simulated payment provider, whose pay page anyone can press, runs only
 when the server listens on a loopback address (127.0.0.1, ::1) and has no
---trusted-proxy, or with --simulated; --simulated=false turns it off. Without it a
-checkout naming it is refused and its pages do not exist. Its pages say
-TEST MODE.
+--trusted-proxy, or with --simulated; --simulated=false turns it off.
+Without it a checkout naming it is refused and its pages do not exist. Its
+pages say TEST MODE.
+
 Bulk work is bounded per brand, so that one brand cannot stall the others:
 --max-batch units in a batch, --max-range units in a range event,
 --max-registration serials in one registration, --max-exports exports of
@@ -63,8 +70,8 @@ taken from X-Forwarded-For for requests that come from it.
 
 Environment: GENUINE_DB, GENUINE_ADDR, GENUINE_BASE_URL, GENUINE_LOG_FORMAT,
 GENUINE_METRICS_ADDR, GENUINE_TRUSTED_PROXY (comma-separated),
-GENUINE_SIMULATED (true or false); GENUINE_FAILPOINT (crash tests only)
-makes the process die at a named point.
+GENUINE_SIMULATED (true or false), GENUINE_MASTER_KEY; GENUINE_FAILPOINT
+(crash tests only) makes the process die at a named point.
 `
 
 func (m *Main) runServe(ctx context.Context, args []string) error {
@@ -94,6 +101,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	logFormat := fs.String("log-format", envOr("GENUINE_LOG_FORMAT", "text"), "log format: text or json")
 	fs.StringVar(&cfg.metricsAddr, "metrics-addr", os.Getenv("GENUINE_METRICS_ADDR"), "also serve /metrics, without a key, on this private address")
 	simulated := fs.Bool("simulated", false, "run the simulated payment provider on any address (default: only on loopback)")
+	addMasterKeyFlag(fs, &cfg.masterKey)
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -126,6 +134,9 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	if svc.metricsLn != nil {
 		fmt.Fprintf(m.Stderr, "metrics on http://%s/metrics\n", svc.metricsLn.Addr())
+	}
+	if svc.newKeyFile != "" {
+		fmt.Fprint(m.Stderr, newKeyNote(svc.newKeyFile))
 	}
 	if svc.adminKey != "" {
 		fmt.Fprintf(m.Stderr, "New store %s. Admin key (shown once; keep it safe):\n%s\n%s", redact(cfg.db), svc.adminKey, lostKeyHint(redact(cfg.db)))

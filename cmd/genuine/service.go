@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -52,6 +51,8 @@ type serviceConfig struct {
 	// is kept; zero fields mean the App's defaults.
 	limits    genuine.Limits
 	retention genuine.Retention
+	// masterKey is where the store's master key comes from.
+	masterKey masterKeySource
 }
 
 // service is genuine running: store, payment providers, App, HTTP server
@@ -65,6 +66,9 @@ type service struct {
 	baseURL string
 	// adminKey is set when the store was new and an admin key was made.
 	adminKey string
+	// newKeyFile is set when the store was new and its master key was
+	// written to this file.
+	newKeyFile string
 	// metrics serves /metrics on metricsLn, if --metrics-addr is set.
 	metrics   *http.Server
 	metricsLn net.Listener
@@ -80,14 +84,20 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 	if s.baseURL == "" {
 		s.baseURL = "http://" + ln.Addr().String()
 	}
-	if s.db, err = openStore(ctx, cfg.db); err != nil {
+	opened, err := openSealedStore(ctx, cfg.db, cfg.masterKey)
+	if err != nil {
 		ln.Close()
-		return nil, fmt.Errorf("open store: %w", err)
+		return nil, err
+	}
+	s.db = opened.db
+	if opened.newKey {
+		s.newKeyFile = opened.keyFile
 	}
 	appCfg := genuine.Config{
 		BaseURL: s.baseURL, ReservationTTL: cfg.reservationTTL,
 		NotifyGrace: cfg.notifyGrace, VerificationFlush: cfg.verificationFlush, Logger: cfg.logger,
 		Failpoint: failpoint(cfg.failpoint), Limits: cfg.limits, Retention: cfg.retention,
+		Sealer: opened.sealer,
 	}
 	webCfg := web.Config{
 		PublicRateLimit: cfg.publicRate, PublicBurst: int(cfg.publicRate * 2),
@@ -97,7 +107,7 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 		Pages: map[string]http.Handler{},
 	}
 	if on := cfg.simulated; (on == nil && simulatedByDefault(ln.Addr(), cfg.trustedProxies)) || (on != nil && *on) {
-		secret, err := providerSecret(ctx, s.db)
+		secret, err := genuine.ProviderSecret(ctx, s.db, opened.sealer, "simulated")
 		if err != nil {
 			s.close()
 			return nil, err
@@ -158,7 +168,7 @@ type observable interface {
 // openStore opens the store a --db value names: a PostgreSQL DSN
 // ("postgres://…"), or else the file of the embedded SQLite store.
 func openStore(ctx context.Context, db string) (genuine.Store, error) {
-	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
+	if isPostgres(db) {
 		pg, err := postgres.Open(ctx, db)
 		if err != nil {
 			return nil, err
@@ -183,26 +193,6 @@ func failpoint(name string) func(string) {
 			os.Exit(86)
 		}
 	}
-}
-
-// providerSecret returns the key that signs the simulated provider's
-// notifications, made once per store so that every server on it agrees.
-func providerSecret(ctx context.Context, db genuine.Store) ([]byte, error) {
-	var secret []byte
-	err := db.Update(ctx, func(tx genuine.Tx) error {
-		s, err := tx.ProviderRecord(ctx, "simulated", "secret")
-		if err == nil {
-			secret = s
-			return nil
-		}
-		if genuine.ErrorCode(err) != genuine.ENotFound {
-			return err
-		}
-		secret = make([]byte, 32)
-		rand.Read(secret)
-		return tx.PutProviderRecord(ctx, "simulated", "secret", secret)
-	})
-	return secret, err
 }
 
 // auditChainEvery is how often a server chains the audit records written
