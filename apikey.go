@@ -316,7 +316,10 @@ func (a *App) RevokeAPIKey(ctx context.Context, p *Principal, id string) (*APIKe
 			}
 		}
 		k.RevokedAt = now
-		return tx.RevokeAPIKey(ctx, id, now)
+		if err := tx.RevokeAPIKey(ctx, id, now); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, authorOf(p), k.BrandID, "key.revoke", k.ID, map[string]any{"role": k.Role})
 	})
 	if err != nil {
 		return nil, err

@@ -46,6 +46,19 @@ func TestAuditRecordsChanges(t *testing.T) {
 	if _, err := w.app.RotateSigningKey(ctx, w.brand, w.brandID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := w.app.RetireSigningKey(ctx, w.brand, w.brandID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.app.RevokeSigningKey(ctx, w.brand, w.brandID, 0); err != nil {
+		t.Fatal(err)
+	}
+	spare := &genuine.APIKey{Role: genuine.RoleMerchant, MerchantID: w.merchant.MerchantID, Name: "spare till"}
+	if _, err := w.app.CreateAPIKey(ctx, w.admin, spare); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.app.RevokeAPIKey(ctx, w.admin, spare.ID); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := w.app.UpdateCodeRule(ctx, w.brand, w.brandID, genuine.CodeRule{LotInLink: true, Serials: genuine.SerialsMinted}); err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +122,9 @@ func TestAuditRecordsChanges(t *testing.T) {
 		{"key.create", w.merchant.KeyID, admin, "", `"merchant_id":"` + w.merchant.MerchantID},
 		{"key.create", "", genuine.Author{Role: "operator"}, "", `"name":"break-glass admin key"`},
 		{"signing_key.rotate", w.brandID, brand, w.brandID, `"key":1`},
+		{"signing_key.retire", w.brandID, brand, w.brandID, `"key":0`},
+		{"signing_key.revoke", w.brandID, brand, w.brandID, `"key":0`},
+		{"key.revoke", spare.ID, admin, "", `"role":"merchant"`},
 		{"code_rule.update", w.brandID, brand, w.brandID, `"lot_in_link":true`},
 		{"policy.set", "brand", brand, w.brandID, `"version":1`},
 		{"batch.create", b.ID, brand, w.brandID, `"quantity":10`},

@@ -85,10 +85,18 @@ func (a *App) endSigningKey(ctx context.Context, p *Principal, brandID string, k
 		if err := tx.UpdateSigningKey(ctx, key); err != nil {
 			return err
 		}
+		detail := map[string]any{"key": keyID}
 		if b.CodeRule.ActiveKey == keyID {
-			return a.addSigningKey(ctx, tx, b, keys)
+			if err := a.addSigningKey(ctx, tx, b, keys); err != nil {
+				return err
+			}
+			detail["active_key"] = b.CodeRule.ActiveKey
 		}
-		return nil
+		action := "signing_key.retire"
+		if revoke {
+			action = "signing_key.revoke"
+		}
+		return a.audit(ctx, tx, authorOf(p), brandID, action, brandID, detail)
 	})
 	if err != nil {
 		return nil, err
