@@ -15,7 +15,8 @@ const ExpiredCode = "expired"
 // every server at once: it ends checkouts whose deadline passed (canceling
 // their payment at the provider before releasing the units), asks the
 // provider about payments whose notification never came, and refunds
-// payments that landed after their units were released. It returns how
+// payments that landed after their units were released, and carries out
+// the refunds a crash or a provider's failure left pending. It returns how
 // many checkouts it changed, and the first error, having gone on past it.
 // A pass ends every checkout whose deadline had passed when it began and
 // refunds every late payment; it asks about one page of silent payments,
@@ -65,10 +66,17 @@ func (a *App) Reconcile(ctx context.Context) (int, error) {
 	late := CheckoutFilter{Statuses: []CheckoutStatus{CheckoutExpired, CheckoutCanceled, CheckoutFailed}, PaymentStatus: PaymentPaid}
 	_, err = a.eachPage(ctx, late, -1, func(c *Checkout) {
 		backlog++
-		note(a.refundLate(ctx, c))
-		changed++
+		err := a.refundLate(ctx, c)
+		note(err)
+		if err == nil {
+			changed++
+		}
 	})
 	note(err)
+
+	n, pending, err := a.finishRefunds(ctx, now.Add(-a.notifyGrace))
+	note(err)
+	changed, backlog = changed+n, backlog+pending
 	a.observer.ReconcilerPass(backlog, lag)
 	return changed, firstErr
 }
@@ -113,8 +121,8 @@ func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 		_, err := a.endUnpaid(ctx, c, CheckoutFailed)
 		return 1, err
 	}
-	status, err := a.providers[c.Provider].Query(ctx, c.Payment.Reference)
-	if err != nil || status == PaymentPending {
+	st, err := a.providers[c.Provider].Query(ctx, c.Payment.Reference)
+	if err != nil || st.Status == PaymentPending {
 		return 0, err
 	}
 	var (
@@ -122,15 +130,19 @@ func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 		from          CheckoutStatus
 	)
 	err = a.store.Update(ctx, func(tx Tx) error {
+		refund, moved = nil, nil
 		cur, err := tx.Checkout(ctx, c.ID)
 		if err != nil {
 			return err
 		}
+		if why := mismatch(cur, st); why != "" {
+			return a.raiseMismatch(ctx, tx, cur, why)
+		}
 		moved, from = cur, cur.Status
-		refund, err = a.applyPayment(ctx, tx, cur, status)
+		refund, err = a.applyPayment(ctx, tx, cur, st.Status)
 		return err
 	})
-	if err != nil {
+	if err != nil || moved == nil {
 		return 0, err
 	}
 	a.observePayment(moved, from)

@@ -32,8 +32,8 @@ func TestReconcilerExpires(t *testing.T) {
 	if v := w.verify(t, code); v.State != genuine.StateInChannel {
 		t.Errorf("unit after expiry: %s", v.State)
 	}
-	if st, _ := w.sim.Query(ctx, c.Payment.Reference); st != genuine.PaymentCanceled {
-		t.Errorf("payment at the provider: %s, want canceled", st)
+	if st, _ := w.sim.Query(ctx, c.Payment.Reference); st.Status != genuine.PaymentCanceled {
+		t.Errorf("payment at the provider: %s, want canceled", st.Status)
 	}
 	// A payment that lands after the release is refunded, not sold.
 	next, err := w.app.Checkout(ctx, w.merchant, "e2", cart(100, code))

@@ -179,7 +179,9 @@ func queries() []string {
 		insertNotification,
 		selectUnitScan, upsertUnitScan,
 		upsertProviderRecord, selectProviderRecord,
+		insertIntent, selectIntent, updateIntent,
 	}
+	qs = append(qs, intentsQueries()...)
 	return append(qs, checkoutsQueries()...)
 }
 

@@ -333,9 +333,11 @@ func (downProvider) Name() string { return "down" }
 func (downProvider) Create(context.Context, genuine.PaymentRequest) (*genuine.Payment, error) {
 	return nil, errDown
 }
-func (downProvider) Query(context.Context, string) (genuine.PaymentStatus, error) { return "", errDown }
-func (downProvider) Cancel(context.Context, string) error                         { return errDown }
-func (downProvider) Refund(context.Context, string) error                         { return errDown }
+func (downProvider) Query(context.Context, string) (genuine.PaymentState, error) {
+	return genuine.PaymentState{}, errDown
+}
+func (downProvider) Cancel(context.Context, string) error                { return errDown }
+func (downProvider) Refund(context.Context, genuine.RefundRequest) error { return errDown }
 func (downProvider) ParseNotification(*http.Request, []byte) (*genuine.Notification, error) {
 	return nil, errDown
 }
