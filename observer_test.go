@@ -85,7 +85,9 @@ func (failing) Query(context.Context, string) (genuine.PaymentState, error) {
 	return genuine.PaymentState{}, fmt.Errorf("connection refused")
 }
 func (failing) Cancel(context.Context, string) error { return fmt.Errorf("connection refused") }
-func (failing) Refund(context.Context, genuine.RefundRequest) error { return fmt.Errorf("connection refused") }
+func (failing) Refund(context.Context, genuine.RefundRequest) error {
+	return fmt.Errorf("connection refused")
+}
 func (failing) ParseNotification(*http.Request, []byte) (*genuine.Notification, error) {
 	return nil, fmt.Errorf("no")
 }

@@ -11,8 +11,15 @@ import (
 )
 
 // deliver signs a notification as the simulated provider does and has the
-// App apply it.
+// world's App apply it.
 func (w *world) deliver(t *testing.T, n genuine.Notification) error {
+	t.Helper()
+	return w.deliverTo(t, w.app, n)
+}
+
+// deliverTo signs a notification as the simulated provider does and has
+// app apply it.
+func (w *world) deliverTo(t *testing.T, app *genuine.App, n genuine.Notification) error {
 	t.Helper()
 	if n.At.IsZero() {
 		n.At = w.clock.now()
@@ -20,7 +27,7 @@ func (w *world) deliver(t *testing.T, n genuine.Notification) error {
 	body, sig := w.sim.Sign(n)
 	r := httptest.NewRequest("POST", "/v1/payments/simulated/notify", strings.NewReader(string(body)))
 	r.Header.Set("Genuine-Signature", sig)
-	return w.app.ApplyNotification(context.Background(), "simulated", r, body)
+	return app.ApplyNotification(context.Background(), "simulated", r, body)
 }
 
 // alertCount returns how many times the brand was alerted with code.
