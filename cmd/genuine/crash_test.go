@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"genuine"
+	"genuine/payment/simulated"
 )
 
 // crashWorld is a store with a brand, a released batch and a merchant, and
@@ -166,3 +170,136 @@ func TestCrashBeforeSold(t *testing.T) {
 		t.Errorf("checkout after restart: %s, want paid", chk.Status)
 	}
 }
+
+// paidSale sells two units through s and waits until they are sold; it
+// returns the checkout's id.
+func paidSale(t *testing.T, s *server, key string, codes []string) string {
+	t.Helper()
+	items := []map[string]any{{"code": codes[0], "price": 100}, {"code": codes[1], "price": 100}}
+	var chk struct {
+		ID      string
+		Payment struct {
+			PayURL string `json:"pay_url"`
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"items": items, "currency": "CNY", "provider": "simulated"})
+	req, _ := http.NewRequest("POST", s.url+"/v1/checkouts", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Idempotency-Key", "sale-"+codes[0])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&chk)
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("checkout: %s", resp.Status)
+	}
+	pay, _ := http.NewRequest("POST", chk.Payment.PayURL+"/pay", nil)
+	pay.Header.Set("Accept", "application/json")
+	if resp, err = http.DefaultClient.Do(pay); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	waitState(t, s, codes[0], "sold")
+	waitState(t, s, codes[1], "sold")
+	return chk.ID
+}
+
+// refundEvents counts the refund events of a unit's journey.
+func refundEvents(t *testing.T, s *server, code string) int {
+	t.Helper()
+	var v struct{ Events []struct{ Type string } }
+	api(t, s, "", "POST", "/v1/verify", map[string]string{"code": code}, &v)
+	n := 0
+	for _, e := range v.Events {
+		if e.Type == "refund" {
+			n++
+		}
+	}
+	return n
+}
+
+// providerPayment reads, from the stopped server's store, what the
+// simulated provider says of the payment of a checkout.
+func providerPayment(t *testing.T, db, checkoutID string) genuine.PaymentState {
+	t.Helper()
+	ctx := context.Background()
+	store, err := openStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	secret, err := providerSecret(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := simulated.New(simulated.Config{BaseURL: "http://127.0.0.1", Secret: secret, Store: store})
+	defer sim.Close()
+	var c *genuine.Checkout
+	if err := store.View(ctx, func(tx genuine.Tx) (err error) {
+		c, err = tx.Checkout(ctx, checkoutID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sim.Query(ctx, c.Payment.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// crashRefund sells two units, asks for a refund of the first through a
+// server that dies at failpoint, and restarts it: the reconciler finishes
+// the refund, so that the store and the provider agree that one unit's
+// price was refunded, and that unit is back in the channel once.
+func crashRefund(t *testing.T, failpoint string) {
+	w := newCrashWorld(t)
+	codes := w.codes[2:4]
+	s := startCrashServer(t, w.db, failpoint)
+	id := paidSale(t, s, w.merchantKey, codes)
+	b, _ := json.Marshal(map[string]any{"items": []string{codes[0]}})
+	req, _ := http.NewRequest("POST", s.url+"/v1/checkouts/"+id+"/refund", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+w.merchantKey)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the refund was answered %s; the failpoint did not fire", resp.Status)
+	}
+	waitExit(t, s, 86)
+
+	s = startCrashServer(t, w.db, "")
+	waitState(t, s, codes[0], "in_channel")
+	var chk struct {
+		Status  string
+		Payment struct{ Refunded int64 }
+		Items   []struct{ Refunded bool }
+	}
+	api(t, s, w.merchantKey, "GET", "/v1/checkouts/"+id, nil, &chk)
+	if chk.Status != "partially_refunded" || chk.Payment.Refunded != 100 || len(chk.Items) != 2 || !chk.Items[0].Refunded || chk.Items[1].Refunded {
+		t.Errorf("checkout after restart: %+v; want partially_refunded, 100 refunded, the first item", chk)
+	}
+	if n := refundEvents(t, s, codes[0]); n != 1 {
+		t.Errorf("%d refund events of the refunded unit, want 1", n)
+	}
+	var v struct{ State string }
+	api(t, s, "", "POST", "/v1/verify", map[string]string{"code": codes[1]}, &v)
+	if v.State != "sold" {
+		t.Errorf("the unit not refunded: %s, want sold", v.State)
+	}
+	stopServer(t, s)
+	if st := providerPayment(t, w.db, id); st.Refunded != 100 || st.Status != genuine.PaymentPaid {
+		t.Errorf("at the provider: %s with %d refunded; want paid with 100 refunded", st.Status, st.Refunded)
+	}
+}
+
+// The process dies once the refund's intent is stored, before the
+// provider is asked.
+func TestCrashBeforeRefund(t *testing.T) { crashRefund(t, "before-refund") }
+
+// The process dies once the provider refunded, before the refund is
+// recorded: the reconciler asks the provider again with the same
+// idempotency key, which refunds nothing more, and records it.
+func TestCrashAfterRefund(t *testing.T) { crashRefund(t, "after-refund") }
