@@ -225,8 +225,10 @@ const EPaymentMismatch = "payment_mismatch"
 // same: otherwise nothing is sold, the checkout stays as it was (awaiting
 // payment, until its deadline), an alert EPaymentMismatch is raised for
 // each of its units, and ApplyNotification returns an *Error with that code.
-// A paid notification the provider does not confirm yet is not applied
-// (EUnavailable: the provider sends it again, and the reconciler asks).
+// A paid notification the provider does not confirm is not applied:
+// EConflict if the provider says it is not paid (the reconciler asks
+// again later), EUnavailable if it does not answer (the provider sends the
+// notification again).
 func (a *App) ApplyNotification(ctx context.Context, provider string, r *http.Request, body []byte) error {
 	prov, ok := a.providers[provider]
 	if !ok {
@@ -293,7 +295,7 @@ func (a *App) ApplyNotification(ctx context.Context, provider string, r *http.Re
 // was paid, before anything is sold on it. It returns what the provider
 // says, or nil without asking if the notification does not match its
 // checkout anyway (ApplyNotification then raises the alert); EUnavailable
-// if the provider does not answer or does not say paid.
+// if the provider does not answer, EConflict if it does not say paid.
 func (a *App) confirmPaid(ctx context.Context, prov Provider, reference string, said PaymentState) (*PaymentState, error) {
 	var c *Checkout
 	err := a.store.View(ctx, func(tx Tx) (err error) {
@@ -311,7 +313,7 @@ func (a *App) confirmPaid(ctx context.Context, prov Provider, reference string, 
 		return nil, Errorf(EUnavailable, "the payment provider did not confirm payment %.40q: %v", reference, ErrorMessage(err))
 	}
 	if st.Status != PaymentPaid && st.Status != PaymentRefunded {
-		return nil, Errorf(EUnavailable, "the payment provider says payment %.40q is %s, not paid", reference, st.Status)
+		return nil, Errorf(EConflict, "the payment provider says payment %.40q is %s, not paid", reference, st.Status)
 	}
 	return &st, nil
 }

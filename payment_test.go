@@ -105,8 +105,8 @@ func TestNotificationConfirmedByQuery(t *testing.T) {
 	}
 	n := genuine.Notification{ID: "ntf_early", Reference: c.Payment.Reference, Status: genuine.PaymentPaid,
 		Amount: 3500, Currency: "CNY", Account: c.Payment.Account}
-	if err := w.deliver(t, n); genuine.ErrorCode(err) != genuine.EUnavailable {
-		t.Errorf("paid notification the provider does not confirm: %v, want %s", err, genuine.EUnavailable)
+	if err := w.deliver(t, n); genuine.ErrorCode(err) != genuine.EConflict {
+		t.Errorf("paid notification the provider does not confirm: %v, want %s", err, genuine.EConflict)
 	}
 	if v := w.verify(t, code); v.State != genuine.StateReserved {
 		t.Errorf("unit %s, want reserved", v.State)
