@@ -564,6 +564,23 @@ func TestReconcilerPlan(t *testing.T) {
 	}
 }
 
+// The reconciler's search of pending refund intents reads the partial
+// index of those alone, in order; a refund's search of its checkout's
+// intents reads payment_intents_checkout. Neither scans nor sorts.
+func TestIntentPlans(t *testing.T) {
+	db := openTest(t)
+	for f, want := range map[*genuine.IntentFilter]string{
+		{Status: genuine.IntentPending, CreatedBefore: time.Now(), Limit: 500}: "USING INDEX payment_intents_pending (created_at<?)",
+		{CheckoutID: "chk_1", Status: genuine.IntentPending}:                   "USING INDEX payment_intents_checkout (checkout_id=?)",
+	} {
+		query, args := intentsQuery(*f)
+		all := queryPlan(t, db, query, args...)
+		if !strings.Contains(all, want) || strings.Contains(all, "TEMP B-TREE") {
+			t.Errorf("%+v: the plan does not have %q, or sorts:\n%s", *f, want, all)
+		}
+	}
+}
+
 // sortJourney orders a journey read in any order by time, then by rowid.
 func TestSortJourney(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)

@@ -72,6 +72,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"MarkNotificationConcurrently", testMarkNotificationConcurrently},
 		{"Scan", testScan},
 		{"ProviderRecords", testProviderRecords},
+		{"PaymentIntents", testPaymentIntents},
 		{"UpdateRollsBackOnError", testUpdateRollsBackOnError},
 		{"UpdateRollsBackOnPanic", testUpdateRollsBackOnPanic},
 		{"ViewCannotWrite", testViewCannotWrite},

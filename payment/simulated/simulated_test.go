@@ -414,3 +414,40 @@ func TestPersistence(t *testing.T) {
 		t.Errorf("Query = %q, %v", s.Status, err)
 	}
 }
+
+// Refund refunds part of a payment by amount, once per idempotency key:
+// the same key again refunds nothing more, more than is left is a
+// conflict, and the payment is refunded once all of it is.
+func TestPartialRefund(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	ref := f.create(t).Reference // 1999 CNY
+	refund := func(key string, amount int64, currency string) error {
+		return f.p.Refund(ctx, genuine.RefundRequest{Reference: ref, Amount: amount, Currency: currency, IdempotencyKey: key})
+	}
+	wantCode(t, "refund of a pending payment", refund("a", 1000, "CNY"), genuine.EConflict)
+	if err := f.p.Pay(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"a", "a"} {
+		if err := refund(key, 1000, "CNY"); err != nil {
+			t.Fatalf("refund %s: %v", key, err)
+		}
+	}
+	if st, err := f.p.Query(ctx, ref); err != nil || st.Status != genuine.PaymentPaid || st.Refunded != 1000 {
+		t.Errorf("after refunding 1000 twice under one key: %+v, %v; want paid with 1000 refunded", st, err)
+	}
+	wantCode(t, "refund of more than is left", refund("b", 1000, "CNY"), genuine.EConflict)
+	wantCode(t, "refund in another currency", refund("b", 999, "USD"), genuine.EInvalid)
+	wantCode(t, "refund of nothing", refund("b", 0, "CNY"), genuine.EInvalid)
+	wantCode(t, "refund without a key", refund("", 999, "CNY"), genuine.EInvalid)
+	if err := refund("b", 999, "CNY"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := f.p.Query(ctx, ref); err != nil || st.Status != genuine.PaymentRefunded || st.Refunded != 1999 {
+		t.Errorf("after refunding the rest: %+v, %v; want refunded, 1999", st, err)
+	}
+	if err := refund("a", 1000, "CNY"); err != nil {
+		t.Errorf("a key used before, once refunded in full: %v", err)
+	}
+}
