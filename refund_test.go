@@ -232,3 +232,54 @@ func TestRefundRetryCarriesOutIntent(t *testing.T) {
 		t.Errorf("at the provider: %s, %d refunded", st.Status, st.Refunded)
 	}
 }
+
+// Refunds of one unit asked at once, on two Apps of one store (two
+// servers), refund it once: at the provider, in the checkout and in the
+// unit's journey.
+func TestConcurrentRefundsRefundOnce(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	codes := w.released(t, 2)
+	c := w.paidCheckout(t, "race", 800, codes[0], codes[1])
+	apps := []*genuine.App{w.app, w.appOn(t, w.db, w.sim)}
+	errs := make(chan error, 8)
+	start := make(chan struct{})
+	for i := range 8 {
+		go func() {
+			<-start
+			_, err := apps[i%2].RefundCheckout(ctx, w.merchant, c.ID, genuine.RefundInput{Items: []string{codes[0]}})
+			errs <- err
+		}()
+	}
+	close(start)
+	ok := 0
+	for range 8 {
+		err := <-errs
+		switch genuine.ErrorCode(err) {
+		case "":
+			ok++
+		case genuine.EConflict:
+		default:
+			t.Errorf("refund: %v", err)
+		}
+	}
+	if ok == 0 {
+		t.Fatal("no refund succeeded")
+	}
+	got, _ := w.app.GetCheckout(ctx, w.merchant, c.ID)
+	if got.Status != genuine.CheckoutPartiallyRefunded || got.Payment.Refunded != 800 || len(got.Payment.Refunds) != 1 {
+		t.Errorf("checkout %s, %d refunded in %d refunds; want partially_refunded, 800 in 1", got.Status, got.Payment.Refunded, len(got.Payment.Refunds))
+	}
+	if st := w.providerRefunded(t, c); st.Refunded != 800 {
+		t.Errorf("the provider refunded %d, want 800", st.Refunded)
+	}
+	refunds := 0
+	for _, e := range w.verify(t, codes[0]).Events {
+		if e.Type == genuine.EventRefund {
+			refunds++
+		}
+	}
+	if refunds != 1 {
+		t.Errorf("%d refund events, want 1", refunds)
+	}
+}
