@@ -114,11 +114,18 @@ func (a *App) eachPage(ctx context.Context, f CheckoutFilter, pages int, fn func
 }
 
 // reconcileStale asks the provider about a payment whose notification has
-// not come; a checkout whose payment never started (the server stopped
-// between reserving and calling the provider) fails and frees its units.
+// not come. A checkout without a payment (the server stopped between
+// reserving and storing what the provider answered) fails and frees its
+// units, once the provider, asked again under our idempotency key, has
+// named the payment it may have made, which is then canceled, or sold if
+// the buyer paid it.
 func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 	if c.Payment == nil {
-		_, err := a.endUnpaid(ctx, c, CheckoutFailed)
+		cur, err := a.recoverPayment(ctx, c)
+		if err != nil {
+			return 0, err
+		}
+		_, err = a.endUnpaid(ctx, cur, CheckoutFailed)
 		return 1, err
 	}
 	st, err := a.providers[c.Provider].Query(ctx, c.Payment.Reference)
@@ -150,6 +157,31 @@ func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 		return 1, a.refundLate(ctx, refund)
 	}
 	return 1, nil
+}
+
+// recoverPayment asks the provider again for the payment of a checkout
+// awaiting payment without one, with the checkout's id as our idempotency
+// key: the payment made before the server stopped, or a new one. It stores
+// it with the checkout and returns the checkout as stored.
+func (a *App) recoverPayment(ctx context.Context, c *Checkout) (*Checkout, error) {
+	pay, err := a.providers[c.Provider].Create(ctx, paymentRequest(c))
+	if err != nil {
+		return nil, Errorf(EUnavailable, "checkout %s: the payment provider did not answer for its payment: %v", c.ID, ErrorMessage(err))
+	}
+	var out *Checkout
+	err = a.store.Update(ctx, func(tx Tx) error {
+		cur, err := tx.Checkout(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		out = cur
+		if cur.Status != CheckoutAwaitingPayment || cur.Payment != nil {
+			return nil
+		}
+		cur.Payment, cur.UpdatedAt = pay, a.Now()
+		return tx.UpdateCheckout(ctx, cur)
+	})
+	return out, err
 }
 
 // RunReconciler runs Reconcile every interval until ctx ends.

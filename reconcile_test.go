@@ -226,3 +226,63 @@ func TestReconcilerRetriesLateRefund(t *testing.T) {
 		t.Errorf("reconcile with nothing left: %d, %v", n, err)
 	}
 }
+
+// crashAfterCreate is a provider that cannot prepare payments and whose
+// Create makes the payment and then stops the App, as a server that died
+// before storing the provider's answer; made names the payments it made.
+type crashAfterCreate struct {
+	genuine.Provider
+	made chan string
+}
+
+func (p crashAfterCreate) Create(ctx context.Context, r genuine.PaymentRequest) (*genuine.Payment, error) {
+	pay, err := p.Provider.Create(ctx, r)
+	if err == nil {
+		p.made <- pay.Reference
+	}
+	panic("the server stops")
+}
+
+// The server stops after the provider made a checkout's payment and before
+// the payment was stored. The reconciler asks the provider again under the
+// checkout's id, learns the payment, and cancels it before freeing the
+// units, or, if the buyer paid it meanwhile, sells them: no payment is
+// left taken and forgotten.
+func TestReconcilerRecoversLostPayment(t *testing.T) {
+	for _, paid := range []bool{false, true} {
+		t.Run(fmt.Sprintf("paid=%v", paid), func(t *testing.T) {
+			w := newWorld(t)
+			ctx := context.Background()
+			code := w.released(t, 1)[0]
+			made := make(chan string, 1)
+			crashing := w.appOn(t, w.db, crashAfterCreate{callOnly{w.sim}, made})
+			func() {
+				defer func() { recover() }()
+				crashing.Checkout(ctx, w.merchant, "lost", cart(100, code))
+			}()
+			ref := <-made
+			if paid {
+				w.holdNotifications.Store(true) // the payment is not yet known to the store
+				if err := w.sim.Pay(ctx, ref); err != nil {
+					t.Fatal(err)
+				}
+			}
+			app := w.appOn(t, w.db, callOnly{w.sim})
+			w.clock.add(time.Minute) // past the notification grace
+			if n, err := app.Reconcile(ctx); err != nil || n != 1 {
+				t.Fatalf("reconcile: %d, %v", n, err)
+			}
+			st, _ := w.sim.Query(ctx, ref)
+			want, unit := genuine.PaymentCanceled, genuine.StateInChannel
+			if paid {
+				want, unit = genuine.PaymentPaid, genuine.StateSold
+			}
+			if st.Status != want {
+				t.Errorf("the payment at the provider: %s, want %s", st.Status, want)
+			}
+			if v := w.verify(t, code); v.State != unit {
+				t.Errorf("unit %s, want %s", v.State, unit)
+			}
+		})
+	}
+}

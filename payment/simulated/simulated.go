@@ -141,18 +141,43 @@ func (p *Provider) Prepare(r genuine.PaymentRequest) (*genuine.Payment, error) {
 }
 
 // Create stores a new pending payment for r and returns it, as Prepare
-// does; it is for callers that do not store the payment themselves.
+// does; it is for callers that do not store the payment themselves. Asked
+// again with an r.IdempotencyKey it was given before, it returns the
+// payment it made then, as it is now, and makes none.
 func (p *Provider) Create(ctx context.Context, r genuine.PaymentRequest) (*genuine.Payment, error) {
 	pm, err := p.newPayment(r)
 	if err != nil {
 		return nil, err
 	}
-	err = p.store.Update(ctx, func(tx genuine.Tx) error { return put(ctx, tx, pm) })
+	err = p.store.Update(ctx, func(tx genuine.Tx) error {
+		if r.IdempotencyKey == "" {
+			return put(ctx, tx, pm)
+		}
+		ref, err := tx.ProviderRecord(ctx, name, idempotencyRecord+r.IdempotencyKey)
+		if genuine.ErrorCode(err) == genuine.ENotFound {
+			if err := tx.PutProviderRecord(ctx, name, idempotencyRecord+r.IdempotencyKey, []byte(pm.Reference)); err != nil {
+				return err
+			}
+			return put(ctx, tx, pm)
+		}
+		if err != nil {
+			return err
+		}
+		made, err := get(ctx, tx, string(ref))
+		if err == nil {
+			*pm = *made
+		}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("create simulated payment: %w", err)
 	}
 	return p.public(pm), nil
 }
+
+// idempotencyRecord is the stem of the key of the record that names the
+// payment Create made for an idempotency key.
+const idempotencyRecord = "idempotency/"
 
 // newPayment validates r and returns its pending payment.
 func (p *Provider) newPayment(r genuine.PaymentRequest) (*payment, error) {

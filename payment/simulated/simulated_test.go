@@ -451,3 +451,26 @@ func TestPartialRefund(t *testing.T) {
 		t.Errorf("a key used before, once refunded in full: %v", err)
 	}
 }
+
+// Create with an idempotency key it was given before makes no second
+// payment: it returns the first, as it is now.
+func TestCreateIdempotent(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	r := genuine.PaymentRequest{CheckoutID: "chk_1", MerchantID: "mer_1", Amount: 500, Currency: "CNY", IdempotencyKey: "chk_1"}
+	first, err := f.p.Create(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.p.Pay(ctx, first.Reference); err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.p.Create(ctx, r)
+	if err != nil || again.Reference != first.Reference || again.Status != genuine.PaymentPaid {
+		t.Errorf("Create again with the key: %+v, %v; want %s, paid", again, err, first.Reference)
+	}
+	r.IdempotencyKey = "chk_2"
+	if other, err := f.p.Create(ctx, r); err != nil || other.Reference == first.Reference {
+		t.Errorf("Create with another key: %+v, %v; want a new payment", other, err)
+	}
+}
