@@ -133,6 +133,16 @@ func TestPartialRefundUndoRules(t *testing.T) {
 	if st := w.providerRefunded(t, c); st.Refunded != 0 {
 		t.Errorf("the provider refunded %d for refunds refused", st.Refunded)
 	}
+	// A unit under investigation is not taken back until it is unlocked.
+	if _, err := w.app.RecordUnitEvents(ctx, w.brand, genuine.UnitEventInput{Type: "lock", Codes: []string{a}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.app.RefundCheckout(ctx, w.merchant, c.ID, genuine.RefundInput{Items: []string{a}}); genuine.ErrorCode(err) != genuine.ENotSold {
+		t.Errorf("refund of a locked unit: %v, want %s", err, genuine.ENotSold)
+	}
+	if _, err := w.app.RecordUnitEvents(ctx, w.brand, genuine.UnitEventInput{Type: "unlock", Codes: []string{a}}); err != nil {
+		t.Fatal(err)
+	}
 	r, err := w.app.RefundCheckout(ctx, w.merchant, c.ID, genuine.RefundInput{Items: []string{a}})
 	if err != nil || r.Status != genuine.CheckoutPartiallyRefunded {
 		t.Fatalf("refund of the unit not recalled: %+v, %v", r, err)
