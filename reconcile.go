@@ -143,7 +143,12 @@ func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 			return err
 		}
 		if why := mismatch(cur, st); why != "" {
-			return a.raiseMismatch(ctx, tx, cur, why)
+			// Asked again only after another grace, not on every pass.
+			if err := a.raiseMismatch(ctx, tx, cur, why); err != nil {
+				return err
+			}
+			cur.UpdatedAt = a.Now()
+			return tx.UpdateCheckout(ctx, cur)
 		}
 		moved, from = cur, cur.Status
 		refund, err = a.applyPayment(ctx, tx, cur, st.Status)
