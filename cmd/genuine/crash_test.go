@@ -251,18 +251,24 @@ func providerPayment(t *testing.T, db, checkoutID string) genuine.PaymentState {
 	return st
 }
 
-// crashRefund sells two units, asks for a refund of the first through a
-// server that dies at failpoint, and restarts it: the reconciler finishes
-// the refund, so that the store and the provider agree that one unit's
-// price was refunded, and that unit is back in the channel once.
-func crashRefund(t *testing.T, failpoint string) {
+// crashRefund sells two units and asks for a refund, of the first unit
+// only if partial, through a server that dies at failpoint, and restarts
+// it: the reconciler finishes the refund, so that the store and the
+// provider agree on what was refunded, and each refunded unit is back in
+// the channel once.
+func crashRefund(t *testing.T, failpoint string, partial bool) {
 	w := newCrashWorld(t)
 	codes := w.codes[2:4]
 	s := startCrashServer(t, w.db, failpoint)
 	id := paidSale(t, s, w.merchantKey, codes)
-	b, _ := json.Marshal(map[string]any{"items": []string{codes[0]}})
-	req, _ := http.NewRequest("POST", s.url+"/v1/checkouts/"+id+"/refund", bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
+	var body []byte
+	if partial {
+		body, _ = json.Marshal(map[string]any{"items": []string{codes[0]}})
+	}
+	req, _ := http.NewRequest("POST", s.url+"/v1/checkouts/"+id+"/refund", bytes.NewReader(body))
+	if partial {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Authorization", "Bearer "+w.merchantKey)
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
@@ -272,34 +278,48 @@ func crashRefund(t *testing.T, failpoint string) {
 
 	s = startCrashServer(t, w.db, "")
 	waitState(t, s, codes[0], "in_channel")
+	want := struct {
+		status, payment string
+		refunded        int64
+		second          string
+	}{"refunded", "refunded", 200, "in_channel"}
+	if partial {
+		want.status, want.payment, want.refunded, want.second = "partially_refunded", "paid", 100, "sold"
+	}
 	var chk struct {
 		Status  string
 		Payment struct{ Refunded int64 }
 		Items   []struct{ Refunded bool }
 	}
 	api(t, s, w.merchantKey, "GET", "/v1/checkouts/"+id, nil, &chk)
-	if chk.Status != "partially_refunded" || chk.Payment.Refunded != 100 || len(chk.Items) != 2 || !chk.Items[0].Refunded || chk.Items[1].Refunded {
-		t.Errorf("checkout after restart: %+v; want partially_refunded, 100 refunded, the first item", chk)
-	}
-	if n := refundEvents(t, s, codes[0]); n != 1 {
-		t.Errorf("%d refund events of the refunded unit, want 1", n)
+	if chk.Status != want.status || chk.Payment.Refunded != want.refunded || len(chk.Items) != 2 || !chk.Items[0].Refunded || chk.Items[1].Refunded != !partial {
+		t.Errorf("checkout after restart: %+v; want %s with %d refunded", chk, want.status, want.refunded)
 	}
 	var v struct{ State string }
 	api(t, s, "", "POST", "/v1/verify", map[string]string{"code": codes[1]}, &v)
-	if v.State != "sold" {
-		t.Errorf("the unit not refunded: %s, want sold", v.State)
+	if v.State != want.second {
+		t.Errorf("the second unit: %s, want %s", v.State, want.second)
+	}
+	for i, code := range codes {
+		n, wantN := refundEvents(t, s, code), 1
+		if partial && i == 1 {
+			wantN = 0
+		}
+		if n != wantN {
+			t.Errorf("unit %d: %d refund events, want %d", i, n, wantN)
+		}
 	}
 	stopServer(t, s)
-	if st := providerPayment(t, w.db, id); st.Refunded != 100 || st.Status != genuine.PaymentPaid {
-		t.Errorf("at the provider: %s with %d refunded; want paid with 100 refunded", st.Status, st.Refunded)
+	if st := providerPayment(t, w.db, id); st.Refunded != want.refunded || string(st.Status) != want.payment {
+		t.Errorf("at the provider: %s with %d refunded; want %s with %d refunded", st.Status, st.Refunded, want.payment, want.refunded)
 	}
 }
 
-// The process dies once the refund's intent is stored, before the
-// provider is asked.
-func TestCrashBeforeRefund(t *testing.T) { crashRefund(t, "before-refund") }
+// The process dies once the intent of a refund of one unit of two is
+// stored, before the provider is asked.
+func TestCrashBeforeRefund(t *testing.T) { crashRefund(t, "before-refund", true) }
 
-// The process dies once the provider refunded, before the refund is
-// recorded: the reconciler asks the provider again with the same
-// idempotency key, which refunds nothing more, and records it.
-func TestCrashAfterRefund(t *testing.T) { crashRefund(t, "after-refund") }
+// The process dies once the provider refunded the whole checkout, before
+// the refund is recorded: the reconciler asks the provider again with the
+// same idempotency key, which refunds nothing more, and records it.
+func TestCrashAfterRefund(t *testing.T) { crashRefund(t, "after-refund", false) }
