@@ -102,8 +102,10 @@ type Config struct {
 	// ("after-reserve": units reserved — with a provider that prepares its
 	// payments, the payment stored with them — the till not yet answered
 	// and any other provider not yet called;
-	// "before-sold": payment notified, units not yet sold). Crash tests
-	// make it end the process there; it is nil in production.
+	// "before-sold": payment notified, units not yet sold;
+	// "before-refund": a refund's intent stored, the provider not yet asked;
+	// "after-refund": the provider refunded, the refund not yet recorded).
+	// Crash tests make it end the process there; it is nil in production.
 	Failpoint func(name string)
 	// Limits bound the bulk work one brand may ask for at once.
 	Limits Limits

@@ -85,7 +85,7 @@ func TestAuditRecordsChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.waitStatus(t, w.merchant, paid.ID, genuine.CheckoutPaid)
-	if _, err := w.app.RefundCheckout(ctx, w.merchant, paid.ID); err != nil {
+	if _, err := w.app.RefundCheckout(ctx, w.merchant, paid.ID, genuine.RefundInput{}); err != nil {
 		t.Fatal(err)
 	}
 	canceled, err := w.app.Checkout(ctx, w.merchant, "canceled", cart(100, codes[1]))

@@ -22,7 +22,10 @@ const (
 	CheckoutFailed          CheckoutStatus = "failed"           // payment failed; units released
 	CheckoutCanceled        CheckoutStatus = "canceled"         // canceled by the merchant; units released
 	CheckoutExpired         CheckoutStatus = "expired"          // the deadline passed unpaid; units released
-	CheckoutRefunded        CheckoutStatus = "refunded"         // paid, then refunded; units back in the channel
+	CheckoutRefunded        CheckoutStatus = "refunded"         // paid, then every unit refunded and back in the channel
+	// CheckoutPartiallyRefunded is paid, then some units refunded (their
+	// items say which) and back in the channel; the others stay sold.
+	CheckoutPartiallyRefunded CheckoutStatus = "partially_refunded"
 )
 
 // Checkout is one sale attempt at a merchant's till: a cart of units, a
@@ -56,6 +59,9 @@ type CheckoutItem struct {
 	BatchID  string    `json:"-"`
 	BrandID  string    `json:"-"`
 	Decision *Decision `json:"decision"`
+	// Refunded is set on the items of a checkout as read once a refund of
+	// their unit is recorded (Payment.Refunds); stores never keep it.
+	Refunded bool `json:"refunded,omitempty"`
 }
 
 // storedItem is a checkout item as stores keep it: with the unit's sequence
@@ -73,6 +79,7 @@ type storedItem struct {
 func MarshalItems(items []CheckoutItem) ([]byte, error) {
 	stored := make([]storedItem, len(items))
 	for i, it := range items {
+		it.Refunded = false
 		stored[i] = storedItem{CheckoutItem: it, Seq: it.Seq, BatchID: it.BatchID, BrandID: it.BrandID}
 	}
 	return json.Marshal(stored)
@@ -333,6 +340,7 @@ func (a *App) GetCheckout(ctx context.Context, p *Principal, id string) (*Checko
 	if p.Role == RoleMerchant && c.MerchantID != p.MerchantID {
 		return nil, Errorf(ENotFound, "checkout %s not found", id)
 	}
+	markRefunded(c)
 	return c, nil
 }
 
@@ -355,16 +363,17 @@ func (a *App) CancelCheckout(ctx context.Context, p *Principal, id string) (*Che
 
 // endUnpaid ends a checkout awaiting payment as canceled or expired, as by:
 // cancel at the provider, then release the units; if the provider says it
-// was paid, the sale stands instead.
+// was paid, the sale stands instead, unless what was paid is not the
+// checkout's (an alert EPaymentMismatch, and the units are released).
 func (a *App) endUnpaid(ctx context.Context, c *Checkout, end CheckoutStatus, by Author) (*Checkout, error) {
-	status := PaymentCanceled
+	st := PaymentState{Status: PaymentCanceled}
 	if c.Payment != nil {
 		prov := a.providers[c.Provider]
 		if err := prov.Cancel(ctx, c.Payment.Reference); err != nil {
 			if ErrorCode(err) != EConflict {
 				return nil, Errorf(EUnavailable, "the payment provider did not cancel the payment: %v", ErrorMessage(err))
 			}
-			if status, err = prov.Query(ctx, c.Payment.Reference); err != nil {
+			if st, err = prov.Query(ctx, c.Payment.Reference); err != nil {
 				return nil, Errorf(EUnavailable, "the payment provider did not answer: %v", ErrorMessage(err))
 			}
 		}
@@ -385,16 +394,22 @@ func (a *App) endUnpaid(ctx context.Context, c *Checkout, end CheckoutStatus, by
 		}
 		moved = true
 		fromPay := paymentStatus(cur)
-		if status == PaymentPaid {
-			if _, err := a.applyPayment(ctx, tx, cur, PaymentPaid); err != nil {
+		if st.Status == PaymentPaid {
+			why := mismatch(cur, st)
+			if why == "" {
+				if _, err := a.applyPayment(ctx, tx, cur, PaymentPaid); err != nil {
+					return err
+				}
+				return a.auditCheckout(ctx, tx, by, cur, CheckoutAwaitingPayment, fromPay)
+			}
+			if err := a.raiseMismatch(ctx, tx, cur, why); err != nil {
 				return err
 			}
-			return a.auditCheckout(ctx, tx, by, cur, CheckoutAwaitingPayment, fromPay)
 		}
 		if err := a.moveUnits(ctx, tx, cur, EventUnreserve); err != nil {
 			return err
 		}
-		if cur.Payment != nil {
+		if cur.Payment != nil && st.Status != PaymentPaid {
 			cur.Payment.Status = PaymentCanceled
 		}
 		cur.Status, cur.UpdatedAt = end, a.Now()
@@ -413,73 +428,4 @@ func (a *App) endUnpaid(ctx context.Context, c *Checkout, end CheckoutStatus, by
 		return nil, Errorf(EConflict, "checkout %s was paid before it could be canceled; refund it instead", c.ID)
 	}
 	return out, nil
-}
-
-// RefundCheckout refunds a paid checkout and returns its units to the
-// channel, under the undo rules: only the merchant that sold them, within
-// the refund window, and never for a unit whose batch is recalled,
-// withdrawn or expired.
-func (a *App) RefundCheckout(ctx context.Context, p *Principal, id string) (*Checkout, error) {
-	if err := require(p, RoleMerchant); err != nil {
-		return nil, err
-	}
-	c, err := a.GetCheckout(ctx, p, id)
-	if err != nil {
-		return nil, err
-	}
-	if c.Status != CheckoutPaid {
-		return nil, Errorf(EConflict, "checkout %s is %s; only a paid checkout is refunded", c.ID, c.Status)
-	}
-	if a.Now().Sub(c.Payment.PaidAt) > a.refundWindow {
-		return nil, Errorf(EConflict, "checkout %s was paid more than %d days ago", c.ID, int(a.refundWindow.Hours()/24))
-	}
-	err = a.store.View(ctx, func(tx Tx) error {
-		for _, it := range c.Items {
-			b, err := tx.Batch(ctx, it.BatchID)
-			if err != nil {
-				return err
-			}
-			if b.Disposition.Terminal() {
-				return Errorf(string(b.Disposition), "unit %s cannot be taken back: its batch is %s", it.Serial, b.Disposition)
-			}
-			if b.Expired(a.Now()) {
-				return Errorf(ExpiredCode, "unit %s cannot be taken back: its batch expired", it.Serial)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := a.providers[c.Provider].Refund(ctx, c.Payment.Reference); err != nil {
-		return nil, Errorf(EUnavailable, "the payment provider did not refund: %v", ErrorMessage(err))
-	}
-	var (
-		out      *Checkout
-		refunded bool
-	)
-	err = a.store.Update(ctx, func(tx Tx) error {
-		refunded = false
-		cur, err := tx.Checkout(ctx, c.ID)
-		if err != nil {
-			return err
-		}
-		out = cur
-		if cur.Status != CheckoutPaid {
-			return nil // refunded by a concurrent request
-		}
-		refunded = true
-		if err := a.moveUnits(ctx, tx, cur, EventRefund); err != nil {
-			return err
-		}
-		cur.Status, cur.Payment.Status, cur.UpdatedAt = CheckoutRefunded, PaymentRefunded, a.Now()
-		if err := tx.UpdateCheckout(ctx, cur); err != nil {
-			return err
-		}
-		return a.auditCheckout(ctx, tx, authorOf(p), cur, CheckoutPaid, PaymentPaid)
-	})
-	if err == nil && refunded {
-		a.observePayment(out, CheckoutPaid)
-	}
-	return out, err
 }

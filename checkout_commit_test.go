@@ -89,8 +89,8 @@ func TestCheckoutIsOneCommit(t *testing.T) {
 	if err != nil || stored.Payment == nil || stored.Payment.Reference != c.Payment.Reference {
 		t.Fatalf("stored checkout: %+v, %v; want its payment stored with it", stored, err)
 	}
-	if st, err := w.sim.Query(ctx, c.Payment.Reference); err != nil || st != genuine.PaymentPending {
-		t.Fatalf("provider's status of the prepared payment: %q, %v", st, err)
+	if st, err := w.sim.Query(ctx, c.Payment.Reference); err != nil || st.Status != genuine.PaymentPending {
+		t.Fatalf("provider's status of the prepared payment: %q, %v", st.Status, err)
 	}
 	if err := w.sim.Pay(ctx, c.Payment.Reference); err != nil {
 		t.Fatal(err)
@@ -202,8 +202,8 @@ func TestPaymentStartedAfterReserve(t *testing.T) {
 	if n := s.updates.Load(); n < 2 {
 		t.Errorf("%d write transactions, want the reservation's, the provider's and the payment's", n)
 	}
-	if st, err := w.sim.Query(ctx, c.Payment.Reference); err != nil || st != genuine.PaymentPending {
-		t.Fatalf("provider's status of the payment: %q, %v", st, err)
+	if st, err := w.sim.Query(ctx, c.Payment.Reference); err != nil || st.Status != genuine.PaymentPending {
+		t.Fatalf("provider's status of the payment: %q, %v", st.Status, err)
 	}
 
 	down := w.appOn(t, w.db, failingCreate{w.sim})

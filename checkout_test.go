@@ -86,14 +86,14 @@ func TestCheckoutPaySell(t *testing.T) {
 		t.Errorf("key reuse: %v", err)
 	}
 	// Refund returns the units to the channel.
-	r, err := w.app.RefundCheckout(ctx, w.merchant, c.ID)
+	r, err := w.app.RefundCheckout(ctx, w.merchant, c.ID, genuine.RefundInput{})
 	if err != nil || r.Status != genuine.CheckoutRefunded {
 		t.Fatalf("refund: %+v, %v", r, err)
 	}
 	if v := w.verify(t, codes[1]); v.State != genuine.StateInChannel {
 		t.Errorf("refunded unit: %s", v.State)
 	}
-	if _, err := w.app.RefundCheckout(ctx, w.merchant, c.ID); genuine.ErrorCode(err) != genuine.EConflict {
+	if _, err := w.app.RefundCheckout(ctx, w.merchant, c.ID, genuine.RefundInput{}); genuine.ErrorCode(err) != genuine.EConflict {
 		t.Errorf("second refund: %v", err)
 	}
 }
@@ -272,10 +272,14 @@ func TestNotificationsAppliedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	deliver := func(id string, status genuine.PaymentStatus) error {
-		body, sig := w.sim.Sign(genuine.Notification{ID: id, Reference: c.Payment.Reference, Status: status, At: w.clock.now()})
-		r := httptest.NewRequest("POST", "/v1/payments/simulated/notify", strings.NewReader(string(body)))
-		r.Header.Set("Genuine-Signature", sig)
-		return w.app.ApplyNotification(ctx, "simulated", r, body)
+		return w.deliver(t, genuine.Notification{ID: id, Reference: c.Payment.Reference, Status: status,
+			Amount: c.Total, Currency: c.Currency, Account: c.Payment.Account})
+	}
+	// The buyer pays; the provider's own notification is held, and the
+	// test delivers its copies.
+	w.holdNotifications.Store(true)
+	if err := w.sim.Pay(ctx, c.Payment.Reference); err != nil {
+		t.Fatal(err)
 	}
 	for range 3 {
 		if err := deliver("ntf_paid", genuine.PaymentPaid); err != nil {

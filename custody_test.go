@@ -268,7 +268,7 @@ func TestCustodyRules(t *testing.T) {
 	if _, err := record(m2, "consume", "", codes[5]); err != nil {
 		t.Errorf("consume of a unit the merchant sold: %v", err)
 	}
-	if _, err := w.app.RefundCheckout(ctx, m2, c4.ID); err != nil {
+	if _, err := w.app.RefundCheckout(ctx, m2, c4.ID, genuine.RefundInput{}); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := record(m2, "stolen", "", codes[4]); err != nil || len(out.Events) != 1 {

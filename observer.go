@@ -21,9 +21,10 @@ type Observer interface {
 	Refusal(code string)
 	// Payment reports that a checkout's payment at provider ended, once it
 	// is stored: status is the checkout's new status (CheckoutPaid,
-	// CheckoutFailed, CheckoutCanceled, CheckoutExpired or
-	// CheckoutRefunded), or CheckoutRefunded for a payment that landed
-	// after its units were released and was refunded.
+	// CheckoutFailed, CheckoutCanceled, CheckoutExpired,
+	// CheckoutPartiallyRefunded or CheckoutRefunded), or CheckoutRefunded
+	// for a payment that landed after its units were released and was
+	// refunded.
 	Payment(provider string, status CheckoutStatus)
 	// ProviderCall reports a call to a payment provider over the network:
 	// op is "create", "query", "cancel" or "refund", d how long it took,
@@ -120,7 +121,7 @@ func (p observedProvider) Create(ctx context.Context, r PaymentRequest) (*Paymen
 }
 
 // Query asks the provider about a payment, observed.
-func (p observedProvider) Query(ctx context.Context, reference string) (PaymentStatus, error) {
+func (p observedProvider) Query(ctx context.Context, reference string) (PaymentState, error) {
 	start := time.Now()
 	s, err := p.Provider.Query(ctx, reference)
 	p.observe("query", start, err)
@@ -136,9 +137,9 @@ func (p observedProvider) Cancel(ctx context.Context, reference string) error {
 }
 
 // Refund refunds a payment at the provider, observed.
-func (p observedProvider) Refund(ctx context.Context, reference string) error {
+func (p observedProvider) Refund(ctx context.Context, r RefundRequest) error {
 	start := time.Now()
-	err := p.Provider.Refund(ctx, reference)
+	err := p.Provider.Refund(ctx, r)
 	p.observe("refund", start, err)
 	return err
 }

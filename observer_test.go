@@ -81,11 +81,13 @@ func (failing) Name() string { return "failing" }
 func (failing) Create(context.Context, genuine.PaymentRequest) (*genuine.Payment, error) {
 	return nil, fmt.Errorf("connection refused")
 }
-func (failing) Query(context.Context, string) (genuine.PaymentStatus, error) {
-	return "", fmt.Errorf("connection refused")
+func (failing) Query(context.Context, string) (genuine.PaymentState, error) {
+	return genuine.PaymentState{}, fmt.Errorf("connection refused")
 }
 func (failing) Cancel(context.Context, string) error { return fmt.Errorf("connection refused") }
-func (failing) Refund(context.Context, string) error { return fmt.Errorf("connection refused") }
+func (failing) Refund(context.Context, genuine.RefundRequest) error {
+	return fmt.Errorf("connection refused")
+}
 func (failing) ParseNotification(*http.Request, []byte) (*genuine.Notification, error) {
 	return nil, fmt.Errorf("no")
 }
@@ -148,7 +150,7 @@ func TestObserver(t *testing.T) {
 	}
 	rec.expect(t, "a reconciler pass that finds a payment", "call simulated query ok", "payment simulated paid", "pass 1")
 
-	if _, err := app.RefundCheckout(ctx, w.merchant, sale.ID); err != nil {
+	if _, err := app.RefundCheckout(ctx, w.merchant, sale.ID, genuine.RefundInput{}); err != nil {
 		t.Fatal(err)
 	}
 	rec.expect(t, "a refund", "call simulated refund ok", "payment simulated refunded")

@@ -2,6 +2,7 @@ package genuine
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -31,6 +32,41 @@ type Payment struct {
 	Secret    string        `json:"client_secret,omitempty"`
 	ExpiresAt time.Time     `json:"expires_at"`
 	PaidAt    time.Time     `json:"paid_at,omitzero"`
+	// Account is the merchant's account at the provider that the payment
+	// is made to, as the provider names it.
+	Account string `json:"account,omitempty"`
+	// Refunded is how much of Amount was refunded, in minor units: the
+	// sum of Refunds.
+	Refunded int64    `json:"refunded,omitempty"`
+	Refunds  []Refund `json:"refunds,omitempty"`
+}
+
+// Refund is a refund recorded on a checkout's payment once its provider
+// refunded it: which of the checkout's items went back, and the money.
+type Refund struct {
+	ID         string    `json:"id"`    // its intent's id: our idempotency key at the provider
+	Items      []int     `json:"items"` // positions in the checkout's items, from 0
+	Amount     int64     `json:"amount"`
+	RefundedAt time.Time `json:"refunded_at"`
+}
+
+// PaymentState is where a payment stands at its provider, as a
+// notification or a query tells it.
+type PaymentState struct {
+	Status   PaymentStatus
+	Amount   int64  // minor units
+	Currency string // ISO 4217
+	Account  string // the merchant's account at the provider it is made to
+	Refunded int64  // minor units refunded so far
+}
+
+// RefundRequest is what a provider needs to refund (part of) a payment.
+type RefundRequest struct {
+	Reference string // the payment
+	Amount    int64  // minor units, more than 0
+	Currency  string
+	// IdempotencyKey is ours: the same key again refunds nothing more.
+	IdempotencyKey string
 }
 
 // PaymentRequest is what a provider needs to start a payment.
@@ -41,6 +77,9 @@ type PaymentRequest struct {
 	Currency    string
 	Description string
 	ExpiresAt   time.Time
+	// IdempotencyKey is ours (the checkout's id): the same key again
+	// starts no second payment.
+	IdempotencyKey string
 }
 
 // Notification is a provider's signed word that a payment changed, once
@@ -50,6 +89,12 @@ type Notification struct {
 	Reference string // the payment
 	Status    PaymentStatus
 	At        time.Time // when the provider sent it
+	// Amount, Currency and Account are the payment's as the provider
+	// says: the App applies the notification only if they are its
+	// checkout's.
+	Amount   int64
+	Currency string
+	Account  string
 }
 
 // Provider is a payment provider: Stripe, Alipay, WeChat Pay, or the
@@ -60,13 +105,18 @@ type Provider interface {
 	Name() string
 	// Create starts a payment and returns it with what the till shows.
 	Create(ctx context.Context, r PaymentRequest) (*Payment, error)
-	// Query asks the provider where a payment stands.
-	Query(ctx context.Context, reference string) (PaymentStatus, error)
+	// Query asks the provider where a payment stands; an *Error with
+	// ENotFound if it has no such payment.
+	Query(ctx context.Context, reference string) (PaymentState, error)
 	// Cancel cancels an unpaid payment. It returns an *Error with code
 	// EConflict if the payment was paid meanwhile.
 	Cancel(ctx context.Context, reference string) error
-	// Refund refunds a paid payment in full.
-	Refund(ctx context.Context, reference string) error
+	// Refund refunds r.Amount of a paid payment, once per
+	// r.IdempotencyKey: the same key again returns nil and refunds nothing
+	// more. It returns an *Error with EConflict if the payment is not paid
+	// or less than r.Amount of it is left, EInvalid if r.Currency is not
+	// the payment's; another error may be retried with the same key.
+	Refund(ctx context.Context, r RefundRequest) error
 	// ParseNotification verifies a notification's signature and decodes
 	// it; an *Error with EUnauthorized if the signature does not verify.
 	ParseNotification(r *http.Request, body []byte) (*Notification, error)
@@ -104,7 +154,7 @@ func (a *App) preparePayment(ctx context.Context, prov Provider, c *Checkout) *P
 func paymentRequest(c *Checkout) PaymentRequest {
 	return PaymentRequest{
 		CheckoutID: c.ID, MerchantID: c.MerchantID, Amount: c.Total, Currency: c.Currency,
-		Description: "checkout " + c.ID, ExpiresAt: c.Deadline,
+		Description: "checkout " + c.ID, ExpiresAt: c.Deadline, IdempotencyKey: c.ID,
 	}
 }
 
@@ -163,10 +213,25 @@ func (a *App) startPayment(ctx context.Context, c *Checkout) (*Checkout, error) 
 	return c, nil
 }
 
+// EPaymentMismatch is the code of the alert raised, and of the error
+// answered, when a provider's notification or query tells of a payment
+// whose amount, currency or merchant account are not its checkout's.
+// Nothing is sold on it.
+const EPaymentMismatch = "payment_mismatch"
+
 // ApplyNotification applies a provider's signed notification about a
 // payment. The same notification delivered again is applied once; they may
 // arrive in any order, and a payment already final stays so. A payment that
-// lands after its units were released is refunded.
+// lands after its units were released is refunded. A notification is
+// applied only if its amount, currency and merchant account are its
+// checkout's, and a paid one only once the provider, asked back, says the
+// same: otherwise nothing is sold, the checkout stays as it was (awaiting
+// payment, until its deadline), an alert EPaymentMismatch is raised for
+// each of its units, and ApplyNotification returns an *Error with that code.
+// A paid notification the provider does not confirm is not applied:
+// EConflict if the provider says it is not paid (the reconciler asks
+// again later), EUnavailable if it does not answer (the provider sends the
+// notification again).
 func (a *App) ApplyNotification(ctx context.Context, provider string, r *http.Request, body []byte) error {
 	prov, ok := a.providers[provider]
 	if !ok {
@@ -176,15 +241,24 @@ func (a *App) ApplyNotification(ctx context.Context, provider string, r *http.Re
 	if err != nil {
 		return err
 	}
+	said := []PaymentState{{Status: n.Status, Amount: n.Amount, Currency: n.Currency, Account: n.Account}}
 	if n.Status == PaymentPaid {
 		a.failpoint("before-sold")
+		st, err := a.confirmPaid(ctx, prov, n.Reference, said[0])
+		if err != nil {
+			return err
+		}
+		if st != nil {
+			said = append(said, *st)
+		}
 	}
 	var (
 		refund, moved *Checkout
 		from          CheckoutStatus
+		why           string
 	)
 	err = a.store.Update(ctx, func(tx Tx) error {
-		refund, moved = nil, nil
+		refund, moved, why = nil, nil, ""
 		fresh, err := tx.MarkNotification(ctx, provider, n.ID, n.At)
 		if err != nil || !fresh {
 			return err
@@ -192,6 +266,11 @@ func (a *App) ApplyNotification(ctx context.Context, provider string, r *http.Re
 		c, err := tx.CheckoutByPayment(ctx, provider, n.Reference)
 		if err != nil {
 			return err
+		}
+		for _, st := range said {
+			if why = mismatch(c, st); why != "" {
+				return a.raiseMismatch(ctx, tx, c, why)
+			}
 		}
 		moved, from = c, c.Status
 		fromPay := paymentStatus(c)
@@ -206,10 +285,80 @@ func (a *App) ApplyNotification(ctx context.Context, provider string, r *http.Re
 	if err == nil {
 		a.observePayment(moved, from)
 	}
+	if err == nil && why != "" {
+		return Errorf(EPaymentMismatch, "payment %.40q not applied: %s", n.Reference, why)
+	}
 	if err != nil || refund == nil {
 		return err
 	}
-	return a.refundLate(ctx, refund, authorProvider(provider))
+	if err := a.refundLate(ctx, refund, authorProvider(provider)); err != nil {
+		// The notification is applied; the reconciler refunds.
+		a.logf(ctx, "checkout %s: refund of a late payment: %v (the reconciler retries)", refund.ID, err)
+	}
+	return nil
+}
+
+// confirmPaid asks a provider back about a payment a notification says
+// was paid, before anything is sold on it. It returns what the provider
+// says, or nil without asking if the notification does not match its
+// checkout anyway (ApplyNotification then raises the alert); EUnavailable
+// if the provider does not answer, EConflict if it does not say paid.
+func (a *App) confirmPaid(ctx context.Context, prov Provider, reference string, said PaymentState) (*PaymentState, error) {
+	var c *Checkout
+	err := a.store.View(ctx, func(tx Tx) (err error) {
+		c, err = tx.CheckoutByPayment(ctx, prov.Name(), reference)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if mismatch(c, said) != "" {
+		return nil, nil
+	}
+	st, err := prov.Query(ctx, reference)
+	if err != nil {
+		return nil, Errorf(EUnavailable, "the payment provider did not confirm payment %.40q: %v", reference, ErrorMessage(err))
+	}
+	if st.Status != PaymentPaid && st.Status != PaymentRefunded {
+		return nil, Errorf(EConflict, "the payment provider says payment %.40q is %s, not paid", reference, st.Status)
+	}
+	return &st, nil
+}
+
+// mismatch says how what a provider says of a payment differs from its
+// checkout: its amount, currency or merchant account; "" if they agree.
+func mismatch(c *Checkout, st PaymentState) string {
+	if c.Payment == nil {
+		return ""
+	}
+	if st.Amount != c.Total || st.Currency != c.Currency {
+		return fmt.Sprintf("the provider tells of %s %.10q, the checkout is of %s",
+			FormatAmount(st.Amount, st.Currency), st.Currency, FormatMoney(c.Total, c.Currency))
+	}
+	if st.Account != c.Payment.Account {
+		return fmt.Sprintf("the provider tells of merchant account %.60q, the checkout's payment is to %.60q", st.Account, c.Payment.Account)
+	}
+	return ""
+}
+
+// raiseMismatch raises an alert EPaymentMismatch, in tx, to the brand of
+// each unit of a checkout whose payment did not match it.
+func (a *App) raiseMismatch(ctx context.Context, tx Tx, c *Checkout, why string) error {
+	now := a.Now()
+	for _, it := range c.Items {
+		if it.BrandID == "" {
+			continue
+		}
+		al := &Alert{
+			ID: newID("alr"), BrandID: it.BrandID, GTIN: it.GTIN, Serial: it.Serial, Rule: "payment",
+			Code: EPaymentMismatch, Action: ActionRefuse, Message: "checkout " + c.ID + ": " + why,
+			MerchantID: c.MerchantID, Count: 1, FirstAt: now, LastAt: now,
+		}
+		if err := tx.RaiseAlert(ctx, al); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // applyPayment moves a checkout by its payment's new status, in tx. It
@@ -254,11 +403,13 @@ func (a *App) applyPayment(ctx context.Context, tx Tx, c *Checkout, status Payme
 }
 
 // refundLate refunds, as by, a payment that landed after its checkout's
-// units were released; the reconciler retries it if the provider fails now.
+// units were released, with the checkout's id as our idempotency key, so
+// that a retry refunds it once. A provider that fails or refuses gives an
+// error, and the payment stays to be refunded: the reconciler tries again.
 func (a *App) refundLate(ctx context.Context, c *Checkout, by Author) error {
-	if err := a.providers[c.Provider].Refund(ctx, c.Payment.Reference); err != nil {
-		a.logf(ctx, "checkout %s: refund of a late payment: %v (the reconciler retries)", c.ID, err)
-		return nil
+	req := RefundRequest{Reference: c.Payment.Reference, Amount: c.Total, Currency: c.Currency, IdempotencyKey: c.ID + "-late"}
+	if err := a.providers[c.Provider].Refund(ctx, req); err != nil {
+		return Errorf(EUnavailable, "checkout %s: the payment provider did not refund a late payment: %v", c.ID, ErrorMessage(err))
 	}
 	refunded := false
 	err := a.store.Update(ctx, func(tx Tx) error {
@@ -267,7 +418,7 @@ func (a *App) refundLate(ctx context.Context, c *Checkout, by Author) error {
 		if err != nil || cur.Payment == nil || cur.Payment.Status != PaymentPaid || cur.Status == CheckoutPaid {
 			return err
 		}
-		cur.Payment.Status, cur.UpdatedAt = PaymentRefunded, a.Now()
+		cur.Payment.Status, cur.Payment.Refunded, cur.UpdatedAt = PaymentRefunded, cur.Total, a.Now()
 		refunded = true
 		if err := tx.UpdateCheckout(ctx, cur); err != nil {
 			return err

@@ -15,8 +15,9 @@ const ExpiredCode = "expired"
 // every server at once: it ends checkouts whose deadline passed (canceling
 // their payment at the provider before releasing the units), asks the
 // provider about payments whose notification never came, and refunds
-// payments that landed after their units were released; and it finishes
-// range events left half applied (recordRangeEvent). It returns how many
+// payments that landed after their units were released, carries out the
+// refunds a crash or a provider's failure left pending, and finishes range
+// events left half applied (recordRangeEvent). It returns how many
 // checkouts and range events it changed, and the first error, having gone
 // on past it.
 // A pass ends every checkout whose deadline had passed when it began and
@@ -67,10 +68,17 @@ func (a *App) Reconcile(ctx context.Context) (int, error) {
 	late := CheckoutFilter{Statuses: []CheckoutStatus{CheckoutExpired, CheckoutCanceled, CheckoutFailed}, PaymentStatus: PaymentPaid}
 	_, err = a.eachPage(ctx, late, -1, func(c *Checkout) {
 		backlog++
-		note(a.refundLate(ctx, c, authorReconciler))
-		changed++
+		err := a.refundLate(ctx, c, authorReconciler)
+		note(err)
+		if err == nil {
+			changed++
+		}
 	})
 	note(err)
+
+	n, pending, err := a.finishRefunds(ctx, now.Add(-a.notifyGrace))
+	note(err)
+	changed, backlog = changed+n, backlog+pending
 
 	finished, err := a.finishRanges(ctx)
 	note(err)
@@ -112,15 +120,22 @@ func (a *App) eachPage(ctx context.Context, f CheckoutFilter, pages int, fn func
 }
 
 // reconcileStale asks the provider about a payment whose notification has
-// not come; a checkout whose payment never started (the server stopped
-// between reserving and calling the provider) fails and frees its units.
+// not come. A checkout without a payment (the server stopped between
+// reserving and storing what the provider answered) fails and frees its
+// units, once the provider, asked again under our idempotency key, has
+// named the payment it may have made, which is then canceled, or sold if
+// the buyer paid it.
 func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 	if c.Payment == nil {
-		_, err := a.endUnpaid(ctx, c, CheckoutFailed, authorReconciler)
+		cur, err := a.recoverPayment(ctx, c)
+		if err != nil {
+			return 0, err
+		}
+		_, err = a.endUnpaid(ctx, cur, CheckoutFailed, authorReconciler)
 		return 1, err
 	}
-	status, err := a.providers[c.Provider].Query(ctx, c.Payment.Reference)
-	if err != nil || status == PaymentPending {
+	st, err := a.providers[c.Provider].Query(ctx, c.Payment.Reference)
+	if err != nil || st.Status == PaymentPending {
 		return 0, err
 	}
 	var (
@@ -128,18 +143,27 @@ func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 		from          CheckoutStatus
 	)
 	err = a.store.Update(ctx, func(tx Tx) error {
+		refund, moved = nil, nil
 		cur, err := tx.Checkout(ctx, c.ID)
 		if err != nil {
 			return err
 		}
+		if why := mismatch(cur, st); why != "" {
+			// Asked again only after another grace, not on every pass.
+			if err := a.raiseMismatch(ctx, tx, cur, why); err != nil {
+				return err
+			}
+			cur.UpdatedAt = a.Now()
+			return tx.UpdateCheckout(ctx, cur)
+		}
 		moved, from = cur, cur.Status
 		fromPay := paymentStatus(cur)
-		if refund, err = a.applyPayment(ctx, tx, cur, status); err != nil {
+		if refund, err = a.applyPayment(ctx, tx, cur, st.Status); err != nil {
 			return err
 		}
 		return a.auditCheckout(ctx, tx, authorReconciler, cur, from, fromPay)
 	})
-	if err != nil {
+	if err != nil || moved == nil {
 		return 0, err
 	}
 	a.observePayment(moved, from)
@@ -147,6 +171,31 @@ func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 		return 1, a.refundLate(ctx, refund, authorReconciler)
 	}
 	return 1, nil
+}
+
+// recoverPayment asks the provider again for the payment of a checkout
+// awaiting payment without one, with the checkout's id as our idempotency
+// key: the payment made before the server stopped, or a new one. It stores
+// it with the checkout and returns the checkout as stored.
+func (a *App) recoverPayment(ctx context.Context, c *Checkout) (*Checkout, error) {
+	pay, err := a.providers[c.Provider].Create(ctx, paymentRequest(c))
+	if err != nil {
+		return nil, Errorf(EUnavailable, "checkout %s: the payment provider did not answer for its payment: %v", c.ID, ErrorMessage(err))
+	}
+	var out *Checkout
+	err = a.store.Update(ctx, func(tx Tx) error {
+		cur, err := tx.Checkout(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		out = cur
+		if cur.Status != CheckoutAwaitingPayment || cur.Payment != nil {
+			return nil
+		}
+		cur.Payment, cur.UpdatedAt = pay, a.Now()
+		return tx.UpdateCheckout(ctx, cur)
+	})
+	return out, err
 }
 
 // RunReconciler runs Reconcile every interval, and Prune every

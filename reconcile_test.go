@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"genuine"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -32,8 +33,8 @@ func TestReconcilerExpires(t *testing.T) {
 	if v := w.verify(t, code); v.State != genuine.StateInChannel {
 		t.Errorf("unit after expiry: %s", v.State)
 	}
-	if st, _ := w.sim.Query(ctx, c.Payment.Reference); st != genuine.PaymentCanceled {
-		t.Errorf("payment at the provider: %s, want canceled", st)
+	if st, _ := w.sim.Query(ctx, c.Payment.Reference); st.Status != genuine.PaymentCanceled {
+		t.Errorf("payment at the provider: %s, want canceled", st.Status)
 	}
 	// A payment that lands after the release is refunded, not sold.
 	next, err := w.app.Checkout(ctx, w.merchant, "e2", cart(100, code))
@@ -165,5 +166,123 @@ func TestReconcilerPages(t *testing.T) {
 	}
 	if expired != pending {
 		t.Errorf("%d of %d checkouts expired after one pass past their deadline", expired, pending)
+	}
+}
+
+// forgetfulCancel is a provider whose cancel answers done and cancels
+// nothing, as one that lost the request would: the buyer can still pay.
+type forgetfulCancel struct{ flakyRefunds }
+
+func (forgetfulCancel) Cancel(context.Context, string) error { return nil }
+
+// A payment that lands after its checkout ended is refunded; while the
+// provider refuses the refund, the reconciler reports the error, does not
+// count the checkout as changed, and tries again on its next pass.
+func TestReconcilerRetriesLateRefund(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	code := w.released(t, 1)[0]
+	down, failed := new(atomic.Bool), new(atomic.Int32)
+	down.Store(true)
+	app := w.appOn(t, w.db, forgetfulCancel{flakyRefunds{Provider: w.sim, down: down, failed: failed}})
+	c, err := app.Checkout(ctx, w.merchant, "late", cart(100, code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.CancelCheckout(ctx, w.merchant, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.holdNotifications.Store(true)
+	if err := w.sim.Pay(ctx, c.Payment.Reference); err != nil {
+		t.Fatal(err)
+	}
+	n := genuine.Notification{ID: "ntf_late", Reference: c.Payment.Reference, Status: genuine.PaymentPaid,
+		Amount: c.Total, Currency: c.Currency, Account: c.Payment.Account}
+	if err := w.deliverTo(t, app, n); err != nil {
+		t.Fatalf("late notification: %v", err)
+	}
+	if failed.Load() != 1 {
+		t.Fatalf("%d refunds tried on the late notification, want 1", failed.Load())
+	}
+	if n, err := app.Reconcile(ctx); err == nil || n != 0 {
+		t.Errorf("reconcile with the refund refused: %d changed, %v; want 0 and an error", n, err)
+	}
+	got, _ := app.GetCheckout(ctx, w.merchant, c.ID)
+	if got.Status != genuine.CheckoutCanceled || got.Payment.Status != genuine.PaymentPaid {
+		t.Errorf("after a refused refund: checkout %s, payment %s; want canceled, paid (to refund)", got.Status, got.Payment.Status)
+	}
+	down.Store(false)
+	if n, err := app.Reconcile(ctx); err != nil || n != 1 {
+		t.Errorf("reconcile with the provider back: %d changed, %v; want 1", n, err)
+	}
+	got, _ = app.GetCheckout(ctx, w.merchant, c.ID)
+	if got.Payment.Status != genuine.PaymentRefunded {
+		t.Errorf("after the refund: payment %s, want refunded", got.Payment.Status)
+	}
+	if st, _ := w.sim.Query(ctx, c.Payment.Reference); st.Status != genuine.PaymentRefunded {
+		t.Errorf("at the provider: %s, want refunded", st.Status)
+	}
+	if n, err := app.Reconcile(ctx); err != nil || n != 0 {
+		t.Errorf("reconcile with nothing left: %d, %v", n, err)
+	}
+}
+
+// crashAfterCreate is a provider that cannot prepare payments and whose
+// Create makes the payment and then stops the App, as a server that died
+// before storing the provider's answer; made names the payments it made.
+type crashAfterCreate struct {
+	genuine.Provider
+	made chan string
+}
+
+func (p crashAfterCreate) Create(ctx context.Context, r genuine.PaymentRequest) (*genuine.Payment, error) {
+	pay, err := p.Provider.Create(ctx, r)
+	if err == nil {
+		p.made <- pay.Reference
+	}
+	panic("the server stops")
+}
+
+// The server stops after the provider made a checkout's payment and before
+// the payment was stored. The reconciler asks the provider again under the
+// checkout's id, learns the payment, and cancels it before freeing the
+// units, or, if the buyer paid it meanwhile, sells them: no payment is
+// left taken and forgotten.
+func TestReconcilerRecoversLostPayment(t *testing.T) {
+	for _, paid := range []bool{false, true} {
+		t.Run(fmt.Sprintf("paid=%v", paid), func(t *testing.T) {
+			w := newWorld(t)
+			ctx := context.Background()
+			code := w.released(t, 1)[0]
+			made := make(chan string, 1)
+			crashing := w.appOn(t, w.db, crashAfterCreate{callOnly{w.sim}, made})
+			func() {
+				defer func() { recover() }()
+				crashing.Checkout(ctx, w.merchant, "lost", cart(100, code))
+			}()
+			ref := <-made
+			if paid {
+				w.holdNotifications.Store(true) // the payment is not yet known to the store
+				if err := w.sim.Pay(ctx, ref); err != nil {
+					t.Fatal(err)
+				}
+			}
+			app := w.appOn(t, w.db, callOnly{w.sim})
+			w.clock.add(time.Minute) // past the notification grace
+			if n, err := app.Reconcile(ctx); err != nil || n != 1 {
+				t.Fatalf("reconcile: %d, %v", n, err)
+			}
+			st, _ := w.sim.Query(ctx, ref)
+			want, unit := genuine.PaymentCanceled, genuine.StateInChannel
+			if paid {
+				want, unit = genuine.PaymentPaid, genuine.StateSold
+			}
+			if st.Status != want {
+				t.Errorf("the payment at the provider: %s, want %s", st.Status, want)
+			}
+			if v := w.verify(t, code); v.State != unit {
+				t.Errorf("unit %s, want %s", v.State, unit)
+			}
+		})
 	}
 }

@@ -258,6 +258,19 @@ type Tx interface {
 	// records, such as the simulated provider's payments.
 	PutProviderRecord(ctx context.Context, provider, key string, data []byte) error
 	ProviderRecord(ctx context.Context, provider, key string) ([]byte, error)
+
+	// CreatePaymentIntent stores a new payment intent; EConflict if its id
+	// exists, ENotFound if its checkout does not.
+	CreatePaymentIntent(ctx context.Context, in *PaymentIntent) error
+	// PaymentIntent returns the intent with the given id.
+	PaymentIntent(ctx context.Context, id string) (*PaymentIntent, error)
+	// UpdatePaymentIntent writes an intent's status, error and UpdatedAt;
+	// its other fields never change. ENotFound if there is no such intent.
+	UpdatePaymentIntent(ctx context.Context, in *PaymentIntent) error
+	// PaymentIntents returns the intents that match f, oldest first (by
+	// CreatedAt, then id), at most f.Limit (a store's default if not
+	// positive).
+	PaymentIntents(ctx context.Context, f IntentFilter) ([]*PaymentIntent, error)
 }
 
 // APIKeyFilter selects API keys; every field set must match.

@@ -107,7 +107,7 @@ func New() *Metrics {
 	m.refusals = newSeries(overflow, func(code string) prometheus.Counter { return refusals.WithLabelValues(code) })
 	payments := f.NewCounterVec(prometheus.CounterOpts{
 		Name: "genuine_payments_total",
-		Help: "Payments that ended, by provider and the checkout's status: paid, failed, canceled, expired or refunded.",
+		Help: "Payments that ended, by provider and the checkout's status: paid, failed, canceled, expired, partially_refunded or refunded.",
 	}, []string{"provider", "status"})
 	m.payments = newSeries([2]string{overflow, overflow}, func(k [2]string) prometheus.Counter { return payments.WithLabelValues(k[0], k[1]) })
 

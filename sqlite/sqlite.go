@@ -188,7 +188,9 @@ func queries() []string {
 		upsertProviderRecord, selectProviderRecord,
 		insertAudit, selectAuditHead, selectUnchainedAudit, insertAuditLink, selectAuditChain,
 		selectAuditRecords, selectBrandAuditRecords,
+		insertIntent, selectIntent, updateIntent,
 	}
+	qs = append(qs, intentsQueries()...)
 	return append(qs, checkoutsQueries()...)
 }
 

@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"Scan", testScan},
 		{"ProviderRecords", testProviderRecords},
 		{"Audit", testAudit},
+		{"PaymentIntents", testPaymentIntents},
 		{"UpdateRollsBackOnError", testUpdateRollsBackOnError},
 		{"UpdateRollsBackOnPanic", testUpdateRollsBackOnPanic},
 		{"ViewCannotWrite", testViewCannotWrite},

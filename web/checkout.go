@@ -47,10 +47,17 @@ func (s *Server) cancelCheckout(w http.ResponseWriter, r *http.Request, p *genui
 	return writeJSON(w, http.StatusOK, c)
 }
 
-// refundCheckout handles POST /v1/checkouts/{id}/refund: a paid checkout
-// is refunded and its units return to the channel.
+// refundCheckout handles POST /v1/checkouts/{id}/refund: the units of a
+// paid checkout that the body names ({"items": [codes]}), or all of them
+// without a body, are refunded and return to the channel.
 func (s *Server) refundCheckout(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
-	c, err := s.app.RefundCheckout(r.Context(), p, r.PathValue("id"))
+	var in genuine.RefundInput
+	if r.ContentLength != 0 {
+		if err := s.decode(w, r, &in); err != nil {
+			return err
+		}
+	}
+	c, err := s.app.RefundCheckout(r.Context(), p, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}

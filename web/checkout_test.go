@@ -245,8 +245,13 @@ func TestPaymentNotifications(t *testing.T) {
 	}
 
 	// Before the real one, notifications that must change nothing.
-	paidNote := genuine.Notification{ID: "ntf_test_paid", Reference: c.Payment.Reference, Status: genuine.PaymentPaid, At: time.Now()}
+	paidNote := genuine.Notification{ID: "ntf_test_paid", Reference: c.Payment.Reference, Status: genuine.PaymentPaid, At: time.Now(),
+		Amount: c.Total, Currency: c.Currency, Account: c.Payment.Account}
 	body, sig := ts.sim.Sign(paidNote)
+	cheap := paidNote
+	cheap.ID, cheap.Amount, cheap.Currency = "ntf_test_cheap", 100, "USD"
+	refuse("another amount", notifySigned(path, cheap), 422, genuine.EPaymentMismatch)
+	refuse("not paid at the provider", notify(path, body, sig), 409, genuine.EConflict)
 	refuse("unsigned", notify(path, body, ""), 401, genuine.EUnauthorized)
 	refuse("tampered", notify(path, bytes.Replace(body, []byte(`"paid"`), []byte(`"failed"`), 1), sig), 401, genuine.EUnauthorized)
 	stale := paidNote
@@ -262,7 +267,11 @@ func TestPaymentNotifications(t *testing.T) {
 		t.Fatalf("after refused notifications: %s", c.Status)
 	}
 
-	// The real one, three times: applied once, 200 each time.
+	// The real one, three times once the buyer paid: applied once, 200
+	// each time.
+	if err := ts.sim.Pay(t.Context(), c.Payment.Reference); err != nil {
+		t.Fatal(err)
+	}
 	for i := range 3 {
 		resp := notify(path, body, sig)
 		var ok struct{ Status string }
@@ -333,9 +342,11 @@ func (downProvider) Name() string { return "down" }
 func (downProvider) Create(context.Context, genuine.PaymentRequest) (*genuine.Payment, error) {
 	return nil, errDown
 }
-func (downProvider) Query(context.Context, string) (genuine.PaymentStatus, error) { return "", errDown }
-func (downProvider) Cancel(context.Context, string) error                         { return errDown }
-func (downProvider) Refund(context.Context, string) error                         { return errDown }
+func (downProvider) Query(context.Context, string) (genuine.PaymentState, error) {
+	return genuine.PaymentState{}, errDown
+}
+func (downProvider) Cancel(context.Context, string) error                { return errDown }
+func (downProvider) Refund(context.Context, genuine.RefundRequest) error { return errDown }
 func (downProvider) ParseNotification(*http.Request, []byte) (*genuine.Notification, error) {
 	return nil, errDown
 }
@@ -425,4 +436,41 @@ func (ts *testServer) paidCheckout(key, idempotencyKey, code string) genuine.Che
 	c := checkoutOf(ts.tb, ts.checkout(key, idempotencyKey, cartOf(1000, code)), 201)
 	ts.pay(c)
 	return ts.waitCheckout(key, c.ID, genuine.CheckoutPaid)
+}
+
+// A refund names some units of a checkout by their codes: only those go
+// back, and the checkout says which; a body that is not a refund is 400.
+func TestPartialRefundOverHTTP(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	w := ts.newWorld("Acme", "09520123456788", 3)
+	ts.call("POST", "/v1/batches/"+w.batch.ID+"/events", w.brandKey, map[string]any{"type": "release", "regions": []string{"CN-GD"}}, 201, nil)
+	codes := ts.codes(w.brandKey, w.batch.ID)
+	c := checkoutOf(t, ts.checkout(w.merchantKey, "three", cartOf(1000, codes[0].Code, codes[1].Code, codes[2].Code)), 201)
+	ts.pay(c)
+	ts.waitCheckout(w.merchantKey, c.ID, genuine.CheckoutPaid)
+
+	resp := ts.do(request{method: "POST", path: "/v1/checkouts/" + c.ID + "/refund", key: w.merchantKey,
+		body: []byte(`{"items": ["x"], "all": true}`), header: map[string]string{"Content-Type": "application/json"}})
+	if p := resp.problem(t); resp.status != 400 || p.Code != genuine.EInvalid {
+		t.Errorf("refund with an unknown member: %d %+v", resp.status, p)
+	}
+	var r genuine.Checkout
+	ts.call("POST", "/v1/checkouts/"+c.ID+"/refund", w.merchantKey, map[string]any{"items": []string{codes[1].Code}}, 200, &r)
+	if r.Status != genuine.CheckoutPartiallyRefunded || r.Payment.Refunded != 1000 || !r.Items[1].Refunded || r.Items[0].Refunded || r.Items[2].Refunded {
+		t.Fatalf("after refunding one unit: %+v", r)
+	}
+	for i, want := range []genuine.UnitState{genuine.StateSold, genuine.StateInChannel, genuine.StateSold} {
+		if v := ts.verify(codes[i].Code); v.State != want {
+			t.Errorf("unit %d: %s, want %s", i, v.State, want)
+		}
+	}
+	resp = ts.do(request{method: "POST", path: "/v1/checkouts/" + c.ID + "/refund", key: w.merchantKey,
+		body: []byte(`{"items": ["` + codes[1].Code + `"]}`), header: map[string]string{"Content-Type": "application/json"}})
+	if p := resp.problem(t); resp.status != 409 || p.Code != genuine.EConflict {
+		t.Errorf("the same unit again: %d %+v", resp.status, p)
+	}
+	ts.call("POST", "/v1/checkouts/"+c.ID+"/refund", w.merchantKey, nil, 200, &r)
+	if r.Status != genuine.CheckoutRefunded || r.Payment.Refunded != 3000 || r.Payment.Status != genuine.PaymentRefunded {
+		t.Errorf("after refunding the rest: %+v", r)
+	}
 }

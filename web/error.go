@@ -44,6 +44,9 @@ var outcomes = func() map[string]outcome {
 		genuine.ERateLimited:  {http.StatusTooManyRequests, "Too many requests"},
 		genuine.EInternal:     {http.StatusInternalServerError, "Internal error"},
 		genuine.EUnavailable:  {http.StatusServiceUnavailable, "Service unavailable"},
+		// A provider's notification of a payment that is not its
+		// checkout's: applied to nothing, and not worth sending again.
+		genuine.EPaymentMismatch: {http.StatusUnprocessableEntity, "Payment does not match its checkout"},
 	}
 	for _, code := range append([]string{genuine.ExpiredCode}, genuine.TransitionCodes...) {
 		m[code] = outcome{http.StatusConflict, "Refused by the lifecycle"}

@@ -17,14 +17,16 @@ import (
 const checkoutUsage = `Usage:
   genuine checkout --price N [--currency CNY] [--provider simulated] [--idempotency-key K] CODE…
   genuine checkout status [--wait D] CHECKOUT_ID
-  genuine checkout cancel|refund CHECKOUT_ID
+  genuine checkout cancel CHECKOUT_ID
+  genuine checkout refund CHECKOUT_ID [CODE…]
 
 Sells units at a till through the server: every CODE (any form of GS1 data;
 "-" reads one from standard input) is authenticated against its brand's
 policy; if all pass, the units are reserved and the payment starts, and the
 till shows where to pay. Exits 0 when the checkout awaits payment (or, for
 status, cancel and refund, when the call succeeded); 1 when it is refused.
---price, required, is each unit's price in minor units of --currency (3500
+refund refunds the units whose CODEs are given, or every unit not refunded
+yet. --price, required, is each unit's price in minor units of --currency (3500
 is 35.00 CNY; for JPY, 3500 is 3500 JPY). With --wait, status waits up to D
 for the checkout to be no longer awaiting payment (paid, failed, expired …).
 Needs a merchant key (--key or $GENUINE_KEY).
@@ -51,14 +53,18 @@ func (m *Main) runCheckout(ctx context.Context, args []string) error {
 	var chk genuine.Checkout
 	switch args[0] {
 	case "status", "cancel", "refund":
-		if len(args) != 2 {
+		if len(args) != 2 && (args[0] != "refund" || len(args) < 2) {
 			return usagef("checkout %s needs one CHECKOUT_ID", args[0])
 		}
 		method, path := "POST", "/v1/checkouts/"+url.PathEscape(args[1])+"/"+args[0]
 		if args[0] == "status" {
 			method, path = "GET", "/v1/checkouts/"+url.PathEscape(args[1])
 		}
-		if err := c.do(ctx, method, path, nil, &chk); err != nil {
+		var body any
+		if args[0] == "refund" && len(args) > 2 {
+			body = genuine.RefundInput{Items: args[2:]}
+		}
+		if err := c.do(ctx, method, path, body, &chk); err != nil {
 			return err
 		}
 		if args[0] == "status" && *wait > 0 {
@@ -119,7 +125,11 @@ func printCheckout(m *Main, c *genuine.Checkout) {
 		if it.Decision == nil {
 			continue
 		}
-		fmt.Fprintf(w, "  %d. %s %s at %s (policy %s)\n", i+1, it.Decision.Outcome, it.Code, genuine.FormatMoney(it.Price, c.Currency), it.Decision.Policy)
+		refunded := ""
+		if it.Refunded {
+			refunded = ", refunded"
+		}
+		fmt.Fprintf(w, "  %d. %s %s at %s (policy %s)%s\n", i+1, it.Decision.Outcome, it.Code, genuine.FormatMoney(it.Price, c.Currency), it.Decision.Policy, refunded)
 		for _, r := range it.Decision.Reasons {
 			fmt.Fprintf(w, "     %s %s: %s\n", r.Action, r.Code, r.Message)
 		}

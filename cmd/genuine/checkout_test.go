@@ -84,6 +84,14 @@ func TestCheckoutMoneyAndWait(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, id+": paid, total 35.00 CNY") {
 		t.Errorf("status --wait: exit %d\n%s", code, stdout)
 	}
+	stdout, _, code = runEnv(t, env, "", "checkout", "refund", id, w.codes[2])
+	if code != 1 {
+		t.Errorf("refund of a unit the checkout did not sell: exit %d", code)
+	}
+	stdout, _, code = runEnv(t, env, "", "checkout", "refund", id, w.codes[0])
+	if code != 0 || !strings.Contains(stdout, id+": refunded") || !strings.Contains(stdout, ", refunded") {
+		t.Errorf("refund of its unit: exit %d\n%s", code, stdout)
+	}
 	stdout, _, code = runEnv(t, env, "", "checkout", "--price", "9999999", "--currency", "JPY", w.codes[1])
 	if code != 0 || !strings.Contains(stdout, "total 9999999 JPY") || !strings.Contains(stdout, "pending, 9999999 JPY") {
 		t.Errorf("checkout in JPY: exit %d\n%s", code, stdout)

@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"genuine"
+	"genuine/payment/simulated"
 )
 
 // crashWorld is a store with a brand, a released batch and a merchant, and
@@ -166,3 +170,157 @@ func TestCrashBeforeSold(t *testing.T) {
 		t.Errorf("checkout after restart: %s, want paid", chk.Status)
 	}
 }
+
+// paidSale sells two units through s and waits until they are sold; it
+// returns the checkout's id.
+func paidSale(t *testing.T, s *server, key string, codes []string) string {
+	t.Helper()
+	items := []map[string]any{{"code": codes[0], "price": 100}, {"code": codes[1], "price": 100}}
+	var chk struct {
+		ID      string
+		Payment struct {
+			PayURL string `json:"pay_url"`
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"items": items, "currency": "CNY", "provider": "simulated"})
+	req, _ := http.NewRequest("POST", s.url+"/v1/checkouts", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Idempotency-Key", "sale-"+codes[0])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&chk)
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("checkout: %s", resp.Status)
+	}
+	pay, _ := http.NewRequest("POST", chk.Payment.PayURL+"/pay", nil)
+	pay.Header.Set("Accept", "application/json")
+	if resp, err = http.DefaultClient.Do(pay); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	waitState(t, s, codes[0], "sold")
+	waitState(t, s, codes[1], "sold")
+	return chk.ID
+}
+
+// refundEvents counts the refund events of a unit's journey.
+func refundEvents(t *testing.T, s *server, code string) int {
+	t.Helper()
+	var v struct{ Events []struct{ Type string } }
+	api(t, s, "", "POST", "/v1/verify", map[string]string{"code": code}, &v)
+	n := 0
+	for _, e := range v.Events {
+		if e.Type == "refund" {
+			n++
+		}
+	}
+	return n
+}
+
+// providerPayment reads, from the stopped server's store, what the
+// simulated provider says of the payment of a checkout.
+func providerPayment(t *testing.T, db, checkoutID string) genuine.PaymentState {
+	t.Helper()
+	ctx := context.Background()
+	opened, err := openSealedStore(ctx, db, masterKeySource{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := opened.db
+	defer store.Close()
+	secret, err := genuine.ProviderSecret(ctx, store, opened.sealer, "simulated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := simulated.New(simulated.Config{BaseURL: "http://127.0.0.1", Secret: secret, Store: store})
+	defer sim.Close()
+	var c *genuine.Checkout
+	if err := store.View(ctx, func(tx genuine.Tx) (err error) {
+		c, err = tx.Checkout(ctx, checkoutID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sim.Query(ctx, c.Payment.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// crashRefund sells two units and asks for a refund, of the first unit
+// only if partial, through a server that dies at failpoint, and restarts
+// it: the reconciler finishes the refund, so that the store and the
+// provider agree on what was refunded, and each refunded unit is back in
+// the channel once.
+func crashRefund(t *testing.T, failpoint string, partial bool) {
+	w := newCrashWorld(t)
+	codes := w.codes[2:4]
+	s := startCrashServer(t, w.db, failpoint)
+	id := paidSale(t, s, w.merchantKey, codes)
+	var body []byte
+	if partial {
+		body, _ = json.Marshal(map[string]any{"items": []string{codes[0]}})
+	}
+	req, _ := http.NewRequest("POST", s.url+"/v1/checkouts/"+id+"/refund", bytes.NewReader(body))
+	if partial {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+w.merchantKey)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the refund was answered %s; the failpoint did not fire", resp.Status)
+	}
+	waitExit(t, s, 86)
+
+	s = startCrashServer(t, w.db, "")
+	waitState(t, s, codes[0], "in_channel")
+	want := struct {
+		status, payment string
+		refunded        int64
+		second          string
+	}{"refunded", "refunded", 200, "in_channel"}
+	if partial {
+		want.status, want.payment, want.refunded, want.second = "partially_refunded", "paid", 100, "sold"
+	}
+	var chk struct {
+		Status  string
+		Payment struct{ Refunded int64 }
+		Items   []struct{ Refunded bool }
+	}
+	api(t, s, w.merchantKey, "GET", "/v1/checkouts/"+id, nil, &chk)
+	if chk.Status != want.status || chk.Payment.Refunded != want.refunded || len(chk.Items) != 2 || !chk.Items[0].Refunded || chk.Items[1].Refunded != !partial {
+		t.Errorf("checkout after restart: %+v; want %s with %d refunded", chk, want.status, want.refunded)
+	}
+	var v struct{ State string }
+	api(t, s, "", "POST", "/v1/verify", map[string]string{"code": codes[1]}, &v)
+	if v.State != want.second {
+		t.Errorf("the second unit: %s, want %s", v.State, want.second)
+	}
+	for i, code := range codes {
+		n, wantN := refundEvents(t, s, code), 1
+		if partial && i == 1 {
+			wantN = 0
+		}
+		if n != wantN {
+			t.Errorf("unit %d: %d refund events, want %d", i, n, wantN)
+		}
+	}
+	stopServer(t, s)
+	if st := providerPayment(t, w.db, id); st.Refunded != want.refunded || string(st.Status) != want.payment {
+		t.Errorf("at the provider: %s with %d refunded; want %s with %d refunded", st.Status, st.Refunded, want.payment, want.refunded)
+	}
+}
+
+// The process dies once the intent of a refund of one unit of two is
+// stored, before the provider is asked.
+func TestCrashBeforeRefund(t *testing.T) { crashRefund(t, "before-refund", true) }
+
+// The process dies once the provider refunded the whole checkout, before
+// the refund is recorded: the reconciler asks the provider again with the
+// same idempotency key, which refunds nothing more, and records it.
+func TestCrashAfterRefund(t *testing.T) { crashRefund(t, "after-refund", false) }

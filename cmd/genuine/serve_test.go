@@ -38,7 +38,7 @@ var interruptSignal = syscall.SIGINT
 // startServerWith is startServer with extra environment and flags.
 func startServerWith(t *testing.T, db string, env []string, flags ...string) *server {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--public-rate", "0"}, flags...)...)
+	cmd := exec.Command(binary, append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--public-rate", "0", "--key-rate", "0"}, flags...)...)
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -42,6 +42,9 @@ type notification struct {
 	Reference string                `json:"reference"`
 	Status    genuine.PaymentStatus `json:"status"`
 	At        string                `json:"at"` // RFC 3339, whole seconds
+	Amount    int64                 `json:"amount"`
+	Currency  string                `json:"currency"`
+	Account   string                `json:"account"`
 }
 
 // Sign returns the body of notification n and its Genuine-Signature
@@ -54,6 +57,9 @@ func (p *Provider) Sign(n genuine.Notification) (body []byte, header string) {
 		Reference: n.Reference,
 		Status:    n.Status,
 		At:        n.At.UTC().Format(time.RFC3339),
+		Amount:    n.Amount,
+		Currency:  n.Currency,
+		Account:   n.Account,
 	})
 	t := strconv.FormatInt(n.At.Unix(), 10)
 	return body, "t=" + t + ",v1=" + hex.EncodeToString(p.mac(t, body))
@@ -160,7 +166,10 @@ func decodeNotification(body []byte) (*genuine.Notification, error) {
 	case err != nil:
 		return nil, genuine.Errorf(genuine.EInvalid, "notification time %q is not RFC 3339", b.At)
 	}
-	return &genuine.Notification{ID: b.ID, Reference: b.Reference, Status: b.Status, At: at.UTC()}, nil
+	return &genuine.Notification{
+		ID: b.ID, Reference: b.Reference, Status: b.Status, At: at.UTC(),
+		Amount: b.Amount, Currency: b.Currency, Account: b.Account,
+	}, nil
 }
 
 func isStatus(s genuine.PaymentStatus) bool {
@@ -172,16 +181,20 @@ func isStatus(s genuine.PaymentStatus) bool {
 	return false
 }
 
-// notify sends a new notification that a payment is now status, in the
-// background. After Close it sends nothing: the App's reconciler finds
+// notify sends a new notification that a payment is now as st says, in
+// the background. After Close it sends nothing: the App's reconciler finds
 // the change by querying.
-func (p *Provider) notify(reference string, status genuine.PaymentStatus) {
+func (p *Provider) notify(reference string, st genuine.PaymentState) {
 	n := genuine.Notification{
 		ID:        "ntf_" + rand.Text()[:20],
 		Reference: reference,
-		Status:    status,
+		Status:    st.Status,
 		At:        p.now(),
+		Amount:    st.Amount,
+		Currency:  st.Currency,
+		Account:   st.Account,
 	}
+	status := st.Status
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {

@@ -31,7 +31,10 @@ func TestNotificationDelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := f.recv.wait(t)
-	want := genuine.Notification{ID: n.ID, Reference: paid, Status: genuine.PaymentPaid, At: f.clock.Now()}
+	want := genuine.Notification{
+		ID: n.ID, Reference: paid, Status: genuine.PaymentPaid, At: f.clock.Now(),
+		Amount: 1999, Currency: "CNY", Account: "mer_1",
+	}
 	if *n != want || !strings.HasPrefix(n.ID, "ntf_") {
 		t.Errorf("notification %+v, want %+v with an ntf_ id", *n, want)
 	}
@@ -98,8 +101,8 @@ func TestCloseEndsRetries(t *testing.T) {
 	if err := f.p.Pay(context.Background(), ref); err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := f.p.Query(context.Background(), ref); s != genuine.PaymentPaid {
-		t.Errorf("Pay after Close: status %q", s)
+	if s, _ := f.p.Query(context.Background(), ref); s.Status != genuine.PaymentPaid {
+		t.Errorf("Pay after Close: status %q", s.Status)
 	}
 	if calls, _ := f.recv.counts(); calls != 1 {
 		t.Errorf("Pay after Close: %d deliveries, want none more", calls-1)

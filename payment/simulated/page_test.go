@@ -95,8 +95,8 @@ func TestPressJSON(t *testing.T) {
 			got["reference"] != ref || got["status"] != c.status {
 			t.Errorf("POST %s: %d %s, want 200 and status %s", c.button, resp.status, resp.body, c.status)
 		}
-		if s, err := f.p.Query(context.Background(), ref); err != nil || string(s) != c.status {
-			t.Errorf("after POST %s: Query = %q, %v", c.button, s, err)
+		if s, err := f.p.Query(context.Background(), ref); err != nil || string(s.Status) != c.status {
+			t.Errorf("after POST %s: Query = %q, %v", c.button, s.Status, err)
 		}
 		if n := f.recv.wait(t); n.Reference != ref || string(n.Status) != c.status {
 			t.Errorf("notification %+v after POST %s", n, c.button)

@@ -114,9 +114,13 @@ type payment struct {
 	CheckoutID  string                `json:"checkout_id"`
 	MerchantID  string                `json:"merchant_id,omitempty"`
 	Description string                `json:"description,omitempty"`
-	CreatedAt   time.Time             `json:"created_at"`
-	ExpiresAt   time.Time             `json:"expires_at"`
-	UpdatedAt   time.Time             `json:"updated_at"`
+	// Refunded is how much was refunded; Refunds, how much under each of
+	// the App's idempotency keys, so that a key refunds once.
+	Refunded  int64            `json:"refunded,omitempty"`
+	Refunds   map[string]int64 `json:"refunds,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
+	ExpiresAt time.Time        `json:"expires_at"`
+	UpdatedAt time.Time        `json:"updated_at"`
 }
 
 var _ genuine.Preparer = (*Provider)(nil)
@@ -137,18 +141,43 @@ func (p *Provider) Prepare(r genuine.PaymentRequest) (*genuine.Payment, error) {
 }
 
 // Create stores a new pending payment for r and returns it, as Prepare
-// does; it is for callers that do not store the payment themselves.
+// does; it is for callers that do not store the payment themselves. Asked
+// again with an r.IdempotencyKey it was given before, it returns the
+// payment it made then, as it is now, and makes none.
 func (p *Provider) Create(ctx context.Context, r genuine.PaymentRequest) (*genuine.Payment, error) {
 	pm, err := p.newPayment(r)
 	if err != nil {
 		return nil, err
 	}
-	err = p.store.Update(ctx, func(tx genuine.Tx) error { return put(ctx, tx, pm) })
+	err = p.store.Update(ctx, func(tx genuine.Tx) error {
+		if r.IdempotencyKey == "" {
+			return put(ctx, tx, pm)
+		}
+		ref, err := tx.ProviderRecord(ctx, name, idempotencyRecord+r.IdempotencyKey)
+		if genuine.ErrorCode(err) == genuine.ENotFound {
+			if err := tx.PutProviderRecord(ctx, name, idempotencyRecord+r.IdempotencyKey, []byte(pm.Reference)); err != nil {
+				return err
+			}
+			return put(ctx, tx, pm)
+		}
+		if err != nil {
+			return err
+		}
+		made, err := get(ctx, tx, string(ref))
+		if err == nil {
+			*pm = *made
+		}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("create simulated payment: %w", err)
 	}
 	return p.public(pm), nil
 }
+
+// idempotencyRecord is the stem of the key of the record that names the
+// payment Create made for an idempotency key.
+const idempotencyRecord = "idempotency/"
 
 // newPayment validates r and returns its pending payment.
 func (p *Provider) newPayment(r genuine.PaymentRequest) (*payment, error) {
@@ -193,6 +222,19 @@ func (p *Provider) public(pm *payment) *genuine.Payment {
 		PayURL:    url,
 		QR:        url,
 		ExpiresAt: pm.ExpiresAt,
+		Account:   account(pm),
+		Refunded:  pm.Refunded,
+	}
+}
+
+// account is the merchant account a payment is made to: at the simulated
+// provider, a merchant's account is named by its id.
+func account(pm *payment) string { return pm.MerchantID }
+
+// state is where a payment stands, as Query and notifications tell it.
+func state(pm *payment) genuine.PaymentState {
+	return genuine.PaymentState{
+		Status: pm.Status, Amount: pm.Amount, Currency: pm.Currency, Account: account(pm), Refunded: pm.Refunded,
 	}
 }
 
@@ -201,15 +243,15 @@ func (p *Provider) PayURL(reference string) string {
 	return p.baseURL + "/pay/simulated/" + reference
 }
 
-// Query returns the stored status of a payment, or an *Error with
+// Query returns where a stored payment stands, or an *Error with
 // ENotFound if there is no such payment. A pending payment stays pending
 // past its expiry until it is canceled.
-func (p *Provider) Query(ctx context.Context, reference string) (genuine.PaymentStatus, error) {
+func (p *Provider) Query(ctx context.Context, reference string) (genuine.PaymentState, error) {
 	pm, err := p.payment(ctx, reference)
 	if err != nil {
-		return "", err
+		return genuine.PaymentState{}, err
 	}
-	return pm.Status, nil
+	return state(pm), nil
 }
 
 // Cancel cancels a pending payment. Canceling a canceled or failed payment
@@ -227,20 +269,45 @@ func (p *Provider) Cancel(ctx context.Context, reference string) error {
 	})
 }
 
-// Refund refunds a paid payment. Refunding a refunded payment does
-// nothing; any other gives an *Error with EConflict, and an unknown one
-// ENotFound.
-func (p *Provider) Refund(ctx context.Context, reference string) error {
-	return p.change(ctx, reference, func(pm *payment, _ time.Time) (genuine.PaymentStatus, error) {
-		switch pm.Status {
-		case genuine.PaymentPaid:
-			return genuine.PaymentRefunded, nil
-		case genuine.PaymentRefunded:
+// Refund refunds r.Amount of a paid payment, once per r.IdempotencyKey
+// (required): the same key again does nothing more. The payment is
+// refunded once all of it is. It gives an *Error with EInvalid for an
+// amount that is not positive or a currency not the payment's, EConflict
+// for a payment that is not paid or has less than r.Amount left, and
+// ENotFound for an unknown one.
+func (p *Provider) Refund(ctx context.Context, r genuine.RefundRequest) error {
+	if r.IdempotencyKey == "" {
+		return genuine.Errorf(genuine.EInvalid, "a refund needs an idempotency key")
+	}
+	return p.change(ctx, r.Reference, func(pm *payment, _ time.Time) (genuine.PaymentStatus, error) {
+		if _, done := pm.Refunds[r.IdempotencyKey]; done {
 			return pm.Status, nil
 		}
-		return "", genuine.Errorf(genuine.EConflict, "payment %s is %s, not paid", pm.Reference, pm.Status)
+		switch {
+		case r.Amount <= 0:
+			return "", genuine.Errorf(genuine.EInvalid, "refund amount %d is not positive", r.Amount)
+		case r.Currency != pm.Currency:
+			return "", genuine.Errorf(genuine.EInvalid, "refund in %.10q of a payment in %s", r.Currency, pm.Currency)
+		case pm.Status != genuine.PaymentPaid:
+			return "", genuine.Errorf(genuine.EConflict, "payment %s is %s, not paid", pm.Reference, pm.Status)
+		case r.Amount > pm.Amount-pm.Refunded:
+			return "", genuine.Errorf(genuine.EConflict, "payment %s has %d left to refund, not %d", pm.Reference, pm.Amount-pm.Refunded, r.Amount)
+		}
+		if pm.Refunds == nil {
+			pm.Refunds = make(map[string]int64)
+		}
+		pm.Refunds[r.IdempotencyKey] = r.Amount
+		pm.Refunded += r.Amount
+		if pm.Refunded == pm.Amount {
+			return genuine.PaymentRefunded, nil
+		}
+		return changed, nil
 	})
 }
+
+// changed is a status rule's answer when a payment changed but its status
+// did not: the payment is written with the status it has.
+const changed genuine.PaymentStatus = "\x00changed"
 
 // Pay is the buyer paying: a pending payment becomes paid, and a signed
 // notification goes to the App. A payment that is not pending, or is past
@@ -259,6 +326,7 @@ func (p *Provider) Decline(ctx context.Context, reference string) error {
 // settle moves a pending, unexpired payment to status to and notifies the
 // App once the change is committed.
 func (p *Provider) settle(ctx context.Context, reference string, to genuine.PaymentStatus) error {
+	var settled genuine.PaymentState
 	err := p.change(ctx, reference, func(pm *payment, now time.Time) (genuine.PaymentStatus, error) {
 		if pm.Status != genuine.PaymentPending {
 			return "", genuine.Errorf(genuine.EConflict, "payment %s is %s already", pm.Reference, pm.Status)
@@ -266,17 +334,20 @@ func (p *Provider) settle(ctx context.Context, reference string, to genuine.Paym
 		if !now.Before(pm.ExpiresAt) {
 			return "", genuine.Errorf(genuine.EConflict, "payment %s expired at %s", pm.Reference, pm.ExpiresAt.Format(time.RFC3339))
 		}
+		settled = state(pm)
+		settled.Status = to
 		return to, nil
 	})
 	if err != nil {
 		return err
 	}
-	p.notify(reference, to)
+	p.notify(reference, settled)
 	return nil
 }
 
 // change applies rule to a payment in one store transaction: rule returns
-// the payment's next status, or an error that leaves it unchanged.
+// the payment's next status (changed if only other fields changed), or an
+// error that leaves it unchanged.
 func (p *Provider) change(ctx context.Context, reference string, rule func(*payment, time.Time) (genuine.PaymentStatus, error)) error {
 	if !isReference(reference) {
 		return notFound(reference)
@@ -294,7 +365,10 @@ func (p *Provider) change(ctx context.Context, reference string, rule func(*paym
 		if next == pm.Status {
 			return nil
 		}
-		pm.Status, pm.UpdatedAt = next, now
+		if next != changed {
+			pm.Status = next
+		}
+		pm.UpdatedAt = now
 		return put(ctx, tx, pm)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"slices"
 	"sync"
@@ -169,8 +170,9 @@ func TestCreate(t *testing.T) {
 		PayURL:    f.srv.URL + "/pay/simulated/" + pm.Reference,
 		QR:        f.srv.URL + "/pay/simulated/" + pm.Reference,
 		ExpiresAt: f.clock.Now().Add(15 * time.Minute),
+		Account:   "mer_1",
 	}
-	if *pm != want {
+	if !reflect.DeepEqual(*pm, want) {
 		t.Errorf("Create = %+v\nwant %+v", *pm, want)
 	}
 	if other := f.create(t); other.Reference == pm.Reference {
@@ -190,8 +192,20 @@ func TestCreate(t *testing.T) {
 	if err != nil || !pm.ExpiresAt.Equal(expires) || pm.Amount != 0 {
 		t.Errorf("Create with an expiry and amount 0 = %+v, %v", pm, err)
 	}
-	if s, err := f.p.Query(context.Background(), pm.Reference); err != nil || s != genuine.PaymentPending {
-		t.Errorf("Query = %q, %v; want pending", s, err)
+	if s, err := f.p.Query(context.Background(), pm.Reference); err != nil || s.Status != genuine.PaymentPending {
+		t.Errorf("Query = %q, %v; want pending", s.Status, err)
+	}
+}
+
+// fullRefund returns a function that refunds the whole of a payment under
+// one idempotency key, as the tables of operations call it.
+func fullRefund(p *Provider) func(context.Context, string) error {
+	return func(ctx context.Context, ref string) error {
+		st, err := p.Query(ctx, ref)
+		if err != nil {
+			return err
+		}
+		return p.Refund(ctx, genuine.RefundRequest{Reference: ref, Amount: st.Amount, Currency: st.Currency, IdempotencyKey: "full"})
 	}
 }
 
@@ -224,7 +238,7 @@ func TestQueryUnknown(t *testing.T) {
 		_, err := f.p.Query(context.Background(), ref)
 		wantCode(t, "Query "+ref, err, genuine.ENotFound)
 		for name, op := range map[string]func(context.Context, string) error{
-			"Cancel": f.p.Cancel, "Refund": f.p.Refund, "Pay": f.p.Pay, "Decline": f.p.Decline,
+			"Cancel": f.p.Cancel, "Refund": fullRefund(f.p), "Pay": f.p.Pay, "Decline": f.p.Decline,
 		} {
 			wantCode(t, name+" "+ref, op(context.Background(), ref), genuine.ENotFound)
 		}
@@ -255,7 +269,7 @@ func TestStateMachine(t *testing.T) {
 	type op = func(*Provider) func(context.Context, string) error
 	ops := map[string]op{
 		"cancel":  func(p *Provider) func(context.Context, string) error { return p.Cancel },
-		"refund":  func(p *Provider) func(context.Context, string) error { return p.Refund },
+		"refund":  fullRefund,
 		"pay":     func(p *Provider) func(context.Context, string) error { return p.Pay },
 		"decline": func(p *Provider) func(context.Context, string) error { return p.Decline },
 	}
@@ -310,8 +324,8 @@ func TestStateMachine(t *testing.T) {
 				err := do(f.p)(ctx, ref)
 				w := want[state][name]
 				wantCode(t, name, err, w.code)
-				if s, err := f.p.Query(ctx, ref); err != nil || s != w.status {
-					t.Errorf("after %s: Query = %q, %v; want %q", name, s, err, w.status)
+				if s, err := f.p.Query(ctx, ref); err != nil || s.Status != w.status {
+					t.Errorf("after %s: Query = %q, %v; want %q", name, s.Status, err, w.status)
 				}
 				settled := err == nil && (name == "pay" || name == "decline")
 				if settled {
@@ -362,8 +376,8 @@ func TestPayCancelRace(t *testing.T) {
 		} else {
 			wantCode(t, "losing Cancel", cancelErr, genuine.EConflict)
 		}
-		if s, err := other.Query(ctx, ref); err != nil || s != want {
-			t.Fatalf("race %d: Query = %q, %v; want %q", i, s, err, want)
+		if s, err := other.Query(ctx, ref); err != nil || s.Status != want {
+			t.Fatalf("race %d: Query = %q, %v; want %q", i, s.Status, err, want)
 		}
 	}
 }
@@ -387,16 +401,76 @@ func TestPersistence(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	p := f.newProvider(t, db)
-	if s, err := p.Query(ctx, paid); err != nil || s != genuine.PaymentPaid {
-		t.Errorf("Query paid = %q, %v", s, err)
+	if s, err := p.Query(ctx, paid); err != nil || s.Status != genuine.PaymentPaid {
+		t.Errorf("Query paid = %q, %v", s.Status, err)
 	}
-	if err := p.Refund(ctx, paid); err != nil {
+	if err := fullRefund(p)(ctx, paid); err != nil {
 		t.Errorf("Refund after restart: %v", err)
 	}
 	if err := p.Pay(ctx, pending); err != nil {
 		t.Errorf("Pay after restart: %v", err)
 	}
-	if s, err := p.Query(ctx, pending); err != nil || s != genuine.PaymentPaid {
-		t.Errorf("Query = %q, %v", s, err)
+	if s, err := p.Query(ctx, pending); err != nil || s.Status != genuine.PaymentPaid {
+		t.Errorf("Query = %q, %v", s.Status, err)
+	}
+}
+
+// Refund refunds part of a payment by amount, once per idempotency key:
+// the same key again refunds nothing more, more than is left is a
+// conflict, and the payment is refunded once all of it is.
+func TestPartialRefund(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	ref := f.create(t).Reference // 1999 CNY
+	refund := func(key string, amount int64, currency string) error {
+		return f.p.Refund(ctx, genuine.RefundRequest{Reference: ref, Amount: amount, Currency: currency, IdempotencyKey: key})
+	}
+	wantCode(t, "refund of a pending payment", refund("a", 1000, "CNY"), genuine.EConflict)
+	if err := f.p.Pay(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"a", "a"} {
+		if err := refund(key, 1000, "CNY"); err != nil {
+			t.Fatalf("refund %s: %v", key, err)
+		}
+	}
+	if st, err := f.p.Query(ctx, ref); err != nil || st.Status != genuine.PaymentPaid || st.Refunded != 1000 {
+		t.Errorf("after refunding 1000 twice under one key: %+v, %v; want paid with 1000 refunded", st, err)
+	}
+	wantCode(t, "refund of more than is left", refund("b", 1000, "CNY"), genuine.EConflict)
+	wantCode(t, "refund in another currency", refund("b", 999, "USD"), genuine.EInvalid)
+	wantCode(t, "refund of nothing", refund("b", 0, "CNY"), genuine.EInvalid)
+	wantCode(t, "refund without a key", refund("", 999, "CNY"), genuine.EInvalid)
+	if err := refund("b", 999, "CNY"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := f.p.Query(ctx, ref); err != nil || st.Status != genuine.PaymentRefunded || st.Refunded != 1999 {
+		t.Errorf("after refunding the rest: %+v, %v; want refunded, 1999", st, err)
+	}
+	if err := refund("a", 1000, "CNY"); err != nil {
+		t.Errorf("a key used before, once refunded in full: %v", err)
+	}
+}
+
+// Create with an idempotency key it was given before makes no second
+// payment: it returns the first, as it is now.
+func TestCreateIdempotent(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	r := genuine.PaymentRequest{CheckoutID: "chk_1", MerchantID: "mer_1", Amount: 500, Currency: "CNY", IdempotencyKey: "chk_1"}
+	first, err := f.p.Create(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.p.Pay(ctx, first.Reference); err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.p.Create(ctx, r)
+	if err != nil || again.Reference != first.Reference || again.Status != genuine.PaymentPaid {
+		t.Errorf("Create again with the key: %+v, %v; want %s, paid", again, err, first.Reference)
+	}
+	r.IdempotencyKey = "chk_2"
+	if other, err := f.p.Create(ctx, r); err != nil || other.Reference == first.Reference {
+		t.Errorf("Create with another key: %+v, %v; want a new payment", other, err)
 	}
 }
