@@ -36,7 +36,8 @@ var errSchemaNewer = errors.New("the database was migrated by a newer genuine; u
 const migrationLock int64 = 0x67656e75696e65
 
 // migrations returns the embedded migrations in order of version. Their
-// names are NNNN_description.sql, numbered from 1 without gaps.
+// names are NNNN_description.sql, numbered upwards from 1, each number
+// once; a number may be skipped (one held for a change not yet merged).
 func migrations(fsys fs.FS) ([]migration, error) {
 	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
@@ -58,8 +59,8 @@ func migrations(fsys fs.FS) ([]migration, error) {
 	}
 	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
 	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
+		if i == 0 && m.version != 1 || i > 0 && m.version == ms[i-1].version {
+			return nil, fmt.Errorf("migration %s: versions start at 1 and are used once", m.name)
 		}
 	}
 	return ms, nil
@@ -111,11 +112,13 @@ func migrateOne(ctx context.Context, pool *pgxpool.Pool, ms []migration) (done b
 		`SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return false, fmt.Errorf("read schema version: %w", err)
 	}
-	if current > len(ms) {
-		return false, fmt.Errorf("schema version %d, this binary knows up to %d: %w", current, len(ms), errSchemaNewer)
+	last := ms[len(ms)-1].version
+	if current > last {
+		return false, fmt.Errorf("schema version %d, this binary knows up to %d: %w", current, last, errSchemaNewer)
 	}
-	if current < len(ms) {
-		m := ms[current]
+	if current < last {
+		i := slices.IndexFunc(ms, func(m migration) bool { return m.version > current })
+		m := ms[i]
 		// Without arguments, Exec sends the file as one simple query,
 		// which may hold many statements.
 		if _, err := tx.Exec(ctx, m.sql); err != nil {
@@ -129,5 +132,5 @@ func migrateOne(ctx context.Context, pool *pgxpool.Pool, ms []migration) (done b
 	if err := tx.Commit(ctx); err != nil {
 		return false, storeError(err, "commit migration")
 	}
-	return current == len(ms), nil
+	return current == last, nil
 }

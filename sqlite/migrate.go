@@ -29,7 +29,8 @@ type migration struct {
 var errSchemaNewer = errors.New("the database was migrated by a newer genuine; use that version or newer")
 
 // migrations returns the embedded migrations in order of version. Their
-// names are NNNN_description.sql, numbered from 1 without gaps.
+// names are NNNN_description.sql, numbered upwards from 1, each number
+// once; a number may be skipped (one held for a change not yet merged).
 func migrations(fsys fs.FS) ([]migration, error) {
 	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
@@ -51,8 +52,8 @@ func migrations(fsys fs.FS) ([]migration, error) {
 	}
 	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
 	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
+		if i == 0 && m.version != 1 || i > 0 && m.version == ms[i-1].version {
+			return nil, fmt.Errorf("migration %s: versions start at 1 and are used once", m.name)
 		}
 	}
 	return ms, nil
@@ -85,10 +86,14 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		`SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if current > len(ms) {
-		return fmt.Errorf("schema version %d, this binary knows up to %d: %w", current, len(ms), errSchemaNewer)
+	last := ms[len(ms)-1].version
+	if current > last {
+		return fmt.Errorf("schema version %d, this binary knows up to %d: %w", current, last, errSchemaNewer)
 	}
-	for _, m := range ms[current:] {
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
