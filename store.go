@@ -43,8 +43,17 @@ type Store interface {
 // used before, may then be returned by that statement or by Update
 // instead.
 type Tx interface {
+	// CreateBrand adds a brand, without GS1 prefixes (SetGS1Prefixes).
 	CreateBrand(ctx context.Context, b *Brand) error
+	// Brand returns a brand with its GS1 prefixes, sorted (nil if none).
 	Brand(ctx context.Context, id string) (*Brand, error)
+	// SetGS1Prefixes replaces a brand's GS1 company prefixes; EConflict if
+	// another brand holds one of them, ENotFound if the brand does not
+	// exist.
+	SetGS1Prefixes(ctx context.Context, brandID string, prefixes []string) error
+	// GS1Prefixes returns every brand's GS1 company prefixes, in order of
+	// prefix.
+	GS1Prefixes(ctx context.Context) ([]GS1Prefix, error)
 	// UpdateCodeRule replaces a brand's code rule.
 	UpdateCodeRule(ctx context.Context, brandID string, rule CodeRule) error
 	// CreateSigningKey adds a key; EConflict if the brand has one of that id.

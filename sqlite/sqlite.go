@@ -164,6 +164,7 @@ func prepare(pool *sql.DB) (map[string]*sql.Stmt, error) {
 func queries() []string {
 	qs := []string{
 		insertBrand, selectBrand, updateCodeRule, insertSigningKey, selectSigningKeys,
+		deleteGS1Prefixes, insertGS1Prefix, selectGS1Prefixes,
 		insertMerchant, selectMerchant,
 		insertAPIKey, selectAPIKeyByHash, countAPIKeys,
 		insertProduct, selectProduct, allocateSequences,

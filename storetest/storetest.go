@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 	}{
 		{"Brand", testBrand},
 		{"SigningKeys", testSigningKeys},
+		{"GS1Prefixes", testGS1Prefixes},
 		{"Merchant", testMerchant},
 		{"APIKey", testAPIKey},
 		{"Product", testProduct},

@@ -42,6 +42,7 @@ var outcomes = func() map[string]outcome {
 		genuine.ERateLimited:  {http.StatusTooManyRequests, "Too many requests"},
 		genuine.EInternal:     {http.StatusInternalServerError, "Internal error"},
 		genuine.EUnavailable:  {http.StatusServiceUnavailable, "Service unavailable"},
+		genuine.EGTINPrefix:   {http.StatusForbidden, "GTIN outside the brand's GS1 prefixes"},
 	}
 	for _, code := range append([]string{genuine.ExpiredCode}, genuine.TransitionCodes...) {
 		m[code] = outcome{http.StatusConflict, "Refused by the lifecycle"}
