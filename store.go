@@ -143,6 +143,8 @@ type Tx interface {
 	// AddVerifications adds counted public verifications to the units'
 	// stored counts: Count + N, and the later of the stored last time and
 	// LastAt, so that the counts of several servers on one database add up.
+	// It keeps each unit's Clients once, and adds to its count of clients
+	// those not kept before and Anonymous.
 	// It sets each Total to the unit's count once added. counts names each
 	// unit at most once; nothing is done for an empty list. ENotFound if a
 	// unit's product does not exist.
@@ -188,8 +190,9 @@ type Tx interface {
 	// whether it is new; a replayed notification gives false.
 	MarkNotification(ctx context.Context, provider, id string, at time.Time) (bool, error)
 
-	// Scan returns how many times a unit was verified and where it was last
-	// scanned by a located merchant (nil if never).
+	// Scan returns how many distinct clients verified a unit (as
+	// AddVerifications counts them) and where it was last scanned by a
+	// located merchant (nil if never).
 	Scan(ctx context.Context, gtin string, seq int64) (int64, *ScanPoint, error)
 	// RecordScan records a located scan of a unit (a checkout at a merchant
 	// with coordinates).

@@ -121,7 +121,8 @@ func (a *App) verify(ctx context.Context, code string, count bool) (*Verificatio
 		return v, nil
 	}
 	if count {
-		if v.Verifications, err = a.countVerification(ctx, unitKey{pr.GTIN, id.seq}, stored, read, began); err != nil {
+		client := a.clients.of(ctx)
+		if v.Verifications, err = a.countVerification(ctx, unitKey{pr.GTIN, id.seq}, stored, read, began, client); err != nil {
 			return nil, err
 		}
 	}

@@ -86,7 +86,7 @@ func TestCountReadBeforeEviction(t *testing.T) {
 	store := newCountStore()
 	a := countingApp(t, store)
 	c, ctx, k := a.verifications, context.Background(), unitKey{"09520123456788", 7}
-	if n, err := a.countVerification(ctx, k, 0, true, c.generation()); err != nil || n != 0 {
+	if n, err := a.countVerification(ctx, k, 0, true, c.generation(), nil); err != nil || n != 0 {
 		t.Fatalf("first verification: %d, %v; want 0", n, err)
 	}
 	// A verification reads the count now, before the flush…
@@ -101,7 +101,7 @@ func TestCountReadBeforeEviction(t *testing.T) {
 	if c.holds(k) {
 		t.Fatalf("unit still held after %d idle flushes", idleFlushes)
 	}
-	if n, err := a.countVerification(ctx, k, stored, true, began); err != nil || n != 1 {
+	if n, err := a.countVerification(ctx, k, stored, true, began, nil); err != nil || n != 1 {
 		t.Errorf("verification with a count read before the flush: %d, %v; want 1", n, err)
 	}
 }
@@ -116,7 +116,7 @@ func TestCounterFull(t *testing.T) {
 	c.maxUnits = 2
 	unit := func(seq int64) unitKey { return unitKey{"09520123456788", seq} }
 	verify := func(k unitKey) (int64, error) {
-		return a.countVerification(ctx, k, store.count(k), true, c.generation())
+		return a.countVerification(ctx, k, store.count(k), true, c.generation(), nil)
 	}
 	for seq := range int64(2) {
 		if _, err := verify(unit(seq)); err != nil {
@@ -166,7 +166,7 @@ func TestFlushDropsRefusedCounts(t *testing.T) {
 	c, ctx := a.verifications, context.Background()
 	good, gone := unitKey{"09520123456788", 1}, unitKey{"04006381333931", 1}
 	for _, k := range []unitKey{good, gone, good} {
-		if _, err := a.countVerification(ctx, k, 0, true, c.generation()); err != nil {
+		if _, err := a.countVerification(ctx, k, 0, true, c.generation(), nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -172,7 +172,7 @@ func queries() []string {
 		insertRegisteredSerial, selectRegisteredSerial, selectRegisteredSerials,
 		selectUnit, upsertUnit, swapUnit, selectUnits, selectUnitInBatch,
 		insertEvent, selectEvents, selectUnitEvents, selectJourney, selectUnitJourney, selectLongUnitJourney,
-		addVerifications, selectVerifications,
+		addVerifications, addVerificationClients, selectVerifications,
 		insertPolicy, selectPolicy, selectFirstPolicy,
 		insertCheckout, selectCheckout, selectCheckoutByIdempotencyKey, selectCheckoutByPayment,
 		updateCheckout,

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"AddVerifications", testAddVerifications},
 		{"AddVerificationsUnknownProduct", testAddVerificationsUnknownProduct},
 		{"AddVerificationsConcurrently", testAddVerificationsConcurrently},
+		{"VerificationClients", testVerificationClients},
 		{"Policy", testPolicy},
 		{"PolicyVersions", testPolicyVersions},
 		{"Checkout", testCheckout},

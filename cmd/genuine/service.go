@@ -78,10 +78,15 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 		return nil, err
 	}
 	s.sim = simulated.New(simulated.Config{BaseURL: s.baseURL, Secret: secret, Store: s.db, Logger: cfg.logger})
+	clients, err := clientKey(ctx, s.db)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
 	appCfg := genuine.Config{
 		BaseURL: s.baseURL, Providers: []genuine.Provider{s.sim}, ReservationTTL: cfg.reservationTTL,
 		NotifyGrace: cfg.notifyGrace, VerificationFlush: cfg.verificationFlush, Logger: cfg.logger,
-		Failpoint: failpoint(cfg.failpoint),
+		Failpoint: failpoint(cfg.failpoint), ClientKey: clients,
 	}
 	webCfg := web.Config{
 		PublicRateLimit: cfg.publicRate, PublicBurst: int(cfg.publicRate * 2), Logger: cfg.logger,
@@ -160,9 +165,22 @@ func failpoint(name string) func(string) {
 // providerSecret returns the key that signs the simulated provider's
 // notifications, made once per store so that every server on it agrees.
 func providerSecret(ctx context.Context, db genuine.Store) ([]byte, error) {
+	return storedSecret(ctx, db, "simulated", "secret")
+}
+
+// clientKey returns the key under which the addresses of clients that
+// verify units are hashed (genuine.Config.ClientKey), made once per store
+// so that every server on it counts a client once.
+func clientKey(ctx context.Context, db genuine.Store) ([]byte, error) {
+	return storedSecret(ctx, db, "genuine", "client-key")
+}
+
+// storedSecret returns 32 random bytes kept as the record name of owner,
+// made the first time it is asked for.
+func storedSecret(ctx context.Context, db genuine.Store, owner, name string) ([]byte, error) {
 	var secret []byte
 	err := db.Update(ctx, func(tx genuine.Tx) error {
-		s, err := tx.ProviderRecord(ctx, "simulated", "secret")
+		s, err := tx.ProviderRecord(ctx, owner, name)
 		if err == nil {
 			secret = s
 			return nil
@@ -172,7 +190,7 @@ func providerSecret(ctx context.Context, db genuine.Store) ([]byte, error) {
 		}
 		secret = make([]byte, 32)
 		rand.Read(secret)
-		return tx.PutProviderRecord(ctx, "simulated", "secret", secret)
+		return tx.PutProviderRecord(ctx, owner, name, secret)
 	})
 	return secret, err
 }
