@@ -29,6 +29,9 @@ type Facts struct {
 	// often than expected, not for the last few.
 	Scans    int64
 	LastScan *ScanPoint
+	// ForeignHost is the host of a code scanned as a Digital Link URI
+	// under a host not the brand's, "" if it is not (the host rule).
+	ForeignHost string
 }
 
 // ScanPoint is where and when a unit was last scanned.
@@ -123,7 +126,7 @@ func Evaluate(p *Policy, f Facts) Decision {
 		switch {
 		case r.Rule == RuleAuthentic:
 			fd = evalAuthentic(&f)
-		case !authentic && (r.Rule == RuleState || r.Rule == RuleRegion || r.Rule == RuleExpiry || r.Rule == RuleVelocity):
+		case !authentic && (r.Rule == RuleState || r.Rule == RuleRegion || r.Rule == RuleExpiry || r.Rule == RuleVelocity || r.Rule == RuleHost):
 			fd = ruleFinding{outcome: OutcomeSkip}
 		default:
 			fd = r.evaluate(&f)
@@ -216,6 +219,11 @@ func (r *Rule) evaluate(f *Facts) ruleFinding {
 		return r.evalPrice(f)
 	case RuleVelocity:
 		return r.evalVelocity(f)
+	case RuleHost:
+		if f.ForeignHost != "" {
+			return failFinding(WarningForeignHost, "%s", foreignHostMessage(f.ForeignHost))
+		}
+		return passFinding
 	}
 	// A rule this version does not know (from a policy never validated)
 	// cannot be shown to pass, and the unit may not be paid for unchecked.

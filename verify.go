@@ -20,6 +20,9 @@ type Verification struct {
 	// Verifications is how many times the unit was verified before.
 	Verifications int64         `json:"verifications"`
 	Events        []PublicEvent `json:"events"`
+	// Warnings are what an authentic code's reader should know, such as
+	// WarningForeignHost.
+	Warnings []Warning `json:"warnings,omitempty"`
 }
 
 // PublicProduct is a product as the public sees it.
@@ -132,6 +135,9 @@ func (a *App) verify(ctx context.Context, code string, count bool) (*Verificatio
 	v.Batch = &PublicBatch{Lot: id.batch.Lot, Expiry: id.batch.Expiry, Expired: id.batch.Expired(now)}
 	if journey != nil {
 		v.Events = journey
+	}
+	if id.foreignHost != "" {
+		v.Warnings = []Warning{{Code: WarningForeignHost, Message: foreignHostMessage(id.foreignHost)}}
 	}
 	return v, nil
 }

@@ -185,6 +185,9 @@ func TestPages(t *testing.T) {
 			[]string{"Warning: Recalled by the brand", "Warning: expired on 1 January 2020", "(expired)", "first verification"}, nil},
 		{genuine.Verification{Authentic: true, State: genuine.StateSold, Product: product, Batch: batch},
 			[]string{"Sold to a customer"}, []string{"Warning"}},
+		{genuine.Verification{Authentic: true, State: genuine.StateInChannel, Product: product, Batch: batch,
+			Warnings: []genuine.Warning{{Code: genuine.WarningForeignHost, Message: "the code points to phish.example"}}},
+			[]string{"Genuine", "Warning: the code points to phish.example."}, nil},
 		{genuine.Verification{Authentic: false, Reason: genuine.ReasonBatchMismatch, Message: "lot X is not L1", GTIN: product.GTIN, Serial: "S1"},
 			[]string{"Not genuine", "does not match", "lot X is not L1"}, []string{"Journey", "State"}},
 	} {
