@@ -17,7 +17,9 @@ import (
 // number a verification returns goes 0, 1, 2 … with no gap or repeat; the
 // store's count, which other servers and the velocity rule read, lags by
 // up to an interval, and a process that dies without Close loses its last
-// interval's counts (docs/architecture.md, "Verification counts").
+// interval's counts (docs/architecture.md, "Verification counts"). Each
+// flush also sends the clients of the verifications (ClientHash), which
+// the store keeps once per unit for the velocity rule.
 
 // VerificationCount is a number of public verifications of one unit, as
 // the App hands them to Tx.AddVerifications.
