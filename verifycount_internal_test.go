@@ -18,8 +18,8 @@ type countStore struct {
 	clients   map[unitKey]map[ClientHash]bool
 	sent      []ClientHash
 	anonymous int64
-	fail   int    // Updates to fail
-	refuse string // a GTIN whose counts are refused with ENotFound
+	fail      int    // Updates to fail
+	refuse    string // a GTIN whose counts are refused with ENotFound
 }
 
 func newCountStore() *countStore {
