@@ -41,7 +41,7 @@ type Rule struct {
 	Currency string `json:"currency,omitempty"`
 	Min      *int64 `json:"min,omitempty"`
 	Max      *int64 `json:"max,omitempty"`
-	// velocity: at most MaxScans verifications before this one (0 = no limit), and no two consecutive
+	// velocity: at most MaxScans distinct clients verified the unit before (0 = no limit), and no two consecutive
 	// located scans further apart than a speed of MaxSpeedKMH allows (0 = no limit)
 	MaxScans    int64   `json:"max_scans,omitempty"`
 	MaxSpeedKMH float64 `json:"max_speed_kmh,omitempty"`

@@ -20,13 +20,15 @@ type Facts struct {
 	Price                 int64     // unit price in minor units
 	Currency              string
 	Now                   time.Time
-	// Scans is how many verifications came before this one, and LastScan
-	// the last located scan (nil if none). Scans is the store's count:
-	// servers store their verifications in batches, so it may lag the
-	// verifications made by up to one flush interval (Config.
-	// VerificationFlush, 50 ms by default; see verifycount.go). The
-	// velocity rule tolerates that: it looks for units verified far more
-	// often than expected, not for the last few.
+	// Scans is how many distinct clients verified the unit before (a
+	// client of its own for each verification that named none; see
+	// WithClient), and LastScan the last located scan (nil if none).
+	// Scans is the store's count: servers store their verifications in
+	// batches, so it may lag the verifications made by up to one flush
+	// interval (Config.VerificationFlush, 50 ms by default; see
+	// verifycount.go). The velocity rule tolerates that: it looks for
+	// units verified by far more clients than expected, not for the last
+	// few.
 	Scans    int64
 	LastScan *ScanPoint
 	// ForeignHost is the host of a code scanned as a Digital Link URI
@@ -292,7 +294,7 @@ func (r *Rule) evalPrice(f *Facts) ruleFinding {
 func (r *Rule) evalVelocity(f *Facts) ruleFinding {
 	var problems []string
 	if r.MaxScans > 0 && f.Scans > r.MaxScans {
-		problems = append(problems, fmt.Sprintf("the code was verified %d times before, more than the %d expected", f.Scans, r.MaxScans))
+		problems = append(problems, fmt.Sprintf("the code was verified by %d clients before, more than the %d expected", f.Scans, r.MaxScans))
 	}
 	m, last := f.Merchant, f.LastScan
 	if r.MaxSpeedKMH > 0 && last != nil && m != nil && m.Lat != nil && m.Lon != nil {

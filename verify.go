@@ -52,9 +52,11 @@ const maxJourney = 100
 // Verify checks a code for anyone, with no API key: the GS1 Digital Link
 // resolver and POST /v1/verify call it. A forged or mistyped minted serial
 // is refused without a store call once the product's brand is cached. An
-// authentic unit's verification is counted, in memory first and in the
-// store within a flush interval (verifycount.go). An *Error with EInvalid
-// means the code is not GS1 data at all.
+// authentic unit's verification is counted, with the client ctx names
+// (WithClient), in memory first and in the store within a flush interval
+// (verifycount.go). A code under a host not the brand's verifies with the
+// warning WarningForeignHost. An *Error with EInvalid means the code is
+// not GS1 data at all.
 func (a *App) Verify(ctx context.Context, code string) (*Verification, error) {
 	return a.verify(ctx, code, true)
 }
