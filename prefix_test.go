@@ -2,6 +2,7 @@ package genuine_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -87,5 +88,31 @@ func TestGS1Prefixes(t *testing.T) {
 	both := []string{"952012", "952099"}
 	if _, err := w.app.UpdateBrand(ctx, w.admin, w.brandID, genuine.BrandPatch{GS1Prefixes: &both}); err != nil {
 		t.Errorf("prefix given up, taken by another brand: %v", err)
+	}
+}
+
+// TestGS1PrefixesConcurrently: two brands registering overlapping prefixes
+// at once never both hold them.
+func TestGS1PrefixesConcurrently(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	for round := range 5 {
+		other := &genuine.Brand{Name: "Other"}
+		if err := w.app.CreateBrand(ctx, w.admin, other); err != nil {
+			t.Fatal(err)
+		}
+		short, long := fmt.Sprintf("95300%d", round), fmt.Sprintf("95300%d1", round)
+		errs := make(chan error, 2)
+		for _, c := range []struct{ brand, prefix string }{{w.brandID, short}, {other.ID, long}} {
+			go func() {
+				ps := []string{c.prefix}
+				_, err := w.app.UpdateBrand(ctx, w.admin, c.brand, genuine.BrandPatch{GS1Prefixes: &ps})
+				errs <- err
+			}()
+		}
+		e1, e2 := <-errs, <-errs
+		if (e1 == nil) == (e2 == nil) || genuine.ErrorCode(e1)+genuine.ErrorCode(e2) != genuine.EConflict {
+			t.Fatalf("round %d: overlapping prefixes at once: %v and %v; want one conflict", round, e1, e2)
+		}
 	}
 }
