@@ -44,6 +44,8 @@ type App struct {
 	// brand or merchant, and a revocation reaches every server within
 	// keyCheckTTL.
 	principals *cache[keyRef, keyHolder]
+	// clients hashes the addresses of verifications' clients.
+	clients *clientHasher
 	// merchants, batches (by GTIN) and policies cache what checkouts
 	// decide on; see snapshotTx for why each may be.
 	merchants *cache[string, *Merchant]
@@ -98,6 +100,12 @@ type Config struct {
 	// of policies, may lag behind this one's counts, and the counts lost if
 	// the process dies without Close.
 	VerificationFlush time.Duration
+	// ClientKey is the secret key under which the addresses of clients
+	// that verify units are hashed before they are counted and stored
+	// (WithClient). Servers that share a store must share it, or one
+	// client counts once on each. Empty means a random key of this App's
+	// own.
+	ClientKey []byte
 	// Failpoint, if set, is called at the points where a crash matters most
 	// ("after-reserve": units reserved — with a provider that prepares its
 	// payments, the payment stored with them — the till not yet answered
@@ -171,6 +179,11 @@ func NewApp(store Store, cfg Config) *App {
 	if a.baseURL == "" {
 		a.baseURL = "http://localhost:8080"
 	}
+	clientKey := cfg.ClientKey
+	if len(clientKey) == 0 {
+		clientKey = newSecret()
+	}
+	a.clients = newClientHasher(clientKey)
 	a.verifications = newVerifyCounter(store, cfg.VerificationFlush, a.logf)
 	a.verifications.obs = a.observer
 	return a

@@ -9,10 +9,13 @@ import (
 
 // Brand owns products and their codes, sets policies, and receives alerts.
 type Brand struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	CodeRule  CodeRule  `json:"code_rule"`
-	CreatedAt time.Time `json:"created_at"`
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	CodeRule CodeRule `json:"code_rule"`
+	// GS1Prefixes are the GS1 company prefixes an admin registered to the
+	// brand, sorted: its products' GTINs lie inside them (prefix.go).
+	GS1Prefixes []string  `json:"gs1_prefixes,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // SerialSource says where a brand's serials come from.
@@ -62,7 +65,8 @@ type SigningKey struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
-// CreateBrand creates a brand with its first signing key. An admin calls it.
+// CreateBrand creates a brand with its first signing key and its GS1
+// company prefixes, if given. An admin calls it.
 func (a *App) CreateBrand(ctx context.Context, p *Principal, b *Brand) error {
 	if err := require(p, RoleAdmin); err != nil {
 		return err
@@ -70,6 +74,11 @@ func (a *App) CreateBrand(ctx context.Context, p *Principal, b *Brand) error {
 	if err := validLength("name", b.Name, 1, 200); err != nil {
 		return err
 	}
+	prefixes, err := validPrefixes(b.GS1Prefixes)
+	if err != nil {
+		return err
+	}
+	b.GS1Prefixes = prefixes
 	if b.CodeRule.Serials == "" {
 		b.CodeRule.Serials = SerialsMinted
 	}
@@ -88,7 +97,12 @@ func (a *App) CreateBrand(ctx context.Context, p *Principal, b *Brand) error {
 		if err := tx.CreateSigningKey(ctx, key); err != nil {
 			return err
 		}
-		return a.audit(ctx, tx, authorOf(p), b.ID, "brand.create", b.ID, map[string]any{"name": b.Name, "code_rule": b.CodeRule})
+		if prefixes != nil {
+			if err := setPrefixes(ctx, tx, b.ID, prefixes); err != nil {
+				return err
+			}
+		}
+		return a.audit(ctx, tx, authorOf(p), b.ID, "brand.create", b.ID, map[string]any{"name": b.Name, "code_rule": b.CodeRule, "gs1_prefixes": prefixes})
 	})
 }
 

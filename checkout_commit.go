@@ -163,7 +163,7 @@ func (a *App) facts(ctx context.Context, tx Tx, code checked, m *Merchant, price
 		f.Reason, f.ReasonMessage = id.reason, id.message
 		return f, id, nil
 	}
-	f.State, f.Batch = id.state, id.batch
+	f.State, f.Batch, f.ForeignHost = id.state, id.batch, id.foreignHost
 	return f, id, nil // the scans are read once the policy is known (decide)
 }
 

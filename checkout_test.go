@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -368,5 +369,62 @@ func TestCheckoutVelocity(t *testing.T) {
 	c, err = w.app.Checkout(ctx, guangzhou, "later", cart(100, codes[2]))
 	if err != nil || c.Status != genuine.CheckoutAwaitingPayment {
 		t.Errorf("checkout 120 km from the last, an hour later: %+v, %v; want awaiting payment", c, err)
+	}
+}
+
+// TestVelocityCountsClients: under max_scans 3, five verifications by one
+// client leave a unit sellable, four clients make it anomalous, and one
+// code sold in Shanghai, then in Beijing an hour later, is anomalous too.
+func TestVelocityCountsClients(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	codes := w.released(t, 3)
+	doc := []byte(`{"rules": [{"rule": "state"}, {"rule": "velocity", "max_scans": 3, "max_speed_kmh": 900}]}`)
+	if _, err := w.app.SetPolicy(ctx, w.brand, "brand", doc); err != nil {
+		t.Fatal(err)
+	}
+	phone := genuine.WithClient(ctx, "203.0.113.7")
+	for i := range 5 {
+		v, err := w.app.Verify(phone, codes[0])
+		if err != nil || v.Verifications != int64(i) {
+			t.Fatalf("verification %d by one phone: %+v, %v", i+1, v, err)
+		}
+	}
+	for i := range 4 {
+		if _, err := w.app.Verify(genuine.WithClient(ctx, "198.51.100."+strconv.Itoa(i)), codes[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.app.FlushVerifications(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, err := w.app.Checkout(ctx, w.merchant, "one-phone", cart(100, codes[0]))
+	if err != nil || c.Status != genuine.CheckoutAwaitingPayment {
+		t.Errorf("checkout of a unit one phone verified 5 times: %+v, %v; want awaiting payment", c, err)
+	}
+	c, err = w.app.Checkout(ctx, w.merchant, "four-phones", cart(100, codes[1]))
+	if err != nil || c.Status != genuine.CheckoutRefused || !hasReason(c, genuine.ReasonAnomalousScans) {
+		t.Errorf("checkout of a unit four phones verified: %+v, %v; want refused", c, err)
+	}
+
+	located := func(region string, lat, lon float64) *genuine.Principal {
+		m := &genuine.Merchant{Name: "Shop " + region, Region: region, Lat: &lat, Lon: &lon}
+		if err := w.app.CreateMerchant(ctx, w.admin, m); err != nil {
+			t.Fatal(err)
+		}
+		return w.key(t, &genuine.APIKey{Role: genuine.RoleMerchant, MerchantID: m.ID})
+	}
+	shanghai, beijing := located("CN-SH", 31.23, 121.47), located("CN-BJ", 39.90, 116.41)
+	c, err = w.app.Checkout(ctx, shanghai, "shanghai", cart(100, codes[2]))
+	if err != nil || c.Status != genuine.CheckoutAwaitingPayment {
+		t.Fatalf("checkout in Shanghai: %+v, %v", c, err)
+	}
+	if _, err := w.app.CancelCheckout(ctx, shanghai, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.add(time.Hour)
+	c, err = w.app.Checkout(ctx, beijing, "beijing", cart(100, codes[2]))
+	if err != nil || c.Status != genuine.CheckoutRefused || !hasReason(c, genuine.ReasonAnomalousScans) {
+		t.Errorf("checkout in Beijing, some 1070 km away, an hour later: %+v, %v; want refused", c, err)
 	}
 }

@@ -29,6 +29,9 @@ type identity struct {
 	// reason is why the code is not authentic, "" if it is.
 	reason  string
 	message string
+	// foreignHost is the host of a code that is a URI under a host not
+	// the brand's (App.foreignHost), "" if it is not.
+	foreignHost string
 }
 
 // checkSerial does the part of identification that needs no store call
@@ -62,6 +65,7 @@ func (a *App) checkSerial(ctx context.Context, code string) (*identity, error) {
 	if err != nil {
 		return nil, err
 	}
+	id.foreignHost = a.foreignHost(strings.TrimSpace(code), bk.rule)
 	if ok && bk.signers[d.KeyID] != nil && bk.signers[d.KeyID].Verify(id.gtin, d) {
 		id.serial, id.seq = d.Canonical, int64(d.Sequence)
 		if bk.revoked[d.KeyID] {

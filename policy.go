@@ -27,7 +27,7 @@ type Policy struct {
 // Rule is one rule of a policy. Which fields apply depends on Rule.Rule;
 // the others must stay zero.
 type Rule struct {
-	Rule   string `json:"rule"`             // authentic | state | region | expiry | merchant | price | velocity
+	Rule   string `json:"rule"`             // authentic | state | region | expiry | merchant | price | velocity | host
 	Action string `json:"action,omitempty"` // "refuse" (default) or "flag" (allow, but raise an alert); authentic is always refuse
 	Shadow bool   `json:"shadow,omitempty"` // this rule alone is evaluated and recorded, never enforced
 	// state: the effective unit states that may be sold (nil means ["in_channel"])
@@ -43,7 +43,7 @@ type Rule struct {
 	Currency string `json:"currency,omitempty"`
 	Min      *int64 `json:"min,omitempty"`
 	Max      *int64 `json:"max,omitempty"`
-	// velocity: at most MaxScans verifications before this one (0 = no limit), and no two consecutive
+	// velocity: at most MaxScans distinct clients verified the unit before (0 = no limit), and no two consecutive
 	// located scans further apart than a speed of MaxSpeedKMH allows (0 = no limit)
 	MaxScans    int64   `json:"max_scans,omitempty"`
 	MaxSpeedKMH float64 `json:"max_speed_kmh,omitempty"`
@@ -58,6 +58,7 @@ const (
 	RuleMerchant  = "merchant"  // the merchant is an authorized reseller
 	RulePrice     = "price"     // the unit price lies in the brand's range
 	RuleVelocity  = "velocity"  // the code's scans look like one real unit's
+	RuleHost      = "host"      // the code's URI, if it is one, is under the brand's host
 )
 
 // Actions a rule takes when it fails.
@@ -80,7 +81,7 @@ const (
 )
 
 // ruleNames lists the rules in the order messages name them.
-var ruleNames = []string{RuleAuthentic, RuleState, RuleRegion, RuleExpiry, RuleMerchant, RulePrice, RuleVelocity}
+var ruleNames = []string{RuleAuthentic, RuleState, RuleRegion, RuleExpiry, RuleMerchant, RulePrice, RuleVelocity, RuleHost}
 
 // ruleParams names the JSON fields each rule takes besides rule, action
 // and shadow.
@@ -92,6 +93,7 @@ var ruleParams = map[string][]string{
 	RuleMerchant:  {"merchants"},
 	RulePrice:     {"currency", "min", "max"},
 	RuleVelocity:  {"max_scans", "max_speed_kmh"},
+	RuleHost:      nil,
 }
 
 // DefaultPolicy returns the built-in policy a brand has until it sets its

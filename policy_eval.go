@@ -20,15 +20,20 @@ type Facts struct {
 	Price                 int64     // unit price in minor units
 	Currency              string
 	Now                   time.Time
-	// Scans is how many verifications came before this one, and LastScan
-	// the last located scan (nil if none). Scans is the store's count:
-	// servers store their verifications in batches, so it may lag the
-	// verifications made by up to one flush interval (Config.
-	// VerificationFlush, 50 ms by default; see verifycount.go). The
-	// velocity rule tolerates that: it looks for units verified far more
-	// often than expected, not for the last few.
+	// Scans is how many distinct clients verified the unit before (a
+	// client of its own for each verification that named none; see
+	// WithClient), and LastScan the last located scan (nil if none).
+	// Scans is the store's count: servers store their verifications in
+	// batches, so it may lag the verifications made by up to one flush
+	// interval (Config.VerificationFlush, 50 ms by default; see
+	// verifycount.go). The velocity rule tolerates that: it looks for
+	// units verified by far more clients than expected, not for the last
+	// few.
 	Scans    int64
 	LastScan *ScanPoint
+	// ForeignHost is the host of a code scanned as a Digital Link URI
+	// under a host not the brand's, "" if it is not (the host rule).
+	ForeignHost string
 }
 
 // ScanPoint is where and when a unit was last scanned.
@@ -123,7 +128,7 @@ func Evaluate(p *Policy, f Facts) Decision {
 		switch {
 		case r.Rule == RuleAuthentic:
 			fd = evalAuthentic(&f)
-		case !authentic && (r.Rule == RuleState || r.Rule == RuleRegion || r.Rule == RuleExpiry || r.Rule == RuleVelocity):
+		case !authentic && (r.Rule == RuleState || r.Rule == RuleRegion || r.Rule == RuleExpiry || r.Rule == RuleVelocity || r.Rule == RuleHost):
 			fd = ruleFinding{outcome: OutcomeSkip}
 		default:
 			fd = r.evaluate(&f)
@@ -216,6 +221,11 @@ func (r *Rule) evaluate(f *Facts) ruleFinding {
 		return r.evalPrice(f)
 	case RuleVelocity:
 		return r.evalVelocity(f)
+	case RuleHost:
+		if f.ForeignHost != "" {
+			return failFinding(WarningForeignHost, "%s", foreignHostMessage(f.ForeignHost))
+		}
+		return passFinding
 	}
 	// A rule this version does not know (from a policy never validated)
 	// cannot be shown to pass, and the unit may not be paid for unchecked.
@@ -284,7 +294,7 @@ func (r *Rule) evalPrice(f *Facts) ruleFinding {
 func (r *Rule) evalVelocity(f *Facts) ruleFinding {
 	var problems []string
 	if r.MaxScans > 0 && f.Scans > r.MaxScans {
-		problems = append(problems, fmt.Sprintf("the code was verified %d times before, more than the %d expected", f.Scans, r.MaxScans))
+		problems = append(problems, fmt.Sprintf("the code was verified by %d clients before, more than the %d expected", f.Scans, r.MaxScans))
 	}
 	m, last := f.Merchant, f.LastScan
 	if r.MaxSpeedKMH > 0 && last != nil && m != nil && m.Lat != nil && m.Lon != nil {

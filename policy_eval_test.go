@@ -156,7 +156,7 @@ func TestEvaluate(t *testing.T) {
 		{"velocity: as many scans as allowed", everyRule, func(f *genuine.Facts) { f.Scans = 10 }, "pass", everyPass, "", ""},
 		{"velocity: too many scans", everyRule, func(f *genuine.Facts) { f.Scans = 11 }, "refuse",
 			"authentic:pass state:pass region:pass expiry:pass merchant:pass price:pass velocity:fail:anomalous_scans", "velocity:anomalous_scans:refuse",
-			"the code was verified 11 times before, more than the 10 expected"},
+			"the code was verified by 11 clients before, more than the 10 expected"},
 		{"velocity: Beijing an hour ago", everyRule, func(f *genuine.Facts) { f.LastScan = scan(39.9042, 116.4074, now.Add(-time.Hour)) }, "refuse",
 			"authentic:pass state:pass region:pass expiry:pass merchant:pass price:pass velocity:fail:anomalous_scans", "velocity:anomalous_scans:refuse",
 			"it was scanned 1943 km away 1h0m0s before: faster than 900 km/h"},
@@ -165,7 +165,7 @@ func TestEvaluate(t *testing.T) {
 		{"velocity: too many and too fast", everyRule, func(f *genuine.Facts) {
 			f.LastScan, f.Scans = scan(39.9042, 116.4074, now.Add(-time.Hour)), 50
 		}, "refuse", "authentic:pass state:pass region:pass expiry:pass merchant:pass price:pass velocity:fail:anomalous_scans", "velocity:anomalous_scans:refuse",
-			"the code was verified 50 times before, more than the 10 expected; it was scanned 1943 km away"},
+			"the code was verified by 50 clients before, more than the 10 expected; it was scanned 1943 km away"},
 		{"velocity: 5 km away at the same moment", everyRule, func(f *genuine.Facts) { f.LastScan = scan(22.5431+0.045, 114.0579, now) }, "refuse",
 			"authentic:pass state:pass region:pass expiry:pass merchant:pass price:pass velocity:fail:anomalous_scans", "velocity:anomalous_scans:refuse", "5 km away 0s before"},
 		{"velocity: 5 km away, in the future", everyRule, func(f *genuine.Facts) { f.LastScan = scan(22.5431+0.045, 114.0579, now.Add(time.Minute)) }, "refuse",

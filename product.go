@@ -18,7 +18,9 @@ type Product struct {
 }
 
 // CreateProduct adds a product to the caller's brand. Its GTIN may be
-// given as GTIN-8, -12, -13 or -14 and is stored as 14 digits.
+// given as GTIN-8, -12, -13 or -14 and is stored as 14 digits. It must lie
+// inside the brand's GS1 company prefixes if it has any, and inside no
+// other brand's (EGTINPrefix).
 func (a *App) CreateProduct(ctx context.Context, p *Principal, pr *Product) error {
 	if err := require(p, RoleBrand, RoleAdmin); err != nil {
 		return err
@@ -38,6 +40,9 @@ func (a *App) CreateProduct(ctx context.Context, p *Principal, pr *Product) erro
 	pr.GTIN, pr.CreatedAt = gtin, a.Now()
 	return a.store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.Brand(ctx, pr.BrandID); err != nil {
+			return err
+		}
+		if err := checkGTINPrefix(ctx, tx, pr.BrandID, gtin); err != nil {
 			return err
 		}
 		err := tx.CreateProduct(ctx, pr)

@@ -246,10 +246,16 @@ func reseal(ctx context.Context, tx Tx, old, next *Sealer, plainOK bool) error {
 }
 
 // ProviderSecret returns the key that signs a payment provider's
-// notifications (32 bytes), made once per store so that every server on
-// it agrees, and stored sealed by s. The store must be open (OpenStore).
+// notifications (StoredSecret "provider/NAME"), so that every server on a
+// store agrees.
 func ProviderSecret(ctx context.Context, store Store, s *Sealer, provider string) ([]byte, error) {
-	name := providerSecretPrefix + provider
+	return StoredSecret(ctx, store, s, providerSecretPrefix+provider)
+}
+
+// StoredSecret returns the secret of a name (32 random bytes), made the
+// first time it is asked for and stored sealed by s, so that every server
+// on the store shares it. The store must be open (OpenStore).
+func StoredSecret(ctx context.Context, store Store, s *Sealer, name string) ([]byte, error) {
 	var secret []byte
 	err := store.Update(ctx, func(tx Tx) error {
 		v, err := tx.Secret(ctx, name)

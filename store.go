@@ -43,8 +43,17 @@ type Store interface {
 // used before, may then be returned by that statement or by Update
 // instead.
 type Tx interface {
+	// CreateBrand adds a brand, without GS1 prefixes (SetGS1Prefixes).
 	CreateBrand(ctx context.Context, b *Brand) error
+	// Brand returns a brand with its GS1 prefixes, sorted (nil if none).
 	Brand(ctx context.Context, id string) (*Brand, error)
+	// SetGS1Prefixes replaces a brand's GS1 company prefixes; EConflict if
+	// another brand holds one of them, ENotFound if the brand does not
+	// exist.
+	SetGS1Prefixes(ctx context.Context, brandID string, prefixes []string) error
+	// GS1Prefixes returns every brand's GS1 company prefixes, in order of
+	// prefix.
+	GS1Prefixes(ctx context.Context) ([]GS1Prefix, error)
 	// UpdateCodeRule replaces a brand's code rule.
 	UpdateCodeRule(ctx context.Context, brandID string, rule CodeRule) error
 	// CreateSigningKey adds a key; EConflict if the brand has one of that id.
@@ -173,6 +182,8 @@ type Tx interface {
 	// AddVerifications adds counted public verifications to the units'
 	// stored counts: Count + N, and the later of the stored last time and
 	// LastAt, so that the counts of several servers on one database add up.
+	// It keeps each unit's Clients once, and adds to its count of clients
+	// those not kept before and Anonymous.
 	// It sets each Total to the unit's count once added. counts names each
 	// unit at most once; nothing is done for an empty list. ENotFound if a
 	// unit's product does not exist.
@@ -227,8 +238,9 @@ type Tx interface {
 	// before the given time, oldest first, and returns how many it deleted.
 	PruneCheckouts(ctx context.Context, before time.Time, limit int) (int, error)
 
-	// Scan returns how many times a unit was verified and where it was last
-	// scanned by a located merchant (nil if never).
+	// Scan returns how many distinct clients verified a unit (as
+	// AddVerifications counts them) and where it was last scanned by a
+	// located merchant (nil if never).
 	Scan(ctx context.Context, gtin string, seq int64) (int64, *ScanPoint, error)
 	// RecordScan records a located scan of a unit (a checkout at a merchant
 	// with coordinates).

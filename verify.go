@@ -20,6 +20,9 @@ type Verification struct {
 	// Verifications is how many times the unit was verified before.
 	Verifications int64         `json:"verifications"`
 	Events        []PublicEvent `json:"events"`
+	// Warnings are what an authentic code's reader should know, such as
+	// WarningForeignHost.
+	Warnings []Warning `json:"warnings,omitempty"`
 }
 
 // PublicProduct is a product as the public sees it.
@@ -49,9 +52,11 @@ const maxJourney = 100
 // Verify checks a code for anyone, with no API key: the GS1 Digital Link
 // resolver and POST /v1/verify call it. A forged or mistyped minted serial
 // is refused without a store call once the product's brand is cached. An
-// authentic unit's verification is counted, in memory first and in the
-// store within a flush interval (verifycount.go). An *Error with EInvalid
-// means the code is not GS1 data at all.
+// authentic unit's verification is counted, with the client ctx names
+// (WithClient), in memory first and in the store within a flush interval
+// (verifycount.go). A code under a host not the brand's verifies with the
+// warning WarningForeignHost. An *Error with EInvalid means the code is
+// not GS1 data at all.
 func (a *App) Verify(ctx context.Context, code string) (*Verification, error) {
 	return a.verify(ctx, code, true)
 }
@@ -121,7 +126,8 @@ func (a *App) verify(ctx context.Context, code string, count bool) (*Verificatio
 		return v, nil
 	}
 	if count {
-		if v.Verifications, err = a.countVerification(ctx, unitKey{pr.GTIN, id.seq}, stored, read, began); err != nil {
+		client := a.clients.of(ctx)
+		if v.Verifications, err = a.countVerification(ctx, unitKey{pr.GTIN, id.seq}, stored, read, began, client); err != nil {
 			return nil, err
 		}
 	}
@@ -131,6 +137,9 @@ func (a *App) verify(ctx context.Context, code string, count bool) (*Verificatio
 	v.Batch = &PublicBatch{Lot: id.batch.Lot, Expiry: id.batch.Expiry, Expired: id.batch.Expired(now)}
 	if journey != nil {
 		v.Events = journey
+	}
+	if id.foreignHost != "" {
+		v.Warnings = []Warning{{Code: WarningForeignHost, Message: foreignHostMessage(id.foreignHost)}}
 	}
 	return v, nil
 }

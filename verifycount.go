@@ -1,6 +1,7 @@
 package genuine
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -16,7 +17,9 @@ import (
 // number a verification returns goes 0, 1, 2 … with no gap or repeat; the
 // store's count, which other servers and the velocity rule read, lags by
 // up to an interval, and a process that dies without Close loses its last
-// interval's counts (docs/architecture.md, "Verification counts").
+// interval's counts (docs/architecture.md, "Verification counts"). Each
+// flush also sends the clients of the verifications (ClientHash), which
+// the store keeps once per unit for the velocity rule.
 
 // VerificationCount is a number of public verifications of one unit, as
 // the App hands them to Tx.AddVerifications.
@@ -25,6 +28,13 @@ type VerificationCount struct {
 	Seq    int64
 	N      int64     // verifications to add, at least 1
 	LastAt time.Time // when the last of them was made
+	// Clients are the clients of the N verifications that this server had
+	// not sent for the unit before; the store keeps each once per unit, so
+	// one sent again, by this server or another, is not counted twice.
+	Clients []ClientHash
+	// Anonymous is how many of the N came from no known client: each
+	// counts as a client of its own.
+	Anonymous int64
 	// Total is the unit's stored count once N is added, which
 	// AddVerifications sets.
 	Total int64
@@ -45,6 +55,10 @@ const (
 	// fails with EUnavailable if it cannot, rather than lose counts
 	// silently.
 	maxCountedUnits = 1 << 16
+	// knownClients is how many of a unit's latest clients the counter
+	// remembers, so that a client verifying a unit again and again is sent
+	// to the store once.
+	knownClients = 8
 	// idleFlushes is how many flushes a unit whose counts are all stored
 	// stays in the counter after its last verification, so that the many
 	// verifications of a unit in a short time read its count once.
@@ -71,6 +85,12 @@ type unitCount struct {
 	last     time.Time // the latest verification counted here
 	used     uint64    // the flush generation of the last verification
 	settled  uint64    // the flush generation that last stored counts of the unit
+	// clients and anonymous are the pending verifications' clients not
+	// sent before, and how many had none; known holds the latest clients
+	// counted here, at most knownClients.
+	clients   []ClientHash
+	anonymous int64
+	known     []ClientHash
 }
 
 // verifyCounter counts public verifications in memory and stores them in
@@ -145,11 +165,12 @@ var (
 	errFull = Errorf(EUnavailable, "too many verifications wait to be stored; try again")
 )
 
-// add counts a verification of unit k made at at and returns how many came
-// before it. stored is the unit's count read in a View begun at generation
-// began, if read. add reports with closed that the App is closed, so that
-// the count should be stored at once.
-func (c *verifyCounter) add(k unitKey, stored int64, read bool, began uint64, at time.Time) (n int64, closed bool, err error) {
+// add counts a verification of unit k made at at by client (nil if not
+// known) and returns how many came before it. stored is the unit's count
+// read in a View begun at generation began, if read. add reports with
+// closed that the App is closed, so that the count should be stored at
+// once.
+func (c *verifyCounter) add(k unitKey, stored int64, read bool, began uint64, at time.Time, client *ClientHash) (n int64, closed bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.units[k]
@@ -181,12 +202,28 @@ func (c *verifyCounter) add(k unitKey, stored int64, read bool, began uint64, at
 	if at.After(e.last) {
 		e.last = at
 	}
+	e.addClient(client)
 	if !c.scheduled {
 		c.schedule(c.interval)
 	} else if c.waiting == flushEarly && c.failures == 0 && !c.closed {
 		c.timer.Reset(0)
 	}
 	return n, c.closed, nil
+}
+
+// addClient notes the client of a pending verification: nil counts as a
+// client of its own; one of the known clients needs no sending again.
+func (e *unitCount) addClient(client *ClientHash) {
+	switch {
+	case client == nil:
+		e.anonymous++
+	case !slices.Contains(e.known, *client):
+		if len(e.known) == knownClients {
+			e.known = append(e.known[:0], e.known[1:]...)
+		}
+		e.known = append(e.known, *client)
+		e.clients = append(e.clients, *client)
+	}
 }
 
 // schedule sets the timer to flush after d, unless the counter is closed.
@@ -295,7 +332,12 @@ func (c *verifyCounter) take() []VerificationCount {
 	for k, e := range c.units {
 		if e.pending > 0 {
 			e.flushing, e.pending = e.pending, 0
-			batch = append(batch, VerificationCount{GTIN: k.gtin, Seq: k.seq, N: e.flushing, LastAt: e.last})
+			// Clients in order too, for the same reason.
+			slices.SortFunc(e.clients, func(a, b ClientHash) int { return bytes.Compare(a[:], b[:]) })
+			batch = append(batch, VerificationCount{
+				GTIN: k.gtin, Seq: k.seq, N: e.flushing, LastAt: e.last, Clients: e.clients, Anonymous: e.anonymous,
+			})
+			e.clients, e.anonymous = nil, 0
 		}
 	}
 	c.waiting = 0
@@ -325,6 +367,8 @@ func (c *verifyCounter) settle(batch []VerificationCount, outcome []flushOutcome
 			// Counts made pending since the flush began are younger.
 			c.oldest = c.taken
 			e.pending += e.flushing
+			e.clients = append(vc.Clients, e.clients...)
+			e.anonymous += vc.Anonymous
 		}
 		e.flushing = 0
 	}
@@ -343,15 +387,16 @@ func (c *verifyCounter) evict(all bool) {
 	}
 }
 
-// countVerification counts a verification of unit k and returns how many
-// came before it. stored is the unit's count read in a View begun at
-// generation began, if read; it is read again when the counter needs it.
-func (a *App) countVerification(ctx context.Context, k unitKey, stored int64, read bool, began uint64) (int64, error) {
+// countVerification counts a verification of unit k by client (nil if
+// not known) and returns how many came before it. stored is the unit's
+// count read in a View begun at generation began, if read; it is read
+// again when the counter needs it.
+func (a *App) countVerification(ctx context.Context, k unitKey, stored int64, read bool, began uint64, client *ClientHash) (int64, error) {
 	c := a.verifications
 	for range 4 {
-		n, closed, err := c.add(k, stored, read, began, a.Now())
+		n, closed, err := c.add(k, stored, read, began, a.Now(), client)
 		if err == errUnread {
-			n, closed, err = a.readAndCount(ctx, k)
+			n, closed, err = a.readAndCount(ctx, k, client)
 		}
 		switch err {
 		case nil:
@@ -380,7 +425,7 @@ func (a *App) countVerification(ctx context.Context, k unitKey, stored int64, re
 // it with flushes held off: a flush evicts idle units, and any eviction
 // makes a count read before it untrusted (see verifyCounter), so under
 // frequent flushes a read could be overtaken again and again.
-func (a *App) readAndCount(ctx context.Context, k unitKey) (n int64, closed bool, err error) {
+func (a *App) readAndCount(ctx context.Context, k unitKey, client *ClientHash) (n int64, closed bool, err error) {
 	c := a.verifications
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
@@ -393,7 +438,7 @@ func (a *App) readAndCount(ctx context.Context, k unitKey) (n int64, closed bool
 	if err != nil {
 		return 0, false, err
 	}
-	return c.add(k, stored, true, began, a.Now())
+	return c.add(k, stored, true, began, a.Now(), client)
 }
 
 // FlushVerifications stores the verifications counted since the last

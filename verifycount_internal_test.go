@@ -13,11 +13,18 @@ import (
 type countStore struct {
 	mu     sync.Mutex
 	counts map[unitKey]int64
-	fail   int    // Updates to fail
-	refuse string // a GTIN whose counts are refused with ENotFound
+	// clients holds the clients stored of each unit, sent holds every
+	// client of every AddVerifications, anonymous the anonymous counts.
+	clients   map[unitKey]map[ClientHash]bool
+	sent      []ClientHash
+	anonymous int64
+	fail      int    // Updates to fail
+	refuse    string // a GTIN whose counts are refused with ENotFound
 }
 
-func newCountStore() *countStore { return &countStore{counts: make(map[unitKey]int64)} }
+func newCountStore() *countStore {
+	return &countStore{counts: make(map[unitKey]int64), clients: make(map[unitKey]map[ClientHash]bool)}
+}
 
 var errStoreDown = errors.New("store down")
 
@@ -60,6 +67,14 @@ func (t countTx) AddVerifications(ctx context.Context, counts []VerificationCoun
 		k := unitKey{c.GTIN, c.Seq}
 		t.s.counts[k] += c.N
 		counts[i].Total = t.s.counts[k]
+		if t.s.clients[k] == nil {
+			t.s.clients[k] = make(map[ClientHash]bool)
+		}
+		for _, h := range c.Clients {
+			t.s.clients[k][h] = true
+		}
+		t.s.sent = append(t.s.sent, c.Clients...)
+		t.s.anonymous += c.Anonymous
 	}
 	return nil
 }
@@ -86,7 +101,7 @@ func TestCountReadBeforeEviction(t *testing.T) {
 	store := newCountStore()
 	a := countingApp(t, store)
 	c, ctx, k := a.verifications, context.Background(), unitKey{"09520123456788", 7}
-	if n, err := a.countVerification(ctx, k, 0, true, c.generation()); err != nil || n != 0 {
+	if n, err := a.countVerification(ctx, k, 0, true, c.generation(), nil); err != nil || n != 0 {
 		t.Fatalf("first verification: %d, %v; want 0", n, err)
 	}
 	// A verification reads the count now, before the flush…
@@ -101,7 +116,7 @@ func TestCountReadBeforeEviction(t *testing.T) {
 	if c.holds(k) {
 		t.Fatalf("unit still held after %d idle flushes", idleFlushes)
 	}
-	if n, err := a.countVerification(ctx, k, stored, true, began); err != nil || n != 1 {
+	if n, err := a.countVerification(ctx, k, stored, true, began, nil); err != nil || n != 1 {
 		t.Errorf("verification with a count read before the flush: %d, %v; want 1", n, err)
 	}
 }
@@ -116,7 +131,7 @@ func TestCounterFull(t *testing.T) {
 	c.maxUnits = 2
 	unit := func(seq int64) unitKey { return unitKey{"09520123456788", seq} }
 	verify := func(k unitKey) (int64, error) {
-		return a.countVerification(ctx, k, store.count(k), true, c.generation())
+		return a.countVerification(ctx, k, store.count(k), true, c.generation(), nil)
 	}
 	for seq := range int64(2) {
 		if _, err := verify(unit(seq)); err != nil {
@@ -166,7 +181,7 @@ func TestFlushDropsRefusedCounts(t *testing.T) {
 	c, ctx := a.verifications, context.Background()
 	good, gone := unitKey{"09520123456788", 1}, unitKey{"04006381333931", 1}
 	for _, k := range []unitKey{good, gone, good} {
-		if _, err := a.countVerification(ctx, k, 0, true, c.generation()); err != nil {
+		if _, err := a.countVerification(ctx, k, 0, true, c.generation(), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -179,5 +194,49 @@ func TestFlushDropsRefusedCounts(t *testing.T) {
 	}
 	if c.waiting != 0 {
 		t.Errorf("%d units wait after their counts were stored or dropped", c.waiting)
+	}
+}
+
+// TestCountClients checks what the counter sends of verifications'
+// clients: each client of a unit once while held, again after a failed
+// flush, and every verification without a client.
+func TestCountClients(t *testing.T) {
+	store := newCountStore()
+	a := countingApp(t, store)
+	c, ctx, k := a.verifications, context.Background(), unitKey{"09520123456788", 7}
+	x, y := &ClientHash{1}, &ClientHash{2}
+	for _, client := range []*ClientHash{x, x, y, nil, x, nil} {
+		if _, err := a.countVerification(ctx, k, store.count(k), true, c.generation(), client); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.fail = 1
+	if err := a.FlushVerifications(ctx); err == nil {
+		t.Fatal("flush with the store failing succeeded")
+	}
+	if _, err := a.countVerification(ctx, k, 0, true, c.generation(), y); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.FlushVerifications(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(store.sent) != 2 || !store.clients[k][*x] || !store.clients[k][*y] || store.anonymous != 2 || store.count(k) != 7 {
+		t.Errorf("sent clients %v, anonymous %d, count %d; want x and y once, 2 anonymous, 7 verifications", store.sent, store.anonymous, store.count(k))
+	}
+	// The latest knownClients clients are not sent again; older ones, as
+	// x is now, are (and the store keeps them once).
+	for i := range knownClients {
+		a.countVerification(ctx, k, 0, true, c.generation(), &ClientHash{byte(10 + i)})
+	}
+	a.countVerification(ctx, k, 0, true, c.generation(), &ClientHash{10 + knownClients - 1})
+	a.countVerification(ctx, k, 0, true, c.generation(), x)
+	if err := a.FlushVerifications(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(store.sent); n != 2+knownClients+1 {
+		t.Errorf("%d clients sent, want %d: the %d new ones and x again", n, 2+knownClients+1, knownClients)
+	}
+	if n := len(store.clients[k]); n != 2+knownClients {
+		t.Errorf("%d clients stored, want %d", n, 2+knownClients)
 	}
 }

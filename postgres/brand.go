@@ -20,16 +20,17 @@ func (t *tx) CreateBrand(ctx context.Context, b *genuine.Brand) error {
 }
 
 const selectBrand = `
-	SELECT id, name, link_stem, lot_in_link, expiry_in_link, serials, active_key, created_at
+	SELECT id, name, link_stem, lot_in_link, expiry_in_link, serials, active_key, created_at,
+		(SELECT array_agg(prefix ORDER BY prefix) FROM gs1_prefixes WHERE brand_id = brands.id)
 	FROM brands
 	WHERE id = $1`
 
-// Brand returns the brand with the given id.
+// Brand returns the brand with the given id, with its GS1 prefixes.
 func (t *tx) Brand(ctx context.Context, id string) (*genuine.Brand, error) {
 	var b genuine.Brand
 	err := t.queryRow(ctx, selectBrand, id).Scan(
 		&b.ID, &b.Name, &b.CodeRule.LinkStem, &b.CodeRule.LotInLink, &b.CodeRule.ExpiryInLink,
-		&b.CodeRule.Serials, &b.CodeRule.ActiveKey, &b.CreatedAt)
+		&b.CodeRule.Serials, &b.CodeRule.ActiveKey, &b.CreatedAt, &b.GS1Prefixes)
 	if err != nil {
 		return nil, storeError(err, "brand %s", id)
 	}

@@ -8,17 +8,17 @@ import (
 	"genuine"
 )
 
-// selectUnitScan reads a unit's verification count and last located
-// scan in one statement (one round trip), which gives one row whether or
-// not either exists.
+// selectUnitScan reads how many clients verified a unit and its last
+// located scan in one statement (one round trip), which gives one row
+// whether or not either exists.
 const selectUnitScan = `
-	SELECT coalesce(v.count, 0), s.lat, s.lon, s.at
+	SELECT coalesce(v.clients, 0), s.lat, s.lon, s.at
 	FROM (SELECT $1::text AS gtin, $2::bigint AS seq) AS k
 	LEFT JOIN verifications AS v ON v.gtin = k.gtin AND v.seq = k.seq
 	LEFT JOIN unit_scans AS s ON s.gtin = k.gtin AND s.seq = k.seq`
 
-// Scan returns how many times a unit was verified (0 if never) and its
-// last located scan (nil if none).
+// Scan returns how many distinct clients verified a unit (0 if none) and
+// its last located scan (nil if none).
 func (t *tx) Scan(ctx context.Context, gtin string, seq int64) (int64, *genuine.ScanPoint, error) {
 	var (
 		count    int64

@@ -2,6 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"slices"
+	"strings"
 
 	"genuine"
 )
@@ -19,18 +22,24 @@ func (t *tx) CreateBrand(ctx context.Context, b *genuine.Brand) error {
 }
 
 const selectBrand = `
-	SELECT id, name, link_stem, lot_in_link, expiry_in_link, serials, active_key, created_at
+	SELECT id, name, link_stem, lot_in_link, expiry_in_link, serials, active_key, created_at,
+		(SELECT group_concat(prefix) FROM gs1_prefixes WHERE brand_id = brands.id)
 	FROM brands
 	WHERE id = ?`
 
-// Brand returns the brand with the given id.
+// Brand returns the brand with the given id, with its GS1 prefixes.
 func (t *tx) Brand(ctx context.Context, id string) (*genuine.Brand, error) {
 	var b genuine.Brand
+	var prefixes sql.NullString
 	err := t.queryRow(ctx, selectBrand, id).Scan(
 		&b.ID, &b.Name, &b.CodeRule.LinkStem, &b.CodeRule.LotInLink, &b.CodeRule.ExpiryInLink,
-		&b.CodeRule.Serials, &b.CodeRule.ActiveKey, scanTime(&b.CreatedAt))
+		&b.CodeRule.Serials, &b.CodeRule.ActiveKey, scanTime(&b.CreatedAt), &prefixes)
 	if err != nil {
 		return nil, storeError(err, "brand %s", id)
+	}
+	if prefixes.Valid {
+		b.GS1Prefixes = strings.Split(prefixes.String, ",")
+		slices.Sort(b.GS1Prefixes)
 	}
 	return &b, nil
 }

@@ -168,6 +168,7 @@ func queries() []string {
 	qs := []string{
 		insertBrand, selectBrand, updateCodeRule, insertSigningKey, selectSigningKeys,
 		selectAllSigningKeys, updateSigningKey, selectSecret, upsertSecret, selectSecrets,
+		deleteGS1Prefixes, insertGS1Prefix, selectGS1Prefixes,
 		insertMerchant, selectMerchant,
 		insertAPIKey, selectAPIKeyByHash, selectAPIKey, selectAPIKeys, revokeAPIKey, countAPIKeys,
 		insertProduct, selectProduct, allocateSequences,
@@ -178,7 +179,7 @@ func queries() []string {
 		pruneNotifications, pruneCheckouts,
 		selectUnit, upsertUnit, swapUnit, selectUnits, selectUnitInBatch,
 		insertEvent, selectEvents, selectUnitEvents, selectJourney, selectUnitJourney, selectLongUnitJourney,
-		addVerifications, selectVerifications,
+		addVerifications, addVerificationClients, selectVerifications,
 		insertPolicy, selectPolicy, selectFirstPolicy,
 		insertCheckout, selectCheckout, selectCheckoutByIdempotencyKey, selectCheckoutByPayment,
 		updateCheckout,

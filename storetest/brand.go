@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	"genuine"
@@ -109,4 +110,65 @@ func testSigningKeys(t *testing.T, s genuine.Store) {
 
 	err = s.Update(ctx, func(tx genuine.Tx) error { return tx.CreateSigningKey(ctx, key(id("brd", 9), 0)) })
 	wantCode(t, "CreateSigningKey for a missing brand", err, genuine.ENotFound)
+}
+
+func testGS1Prefixes(t *testing.T, s genuine.Store) {
+	ctx := t.Context()
+	w := newWorld(t, s)
+	other := &genuine.Brand{ID: id("brd", 2), Name: "Other", CreatedAt: at(0)}
+	update(t, s, func(tx genuine.Tx) error { return tx.CreateBrand(ctx, other) })
+	prefixes := func() []genuine.GS1Prefix {
+		var ps []genuine.GS1Prefix
+		view(t, s, func(tx genuine.Tx) (err error) {
+			ps, err = tx.GS1Prefixes(ctx)
+			return err
+		})
+		return ps
+	}
+	if ps := prefixes(); len(ps) != 0 {
+		t.Errorf("GS1Prefixes of a new store = %v", ps)
+	}
+	update(t, s, func(tx genuine.Tx) error { return tx.SetGS1Prefixes(ctx, w.brand.ID, []string{"952012", "40063813"}) })
+	update(t, s, func(tx genuine.Tx) error { return tx.SetGS1Prefixes(ctx, other.ID, []string{"952099"}) })
+	samePrefixes(t, "GS1Prefixes", prefixes(), []genuine.GS1Prefix{
+		{Prefix: "40063813", BrandID: w.brand.ID}, {Prefix: "952012", BrandID: w.brand.ID}, {Prefix: "952099", BrandID: other.ID},
+	})
+	view(t, s, func(tx genuine.Tx) error {
+		b, err := tx.Brand(ctx, w.brand.ID)
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(b.GS1Prefixes, []string{"40063813", "952012"}) {
+			t.Errorf("Brand's prefixes = %v", b.GS1Prefixes)
+		}
+		return nil
+	})
+
+	// A prefix held by another brand is a conflict, and changes nothing.
+	err := s.Update(ctx, func(tx genuine.Tx) error { return tx.SetGS1Prefixes(ctx, other.ID, []string{"952012"}) })
+	wantCode(t, "SetGS1Prefixes of another brand's prefix", err, genuine.EConflict)
+	err = s.Update(ctx, func(tx genuine.Tx) error { return tx.SetGS1Prefixes(ctx, id("brd", 3), []string{"952077"}) })
+	wantCode(t, "SetGS1Prefixes of a missing brand", err, genuine.ENotFound)
+
+	// Replaced, then removed.
+	update(t, s, func(tx genuine.Tx) error { return tx.SetGS1Prefixes(ctx, w.brand.ID, []string{"952013"}) })
+	update(t, s, func(tx genuine.Tx) error { return tx.SetGS1Prefixes(ctx, other.ID, nil) })
+	samePrefixes(t, "GS1Prefixes replaced", prefixes(), []genuine.GS1Prefix{{Prefix: "952013", BrandID: w.brand.ID}})
+	view(t, s, func(tx genuine.Tx) error {
+		b, err := tx.Brand(ctx, other.ID)
+		if err != nil {
+			return err
+		}
+		if b.GS1Prefixes != nil {
+			t.Errorf("prefixes of a brand without any = %#v, want nil", b.GS1Prefixes)
+		}
+		return nil
+	})
+}
+
+func samePrefixes(t *testing.T, what string, got, want []genuine.GS1Prefix) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("%s = %v, want %v", what, got, want)
+	}
 }

@@ -33,14 +33,15 @@ func testScan(t *testing.T, s genuine.Store) {
 		t.Errorf("Scan of a unit never scanned = %d, %+v; want 0, nil", n, p)
 	}
 
-	// Verifications count without a located scan.
+	// Verifications by three clients count without a located scan.
 	for i := range 3 {
-		if err := addVerifications(t, s, genuine.VerificationCount{GTIN: gtinA, Seq: seq, N: 1, LastAt: at(i)}); err != nil {
+		vc := genuine.VerificationCount{GTIN: gtinA, Seq: seq, N: 1, LastAt: at(i), Clients: []genuine.ClientHash{{byte(i)}}}
+		if err := addVerifications(t, s, vc); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if n, p := scan(t, s, gtinA, seq); n != 3 || p != nil {
-		t.Errorf("Scan after 3 verifications = %d, %+v; want 3, nil", n, p)
+		t.Errorf("Scan after verifications by 3 clients = %d, %+v; want 3, nil", n, p)
 	}
 
 	// A located scan without verifications, at zero coordinates.

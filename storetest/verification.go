@@ -147,3 +147,49 @@ func testAddVerificationsConcurrently(t *testing.T, s genuine.Store) {
 		}
 	}
 }
+
+// testVerificationClients: Scan counts the distinct clients that verified
+// a unit, each stored once whichever flush or server sends it again, and
+// each verification from no known client as a client of its own;
+// Verifications still counts every verification.
+func testVerificationClients(t *testing.T, s genuine.Store) {
+	w := newWorld(t, s)
+	b := w.batch(t, s, gtinA, 1, 10)
+	seq := b.FirstSeq
+	x, y, z := genuine.ClientHash{1}, genuine.ClientHash{2}, genuine.ClientHash{3}
+	check := func(what string, gtin string, seq, clients, count int64) {
+		t.Helper()
+		if n, _ := scan(t, s, gtin, seq); n != clients {
+			t.Errorf("%s: Scan counts %d clients, want %d", what, n, clients)
+		}
+		if n, _ := verifications(t, s, gtin, seq); n != count {
+			t.Errorf("%s: %d verifications, want %d", what, n, count)
+		}
+	}
+	if err := addVerifications(t, s, genuine.VerificationCount{GTIN: gtinA, Seq: seq, N: 5, LastAt: at(1), Clients: []genuine.ClientHash{x}}); err != nil {
+		t.Fatal(err)
+	}
+	check("one client's 5 verifications", gtinA, seq, 1, 5)
+	err := addVerifications(t, s,
+		genuine.VerificationCount{GTIN: gtinA, Seq: seq, N: 4, LastAt: at(2), Clients: []genuine.ClientHash{x, y, z}, Anonymous: 1},
+		genuine.VerificationCount{GTIN: gtinA, Seq: seq + 1, N: 1, LastAt: at(2), Clients: []genuine.ClientHash{x}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("a known client again, two new ones and an unknown one", gtinA, seq, 4, 9)
+	check("another unit of the same client", gtinA, seq+1, 1, 1)
+	check("a unit of another product", gtinB, seq, 0, 0)
+	if err := addVerifications(t, s, genuine.VerificationCount{GTIN: gtinA, Seq: seq, N: 2, LastAt: at(3), Clients: []genuine.ClientHash{z, y}}); err != nil {
+		t.Fatal(err)
+	}
+	check("known clients only", gtinA, seq, 4, 11)
+
+	// A count refused (its product is unknown) stores none of its clients.
+	err = addVerifications(t, s,
+		genuine.VerificationCount{GTIN: gtinA, Seq: seq + 2, N: 1, LastAt: at(4), Clients: []genuine.ClientHash{x}},
+		genuine.VerificationCount{GTIN: "09520123456801", Seq: seq, N: 1, LastAt: at(4), Clients: []genuine.ClientHash{x}},
+	)
+	wantCode(t, "AddVerifications of an unknown product", err, genuine.ENotFound)
+	check("a unit whose count was refused", gtinA, seq+2, 0, 0)
+}

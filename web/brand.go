@@ -23,8 +23,14 @@ func (c codeRuleRequest) rule() genuine.CodeRule {
 
 // brandRequest is the body of POST /v1/brands.
 type brandRequest struct {
-	Name     string           `json:"name"`
-	CodeRule *codeRuleRequest `json:"code_rule"`
+	Name        string           `json:"name"`
+	CodeRule    *codeRuleRequest `json:"code_rule"`
+	GS1Prefixes []string         `json:"gs1_prefixes"`
+}
+
+// brandPatch is the body of PATCH /v1/brands/{id}: members left out stay.
+type brandPatch struct {
+	GS1Prefixes *[]string `json:"gs1_prefixes"`
 }
 
 // createBrand handles POST /v1/brands.
@@ -33,7 +39,7 @@ func (s *Server) createBrand(w http.ResponseWriter, r *http.Request, p *genuine.
 	if err := s.decode(w, r, &req); err != nil {
 		return err
 	}
-	b := &genuine.Brand{Name: req.Name}
+	b := &genuine.Brand{Name: req.Name, GS1Prefixes: req.GS1Prefixes}
 	if req.CodeRule != nil {
 		b.CodeRule = req.CodeRule.rule()
 	}
@@ -46,6 +52,20 @@ func (s *Server) createBrand(w http.ResponseWriter, r *http.Request, p *genuine.
 // getBrand handles GET /v1/brands/{id}.
 func (s *Server) getBrand(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
 	b, err := s.app.Brand(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, b)
+}
+
+// updateBrand handles PATCH /v1/brands/{id}: an admin registers the
+// brand's GS1 company prefixes.
+func (s *Server) updateBrand(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	var req brandPatch
+	if err := s.decode(w, r, &req); err != nil {
+		return err
+	}
+	b, err := s.app.UpdateBrand(r.Context(), p, r.PathValue("id"), genuine.BrandPatch{GS1Prefixes: req.GS1Prefixes})
 	if err != nil {
 		return err
 	}

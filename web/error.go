@@ -47,6 +47,7 @@ var outcomes = func() map[string]outcome {
 		// A provider's notification of a payment that is not its
 		// checkout's: applied to nothing, and not worth sending again.
 		genuine.EPaymentMismatch: {http.StatusUnprocessableEntity, "Payment does not match its checkout"},
+		genuine.EGTINPrefix:      {http.StatusForbidden, "GTIN outside the brand's GS1 prefixes"},
 	}
 	for _, code := range append([]string{genuine.ExpiredCode}, genuine.TransitionCodes...) {
 		m[code] = outcome{http.StatusConflict, "Refused by the lifecycle"}

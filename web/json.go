@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,26 +16,29 @@ import (
 )
 
 // decode reads the JSON request body into v: the body must be declared
-// application/json, fit in the size limit, hold exactly one JSON value, and
-// name no member v lacks. Its errors say what is wrong in words a client
+// application/json, fit in the size limit, hold exactly one JSON value,
+// name each member of an object once, and name no member v lacks, in the
+// case v names it. Its errors say what is wrong in words a client
 // developer can act on.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := declaredJSON(r); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonProblem(err)
 	}
 	if err := dec.Decode(&struct{}{}); err != io.EOF {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return jsonProblem(err)
-		}
 		return genuine.Errorf(genuine.EInvalid, "the request body must hold one JSON value, but more follows it")
 	}
-	return nil
+	// encoding/json keeps the last of duplicate members and matches names
+	// in any case: the body is checked again for both.
+	return checkMembers(body, reflect.TypeOf(v))
 }
 
 // declaredJSON checks that a request declares its body UTF-8 JSON: 415
@@ -52,12 +56,23 @@ func declaredJSON(r *http.Request) error {
 }
 
 // rawJSON returns the request body, declared JSON and within the size
-// limit, for an App method that parses the document itself.
+// limit, for an App method that parses the document itself. A body that
+// is valid JSON has no object naming a member twice.
 func (s *Server) rawJSON(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if err := declaredJSON(r); err != nil {
 		return nil, err
 	}
-	return readBody(w, r, s.cfg.MaxBodyBytes)
+	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return nil, err
+	}
+	// Invalid JSON is left to the parser, which says where it breaks.
+	if json.Valid(body) {
+		if err := checkMembers(body, nil); err != nil {
+			return nil, err
+		}
+	}
+	return body, nil
 }
 
 // readBody reads a request body of at most limit bytes, whatever its type.

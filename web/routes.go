@@ -85,6 +85,7 @@ func (s *Server) apiRoutes() []route {
 	return []route{
 		{Method: "POST", Pattern: "/v1/brands", Roles: byAdmin, Handle: s.createBrand},
 		{Method: "GET", Pattern: "/v1/brands/{id}", Roles: byBrandSide, Handle: s.getBrand},
+		{Method: "PATCH", Pattern: "/v1/brands/{id}", Roles: byAdmin, Handle: s.updateBrand},
 		{Method: "PUT", Pattern: "/v1/brands/{id}/code-rule", Roles: byBrandOrAdmin, Handle: s.updateCodeRule},
 		{Method: "POST", Pattern: "/v1/brands/{id}/signing-keys", Roles: byBrandOrAdmin, Handle: s.rotateSigningKey},
 		{Method: "GET", Pattern: "/v1/brands/{id}/signing-keys", Roles: byBrandOrAdmin, Handle: s.listSigningKeys},

@@ -85,6 +85,7 @@ func TestTenantIsolation(t *testing.T) {
 	cases := map[string]tenantCase{
 		"POST /v1/brands":                                {"", 201, fixed("/v1/brands", map[string]any{"name": "New"})},
 		"GET /v1/brands/{id}":                            {"brand", 200, fixed("/v1/brands/"+a.brand.ID, nil)},
+		"PATCH /v1/brands/{id}":                          {"brand", 200, fixed("/v1/brands/"+a.brand.ID, map[string]any{"gs1_prefixes": []string{}})},
 		"PUT /v1/brands/{id}/code-rule":                  {"brand", 200, fixed("/v1/brands/"+a.brand.ID+"/code-rule", map[string]any{"serials": "registered"})},
 		"POST /v1/brands/{id}/signing-keys":              {"brand", 201, fixed("/v1/brands/"+a.brand.ID+"/signing-keys", nil)},
 		"GET /v1/brands/{id}/signing-keys":               {"brand", 200, fixed("/v1/brands/"+a.brand.ID+"/signing-keys", nil)},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,7 +21,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, _ *genuine.Princ
 	if err := s.decode(w, r, &req); err != nil {
 		return err
 	}
-	v, err := s.app.Verify(r.Context(), req.Code)
+	v, err := s.app.Verify(s.verifyContext(r), req.Code)
 	if err != nil {
 		return err
 	}
@@ -36,7 +37,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request, _ *genuine.Prin
 	if r.Method == http.MethodHead {
 		verify = s.app.Check // a HEAD only looks: it is not counted
 	}
-	v, err := verify(r.Context(), requestCode(r))
+	v, err := verify(s.verifyContext(r), requestCode(r))
 	if err != nil {
 		return err
 	}
@@ -45,6 +46,17 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request, _ *genuine.Prin
 	}
 	s.pages.render(w, r, http.StatusOK, "verification.html", v)
 	return nil
+}
+
+// verifyContext returns the request's context naming its client as the
+// rate limits count it (clientOf, behind trusted proxies too), for the
+// velocity rule, which counts the distinct clients that verified a unit.
+func (s *Server) verifyContext(r *http.Request) context.Context {
+	client := s.clientOf(r)
+	if !client.IsValid() {
+		return r.Context()
+	}
+	return genuine.WithClient(r.Context(), client.String())
 }
 
 // requestCode rebuilds the Digital Link URI a request was made for: the

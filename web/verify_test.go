@@ -191,6 +191,9 @@ func TestPages(t *testing.T) {
 			[]string{"Warning: Recalled by the brand", "Warning: expired on 1 January 2020", "(expired)", "first verification"}, nil},
 		{genuine.Verification{Authentic: true, State: genuine.StateSold, Product: product, Batch: batch},
 			[]string{"Sold to a customer"}, []string{"Warning"}},
+		{genuine.Verification{Authentic: true, State: genuine.StateInChannel, Product: product, Batch: batch,
+			Warnings: []genuine.Warning{{Code: genuine.WarningForeignHost, Message: "the code points to phish.example"}}},
+			[]string{"Genuine", "Warning: the code points to phish.example."}, nil},
 		{genuine.Verification{Authentic: false, Reason: genuine.ReasonBatchMismatch, Message: "lot X is not L1", GTIN: product.GTIN, Serial: "S1"},
 			[]string{"Not genuine", "does not match", "lot X is not L1"}, []string{"Journey", "State"}},
 	} {
@@ -319,4 +322,43 @@ func BenchmarkVerifyHTTP(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifications/s")
+}
+
+// TestVelocityCountsClients: the velocity rule counts the distinct clients
+// that verified a unit, not page loads. Five loads of the resolver page by
+// one phone leave a genuine unit sellable under max_scans 3; four clients
+// make it anomalous.
+func TestVelocityCountsClients(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	a := ts.newWorld("Acme", "09520123456788", 10)
+	ts.call("POST", "/v1/batches/"+a.batch.ID+"/events", a.brandKey, map[string]any{"type": "release"}, 201, nil)
+	ts.call("PUT", "/v1/policies/brand", a.brandKey, map[string]any{"rules": []any{
+		map[string]any{"rule": "state"}, map[string]any{"rule": "velocity", "max_scans": 3},
+	}}, 200, nil)
+	codes := ts.codes(a.brandKey, a.batch.ID)
+
+	for range 5 {
+		checkPage(t, ts.do(request{method: "GET", path: codes[0].Code}), 200)
+	}
+	if v := ts.verify(codes[0].Code); v.Verifications != 5 {
+		t.Errorf("verifications shown after 5 page loads: %d, want 5", v.Verifications)
+	}
+	// Four phones, each loading the page twice.
+	for i := range 8 {
+		r := httptest.NewRequest("GET", codes[1].Code, nil)
+		r.RemoteAddr = "198.51.100." + strconv.Itoa(1+i%4) + ":40000"
+		w := httptest.NewRecorder()
+		ts.srv.Handler().ServeHTTP(w, r)
+		if w.Code != 200 {
+			t.Fatalf("page load from %s: %d %s", r.RemoteAddr, w.Code, w.Body)
+		}
+	}
+	if err := ts.app.FlushVerifications(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	c := checkoutOf(t, ts.checkout(a.merchantKey, "one-phone", cartOf(1000, codes[0].Code)), 201)
+	if c.Status != genuine.CheckoutAwaitingPayment {
+		t.Errorf("checkout of a unit one phone verified 6 times: %+v", c)
+	}
+	refusedFor(t, ts.checkout(a.merchantKey, "four-phones", cartOf(1000, codes[1].Code)), genuine.ReasonAnomalousScans)
 }

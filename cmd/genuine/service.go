@@ -93,11 +93,16 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 	if opened.newKey {
 		s.newKeyFile = opened.keyFile
 	}
+	clients, err := genuine.StoredSecret(ctx, s.db, opened.sealer, "client-key")
+	if err != nil {
+		s.close()
+		return nil, err
+	}
 	appCfg := genuine.Config{
 		BaseURL: s.baseURL, ReservationTTL: cfg.reservationTTL,
 		NotifyGrace: cfg.notifyGrace, VerificationFlush: cfg.verificationFlush, Logger: cfg.logger,
 		Failpoint: failpoint(cfg.failpoint), Limits: cfg.limits, Retention: cfg.retention,
-		Sealer: opened.sealer,
+		Sealer: opened.sealer, ClientKey: clients,
 	}
 	webCfg := web.Config{
 		PublicRateLimit: cfg.publicRate, PublicBurst: int(cfg.publicRate * 2),
