@@ -368,7 +368,10 @@ func (a *App) CancelCheckout(ctx context.Context, p *Principal, id string) (*Che
 func (a *App) endUnpaid(ctx context.Context, c *Checkout, end CheckoutStatus, by Author) (*Checkout, error) {
 	st := PaymentState{Status: PaymentCanceled}
 	if c.Payment != nil {
-		prov := a.providers[c.Provider]
+		prov, err := a.provider(c.Provider)
+		if err != nil {
+			return nil, err
+		}
 		if err := prov.Cancel(ctx, c.Payment.Reference); err != nil {
 			if ErrorCode(err) != EConflict {
 				return nil, Errorf(EUnavailable, "the payment provider did not cancel the payment: %v", ErrorMessage(err))

@@ -158,11 +158,25 @@ func paymentRequest(c *Checkout) PaymentRequest {
 	}
 }
 
+// provider returns the payment provider of a name: EUnavailable if this
+// server does not run it (the simulated provider on a public address), so
+// that what a checkout of it needs waits until a server that runs it does.
+func (a *App) provider(name string) (Provider, error) {
+	p, ok := a.providers[name]
+	if !ok {
+		return nil, Errorf(EUnavailable, "the payment provider %.40q does not run on this server", name)
+	}
+	return p, nil
+}
+
 // startPayment starts the payment of a checkout whose units are reserved,
 // outside any transaction. If the provider fails, the units are released
 // and the checkout fails.
 func (a *App) startPayment(ctx context.Context, c *Checkout) (*Checkout, error) {
-	prov := a.providers[c.Provider]
+	prov, err := a.provider(c.Provider)
+	if err != nil {
+		return nil, err
+	}
 	pay, err := prov.Create(ctx, paymentRequest(c))
 	if err != nil {
 		a.logf(ctx, "checkout %s: payment provider %s: %v", c.ID, c.Provider, err)
@@ -407,12 +421,16 @@ func (a *App) applyPayment(ctx context.Context, tx Tx, c *Checkout, status Payme
 // that a retry refunds it once. A provider that fails or refuses gives an
 // error, and the payment stays to be refunded: the reconciler tries again.
 func (a *App) refundLate(ctx context.Context, c *Checkout, by Author) error {
+	prov, err := a.provider(c.Provider)
+	if err != nil {
+		return err
+	}
 	req := RefundRequest{Reference: c.Payment.Reference, Amount: c.Total, Currency: c.Currency, IdempotencyKey: c.ID + "-late"}
-	if err := a.providers[c.Provider].Refund(ctx, req); err != nil {
+	if err := prov.Refund(ctx, req); err != nil {
 		return Errorf(EUnavailable, "checkout %s: the payment provider did not refund a late payment: %v", c.ID, ErrorMessage(err))
 	}
 	refunded := false
-	err := a.store.Update(ctx, func(tx Tx) error {
+	err = a.store.Update(ctx, func(tx Tx) error {
 		refunded = false
 		cur, err := tx.Checkout(ctx, c.ID)
 		if err != nil || cur.Payment == nil || cur.Payment.Status != PaymentPaid || cur.Status == CheckoutPaid {

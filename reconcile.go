@@ -134,7 +134,11 @@ func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 		_, err = a.endUnpaid(ctx, cur, CheckoutFailed, authorReconciler)
 		return 1, err
 	}
-	st, err := a.providers[c.Provider].Query(ctx, c.Payment.Reference)
+	prov, err := a.provider(c.Provider)
+	if err != nil {
+		return 0, err
+	}
+	st, err := prov.Query(ctx, c.Payment.Reference)
 	if err != nil || st.Status == PaymentPending {
 		return 0, err
 	}
@@ -178,7 +182,11 @@ func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 // key: the payment made before the server stopped, or a new one. It stores
 // it with the checkout and returns the checkout as stored.
 func (a *App) recoverPayment(ctx context.Context, c *Checkout) (*Checkout, error) {
-	pay, err := a.providers[c.Provider].Create(ctx, paymentRequest(c))
+	prov, err := a.provider(c.Provider)
+	if err != nil {
+		return nil, err
+	}
+	pay, err := prov.Create(ctx, paymentRequest(c))
 	if err != nil {
 		return nil, Errorf(EUnavailable, "checkout %s: the payment provider did not answer for its payment: %v", c.ID, ErrorMessage(err))
 	}

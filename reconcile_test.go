@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"genuine"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -284,5 +285,53 @@ func TestReconcilerRecoversLostPayment(t *testing.T) {
 				t.Errorf("unit %s, want %s", v.State, unit)
 			}
 		})
+	}
+}
+
+// TestProviderNotRunning: a server that does not run a checkout's provider
+// (the simulated one on a public address) leaves the checkout for a server
+// that does, saying why, rather than failing its reconciler or its
+// requests; the units stay held until then.
+func TestProviderNotRunning(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	codes := w.released(t, 2)
+	held, err := w.app.Checkout(ctx, w.merchant, "held", cart(100, codes[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid, err := w.app.Checkout(ctx, w.merchant, "paid", cart(100, codes[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.sim.Pay(ctx, paid.Payment.Reference); err != nil {
+		t.Fatal(err)
+	}
+	w.waitStatus(t, w.merchant, paid.ID, genuine.CheckoutPaid)
+
+	bare := genuine.NewApp(w.db, genuine.Config{Now: w.clock.now, Sealer: w.sealer})
+	defer bare.Close()
+	if _, err := bare.CancelCheckout(ctx, w.merchant, held.ID); genuine.ErrorCode(err) != genuine.EUnavailable || !strings.Contains(genuine.ErrorMessage(err), "does not run") {
+		t.Errorf("cancel without the provider: %v", err)
+	}
+	if _, err := bare.RefundCheckout(ctx, w.merchant, paid.ID, genuine.RefundInput{}); genuine.ErrorCode(err) != genuine.EUnavailable {
+		t.Errorf("refund without the provider: %v", err)
+	}
+	w.clock.add(time.Hour)
+	if n, err := bare.Reconcile(ctx); err == nil || n != 0 {
+		t.Errorf("reconcile without the provider: %d changed, %v; want none and an error", n, err)
+	}
+	if got, _ := w.app.GetCheckout(ctx, w.merchant, held.ID); got.Status != genuine.CheckoutAwaitingPayment {
+		t.Errorf("checkout after a pass that could not ask its provider: %s", got.Status)
+	}
+	// A server that runs it finishes both.
+	if _, err := w.app.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := w.app.GetCheckout(ctx, w.merchant, held.ID); got.Status != genuine.CheckoutExpired {
+		t.Errorf("held checkout after a pass with its provider: %s", got.Status)
+	}
+	if got, _ := w.app.GetCheckout(ctx, w.merchant, paid.ID); got.Status != genuine.CheckoutRefunded {
+		t.Errorf("refund pending without the provider, then reconciled with it: %s", got.Status)
 	}
 }

@@ -229,8 +229,12 @@ func (a *App) carryOutRefund(ctx context.Context, in *PaymentIntent, by Author) 
 	if err != nil {
 		return nil, err
 	}
+	prov, err := a.provider(c.Provider)
+	if err != nil {
+		return nil, err
+	}
 	req := RefundRequest{Reference: c.Payment.Reference, Amount: in.Amount, Currency: in.Currency, IdempotencyKey: in.ID}
-	if err := a.providers[c.Provider].Refund(ctx, req); err != nil {
+	if err := prov.Refund(ctx, req); err != nil {
 		switch ErrorCode(err) {
 		case EConflict, EInvalid, ENotFound:
 			if ferr := a.failIntent(ctx, in, ErrorMessage(err)); ferr != nil {
