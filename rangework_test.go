@@ -39,7 +39,7 @@ func rangeWorld(t *testing.T) (*world, *genuine.App, *countedStore, *genuine.Bat
 	w := newWorld(t)
 	b := w.batch(t, 2500)
 	hs := &countedStore{Store: w.db}
-	app := genuine.NewApp(hs, genuine.Config{Now: w.clock.now, RangeChunk: 1000})
+	app := genuine.NewApp(hs, genuine.Config{Now: w.clock.now, RangeChunk: 1000, Sealer: w.sealer})
 	t.Cleanup(func() { app.Close() })
 	return w, app, hs, b, w.codes(t, b)
 }
