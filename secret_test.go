@@ -193,3 +193,29 @@ func TestRevocationReachesOtherServers(t *testing.T) {
 		t.Errorf("on another server 5 s later: %+v, %v", v, err)
 	}
 }
+
+// FuzzUnseal: opening any bytes never panics and opens only what was
+// sealed under the same key and label; what is sealed opens as it was.
+func FuzzUnseal(f *testing.F) {
+	s := newSealer(f)
+	other := newSealer(f)
+	f.Add("signing-key/brd_1/0", []byte{})
+	f.Add("provider/simulated", []byte("0123456789abcdef0123456789abcdef"))
+	f.Add("", s.Seal("x", []byte("secret")))
+	f.Fuzz(func(t *testing.T, label string, data []byte) {
+		s.Unseal(label, data) // any bytes: an error, never a panic
+		sealed := s.Seal(label, data)
+		if len(data) >= 8 && bytes.Contains(sealed, data) {
+			t.Errorf("the sealed value holds the plain text %x", data)
+		}
+		if got, err := s.Unseal(label, sealed); err != nil || !bytes.Equal(got, data) {
+			t.Errorf("Unseal(Seal(%q, %x)) = %x, %v", label, data, got, err)
+		}
+		if _, err := s.Unseal(label+"x", sealed); err == nil {
+			t.Errorf("a value sealed as %q opened as %q", label, label+"x")
+		}
+		if _, err := other.Unseal(label, sealed); err == nil {
+			t.Errorf("a value sealed under one key opened under another")
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -158,4 +159,37 @@ type countingTx struct {
 func (t countingTx) APIKeyByHash(ctx context.Context, hash []byte) (*genuine.APIKey, error) {
 	t.s.keyReads.Add(1)
 	return t.Tx.APIKeyByHash(ctx, hash)
+}
+
+// FuzzClientAddr: whatever a peer sends in X-Forwarded-For, the client
+// address is the peer's unless the peer is a trusted proxy, and otherwise
+// one of the addresses the header names, or the proxy's own.
+func FuzzClientAddr(f *testing.F) {
+	f.Add("10.0.0.1:443", "203.0.113.9, 10.0.0.2")
+	f.Add("198.51.100.7:80", "203.0.113.9")
+	f.Add("[2001:db8::1]:80", "garbage,,, [::1]")
+	f.Add("10.0.0.1:443", "::ffff:192.0.2.1")
+	s := &Server{cfg: Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}
+	f.Fuzz(func(t *testing.T, peer, xff string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = peer
+		r.Header.Set("X-Forwarded-For", xff)
+		got := s.clientAddr(r)
+		from := parseAddr(peer)
+		if !s.trusted(from) {
+			if got != from {
+				t.Fatalf("peer %q (not a proxy) with X-Forwarded-For %q: client %v", peer, xff, got)
+			}
+			return
+		}
+		if got == from {
+			return
+		}
+		for hop := range strings.SplitSeq(xff, ",") {
+			if parseAddr(strings.TrimSpace(hop)) == got {
+				return
+			}
+		}
+		t.Fatalf("peer %q with X-Forwarded-For %q: client %v is named by neither", peer, xff, got)
+	})
 }
