@@ -239,10 +239,7 @@ func (a *App) CreateAPIKey(ctx context.Context, p *Principal, k *APIKey) (string
 		default:
 			return Errorf(EInvalid, "role must be admin, brand, merchant or partner")
 		}
-		if err := tx.CreateAPIKey(ctx, k); err != nil {
-			return err
-		}
-		return a.auditKey(ctx, tx, authorOf(p), k)
+		return a.addAPIKey(ctx, tx, authorOf(p), k)
 	})
 	if err != nil {
 		return "", err
@@ -358,10 +355,7 @@ func (a *App) Bootstrap(ctx context.Context) (string, error) {
 		if n > 0 {
 			return Errorf(EConflict, "the store has an admin key already")
 		}
-		if err := tx.CreateAPIKey(ctx, k); err != nil {
-			return err
-		}
-		return a.auditKey(ctx, tx, authorOperator, k)
+		return a.addAPIKey(ctx, tx, authorOperator, k)
 	})
 	if err != nil {
 		return "", err
@@ -378,10 +372,7 @@ func (a *App) BreakGlass(ctx context.Context) (string, error) {
 	key, hash := newAPIKeySecret()
 	k := &APIKey{ID: newID("key"), Role: RoleAdmin, Name: "break-glass admin key", Hash: hash, CreatedAt: a.Now()}
 	err := a.store.Update(ctx, func(tx Tx) error {
-		if err := tx.CreateAPIKey(ctx, k); err != nil {
-			return err
-		}
-		return a.auditKey(ctx, tx, authorOperator, k)
+		return a.addAPIKey(ctx, tx, authorOperator, k)
 	})
 	if err != nil {
 		return "", err
@@ -389,8 +380,12 @@ func (a *App) BreakGlass(ctx context.Context) (string, error) {
 	return key, nil
 }
 
-// auditKey records the creation of an API key (never its secret or hash).
-func (a *App) auditKey(ctx context.Context, tx Tx, by Author, k *APIKey) error {
+// addAPIKey stores a new API key made by by, in tx, with its audit record
+// (which never holds its secret or hash).
+func (a *App) addAPIKey(ctx context.Context, tx Tx, by Author, k *APIKey) error {
+	if err := tx.CreateAPIKey(ctx, k); err != nil {
+		return err
+	}
 	detail := map[string]any{"role": k.Role, "name": k.Name}
 	if k.BrandID != "" {
 		detail["brand_id"] = k.BrandID

@@ -57,12 +57,12 @@ type SigningKey struct {
 	// Tx method; never shown.
 	Secret    []byte    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
-	// RetiredAt, once set, is when the key stopped minting: its codes
+	// RetiredAt, unless zero, is when the key stopped minting: its codes
 	// still verify.
-	RetiredAt *time.Time `json:"retired_at,omitempty"`
-	// RevokedAt, once set, is when the key was revoked after a leak: its
+	RetiredAt time.Time `json:"retired_at,omitzero"`
+	// RevokedAt, unless zero, is when the key was revoked after a leak: its
 	// codes are refused as ReasonKeyRevoked. A revoked key is retired too.
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
 }
 
 // CreateBrand creates a brand with its first signing key and its GS1

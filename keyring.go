@@ -57,7 +57,7 @@ func (a *App) brandKeys(ctx context.Context, brandID string, keyID int) (*brandK
 		}
 		bk.rule, bk.name = b.CodeRule, b.Name
 		for _, k := range keys {
-			bk.revoked[k.ID] = k.RevokedAt != nil
+			bk.revoked[k.ID] = !k.RevokedAt.IsZero()
 			if old != nil && old.signers[k.ID] != nil {
 				bk.signers[k.ID] = old.signers[k.ID]
 				continue

@@ -73,11 +73,11 @@ func (a *App) endSigningKey(ctx context.Context, p *Principal, brandID string, k
 		}
 		now := a.Now()
 		changed := false
-		if key.RetiredAt == nil {
-			key.RetiredAt, changed = &now, true
+		if key.RetiredAt.IsZero() {
+			key.RetiredAt, changed = now, true
 		}
-		if revoke && key.RevokedAt == nil {
-			key.RevokedAt, changed = &now, true
+		if revoke && key.RevokedAt.IsZero() {
+			key.RevokedAt, changed = now, true
 		}
 		if !changed {
 			return nil

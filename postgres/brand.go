@@ -2,9 +2,10 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"genuine"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const insertBrand = `
@@ -56,7 +57,7 @@ const insertSigningKey = `
 // CreateSigningKey adds a key; EConflict if the brand has one of that id,
 // ENotFound if the brand does not exist.
 func (t *tx) CreateSigningKey(ctx context.Context, k *genuine.SigningKey) error {
-	_, err := t.exec(ctx, insertSigningKey, k.BrandID, k.ID, k.Secret, k.CreatedAt, k.RetiredAt, k.RevokedAt)
+	_, err := t.exec(ctx, insertSigningKey, k.BrandID, k.ID, k.Secret, k.CreatedAt, nullTime(k.RetiredAt), nullTime(k.RevokedAt))
 	return storeError(err, "signing key %d of brand %s", k.ID, k.BrandID)
 }
 
@@ -94,14 +95,16 @@ func (t *tx) signingKeys(ctx context.Context, query string, args ...any) ([]*gen
 	var keys []*genuine.SigningKey
 	for rows.Next() {
 		var k genuine.SigningKey
-		if err := rows.Scan(&k.BrandID, &k.ID, &k.Secret, &k.CreatedAt, &k.RetiredAt, &k.RevokedAt); err != nil {
+		var retired, revoked pgtype.Timestamptz
+		if err := rows.Scan(&k.BrandID, &k.ID, &k.Secret, &k.CreatedAt, &retired, &revoked); err != nil {
 			return nil, err
 		}
 		k.CreatedAt = k.CreatedAt.UTC()
-		for _, at := range []*time.Time{k.RetiredAt, k.RevokedAt} {
-			if at != nil {
-				*at = at.UTC()
-			}
+		if retired.Valid {
+			k.RetiredAt = retired.Time.UTC()
+		}
+		if revoked.Valid {
+			k.RevokedAt = revoked.Time.UTC()
 		}
 		keys = append(keys, &k)
 	}
@@ -115,6 +118,6 @@ const updateSigningKey = `
 
 // UpdateSigningKey writes a key's secret, RetiredAt and RevokedAt.
 func (t *tx) UpdateSigningKey(ctx context.Context, k *genuine.SigningKey) error {
-	tag, err := t.exec(ctx, updateSigningKey, k.Secret, k.RetiredAt, k.RevokedAt, k.BrandID, k.ID)
+	tag, err := t.exec(ctx, updateSigningKey, k.Secret, nullTime(k.RetiredAt), nullTime(k.RevokedAt), k.BrandID, k.ID)
 	return updated(tag, err, "signing key %d of brand %s", k.ID, k.BrandID)
 }

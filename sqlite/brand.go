@@ -63,7 +63,7 @@ const insertSigningKey = `
 // CreateSigningKey adds a key; EConflict if the brand has one of that id.
 func (t *tx) CreateSigningKey(ctx context.Context, k *genuine.SigningKey) error {
 	_, err := t.exec(ctx, insertSigningKey, k.BrandID, k.ID, k.Secret, timeValue(k.CreatedAt),
-		nullTimePtr(k.RetiredAt), nullTimePtr(k.RevokedAt))
+		nullTime(k.RetiredAt), nullTime(k.RevokedAt))
 	return storeError(err, "signing key %d of brand %s", k.ID, k.BrandID)
 }
 
@@ -101,8 +101,14 @@ func (t *tx) signingKeys(ctx context.Context, query string, args ...any) ([]*gen
 	var keys []*genuine.SigningKey
 	for rows.Next() {
 		var k genuine.SigningKey
-		if err := rows.Scan(&k.BrandID, &k.ID, &k.Secret, scanTime(&k.CreatedAt),
-			scanNullTimePtr(&k.RetiredAt), scanNullTimePtr(&k.RevokedAt)); err != nil {
+		var retired, revoked sql.NullString
+		if err := rows.Scan(&k.BrandID, &k.ID, &k.Secret, scanTime(&k.CreatedAt), &retired, &revoked); err != nil {
+			return nil, err
+		}
+		if err := scanNullTime(retired, &k.RetiredAt); err != nil {
+			return nil, err
+		}
+		if err := scanNullTime(revoked, &k.RevokedAt); err != nil {
 			return nil, err
 		}
 		keys = append(keys, &k)
@@ -117,6 +123,6 @@ const updateSigningKey = `
 
 // UpdateSigningKey writes a key's secret, RetiredAt and RevokedAt.
 func (t *tx) UpdateSigningKey(ctx context.Context, k *genuine.SigningKey) error {
-	res, err := t.exec(ctx, updateSigningKey, k.Secret, nullTimePtr(k.RetiredAt), nullTimePtr(k.RevokedAt), k.BrandID, k.ID)
+	res, err := t.exec(ctx, updateSigningKey, k.Secret, nullTime(k.RetiredAt), nullTime(k.RevokedAt), k.BrandID, k.ID)
 	return updated(res, err, "signing key %d of brand %s", k.ID, k.BrandID)
 }

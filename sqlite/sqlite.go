@@ -446,35 +446,6 @@ func clampLimit(limit int) int {
 	return min(limit, maxLimit)
 }
 
-// nullTimePtr returns the text under which *t is stored, or NULL for nil.
-func nullTimePtr(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return timeValue(*t)
-}
-
-// nullTimeScanner reads a time stored by nullTimePtr into *t: nil for NULL.
-type nullTimeScanner struct{ t **time.Time }
-
-// scanNullTimePtr returns a sql.Scanner that reads a time stored by
-// nullTimePtr.
-func scanNullTimePtr(t **time.Time) nullTimeScanner { return nullTimeScanner{t} }
-
-// Scan implements sql.Scanner.
-func (s nullTimeScanner) Scan(v any) error {
-	if v == nil {
-		*s.t = nil
-		return nil
-	}
-	var t time.Time
-	if err := scanTime(&t).Scan(v); err != nil {
-		return err
-	}
-	*s.t = &t
-	return nil
-}
-
 // nullString returns s, or NULL for the empty string.
 func nullString(s string) any {
 	if s == "" {

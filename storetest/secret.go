@@ -30,9 +30,9 @@ func testUpdateSigningKey(t *testing.T, s genuine.Store) {
 	})
 	retired, revoked := at(10).Add(123456*time.Microsecond).UTC(), at(11).UTC()
 	k1.Secret = bytes.Repeat([]byte{9}, 72)
-	k1.RetiredAt, k1.RevokedAt = &retired, &revoked
+	k1.RetiredAt, k1.RevokedAt = retired, revoked
 	update(t, s, func(tx genuine.Tx) error { return tx.UpdateSigningKey(ctx, k1) })
-	k0.RetiredAt = &retired
+	k0.RetiredAt = retired
 	update(t, s, func(tx genuine.Tx) error { return tx.UpdateSigningKey(ctx, k0) })
 	view(t, s, func(tx genuine.Tx) error {
 		got, err := tx.AllSigningKeys(ctx)
