@@ -44,11 +44,7 @@ func authorOf(p *Principal) Author {
 	if p == nil {
 		return Author{Role: "system"}
 	}
-	org := p.BrandID
-	if p.MerchantID != "" {
-		org = p.MerchantID
-	}
-	return Author{KeyID: p.KeyID, Role: string(p.Role), Org: org}
+	return Author{KeyID: p.KeyID, Role: string(p.Role), Org: p.Org()}
 }
 
 // authorProvider returns the author of a change a payment provider's

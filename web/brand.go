@@ -121,8 +121,8 @@ func (s *Server) revokeSigningKey(w http.ResponseWriter, r *http.Request, p *gen
 func (s *Server) endSigningKey(w http.ResponseWriter, r *http.Request, p *genuine.Principal,
 	end func(*genuine.App, context.Context, *genuine.Principal, string, int) (*genuine.SigningKey, error)) error {
 	id, err := strconv.Atoi(r.PathValue("key"))
-	if err != nil || id < 0 || id > 31 {
-		return genuine.Errorf(genuine.EInvalid, "a signing key id is a number from 0 to 31")
+	if err != nil {
+		return genuine.Errorf(genuine.EInvalid, "a signing key id is a number, such as 0: %.20q is not", r.PathValue("key"))
 	}
 	k, err := end(s.app, r.Context(), p, r.PathValue("id"), id)
 	if err != nil {

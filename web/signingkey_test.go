@@ -25,6 +25,8 @@ func TestRetireAndRevokeSigningKey(t *testing.T) {
 	old := ts.codes(w.brandKey, w.batch.ID)
 	base := "/v1/brands/" + w.brand.ID + "/signing-keys/"
 
+	ts.call("POST", base+"first/retire", w.brandKey, nil, 400, nil)
+	ts.call("POST", base+"40/retire", w.brandKey, nil, 404, nil)
 	var retired signingKey
 	ts.call("POST", base+"0/retire", w.brandKey, nil, 200, &retired)
 	if retired.ID != 0 || retired.RetiredAt == nil || retired.RevokedAt != nil {
