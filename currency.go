@@ -60,3 +60,8 @@ func FormatAmount(minor int64, currency string) string {
 	}
 	return sign + s
 }
+
+// CurrencyDigits returns the number of decimal places of the minor unit of
+// an ISO 4217 currency: 2 for CNY, 0 for JPY, 3 for KWD; 0 for a currency
+// that ValidCurrency refuses.
+func CurrencyDigits(currency string) int { return currencyDigits[currency] }

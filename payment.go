@@ -87,8 +87,13 @@ type PaymentRequest struct {
 type Notification struct {
 	ID        string // unique per notification, for replay protection
 	Reference string // the payment
-	Status    PaymentStatus
-	At        time.Time // when the provider sent it
+	// CheckoutID is the checkout the provider says the payment is for,
+	// where it echoes our id back (Alipay's and WeChat Pay's out_trade_no,
+	// Stripe's client_reference_id); "" where it does not. The App applies
+	// a notification only if it names the payment's checkout.
+	CheckoutID string
+	Status     PaymentStatus
+	At         time.Time // when the provider sent it
 	// Amount, Currency and Account are the payment's as the provider
 	// says: the App applies the notification only if they are its
 	// checkout's.
