@@ -65,6 +65,9 @@ type RefundRequest struct {
 	Reference string // the payment
 	Amount    int64  // minor units, more than 0
 	Currency  string
+	// PaymentAmount is the whole payment's amount, in minor units, which
+	// some providers want told again (WeChat Pay's amount.total).
+	PaymentAmount int64
 	// IdempotencyKey is ours: the same key again refunds nothing more.
 	IdempotencyKey string
 }
@@ -124,7 +127,22 @@ type Provider interface {
 	Refund(ctx context.Context, r RefundRequest) error
 	// ParseNotification verifies a notification's signature and decodes
 	// it; an *Error with EUnauthorized if the signature does not verify.
+	// A verified notification that tells nothing the App acts on (a kind
+	// of event it does not use) is a nil Notification and a nil error: the
+	// App answers it as applied, so that the provider does not send it
+	// again.
 	ParseNotification(r *http.Request, body []byte) (*Notification, error)
+}
+
+// A Replier is a Provider or Connector whose service wants its
+// notifications answered in its own words (Alipay the plain text
+// "success", WeChat Pay {"code":"SUCCESS"} or {"code":"FAIL", …}) rather
+// than genuine's JSON. The HTTP status stays genuine's: 200 once applied,
+// 4xx for a notification refused for good, 5xx to have it sent again.
+type Replier interface {
+	// ReplyNotification returns the body, and its content type, that
+	// answers a notification the App applied (err nil) or refused.
+	ReplyNotification(err error) (contentType string, body []byte)
 }
 
 // Preparer is a Provider that can name a payment before it is started,
