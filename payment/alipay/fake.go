@@ -49,7 +49,7 @@ import (
 // app, a trade that does not exist.
 type Fake struct {
 	srv    *httptest.Server
-	client *http.Client  // sends notifications
+	client *http.Client // sends notifications
 	offset atomic.Int64 // nanoseconds the fake's clock is ahead of time.Now
 
 	mu        sync.Mutex
