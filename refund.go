@@ -229,7 +229,7 @@ func (a *App) carryOutRefund(ctx context.Context, in *PaymentIntent, by Author) 
 	if err != nil {
 		return nil, err
 	}
-	prov, err := a.provider(c.Provider)
+	prov, err := a.providerOf(ctx, c.Provider, c.MerchantID)
 	if err != nil {
 		return nil, err
 	}
