@@ -478,7 +478,7 @@ func (a *App) refundLate(ctx context.Context, c *Checkout, by Author) error {
 	if err != nil {
 		return err
 	}
-	req := RefundRequest{Reference: c.Payment.Reference, Amount: c.Total, Currency: c.Currency, IdempotencyKey: c.ID + "-late"}
+	req := RefundRequest{Reference: c.Payment.Reference, Amount: c.Total, Currency: c.Currency, PaymentAmount: c.Total, IdempotencyKey: c.ID + "-late"}
 	if err := prov.Refund(ctx, req); err != nil {
 		return Errorf(EUnavailable, "checkout %s: the payment provider did not refund a late payment: %v", c.ID, ErrorMessage(err))
 	}
