@@ -1,0 +1,13 @@
+package alipay_test
+
+import (
+	"testing"
+
+	"genuine/payment/paytest"
+)
+
+// TestConformance tells paytest's story of payments through an App and
+// its HTTP server, the SDK talking to the fake.
+func TestConformance(t *testing.T) {
+	paytest.Run(t, newFake(t))
+}
