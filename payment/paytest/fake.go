@@ -7,7 +7,6 @@ package paytest
 
 import (
 	"context"
-	"net/http"
 
 	"genuine"
 	"genuine/payment"
@@ -40,9 +39,4 @@ type Fake interface {
 
 // Sent is a notification as a fake sent it, and the HTTP status it was
 // answered with (0 if it was not answered).
-type Sent struct {
-	URL    string
-	Header http.Header
-	Body   []byte
-	Status int
-}
+type Sent = payment.Sent
