@@ -20,7 +20,6 @@ import (
 
 	"genuine"
 	"genuine/payment"
-	"genuine/payment/paytest"
 )
 
 // Fake is a local Alipay gateway, an HTTP server that the SDK talks to
@@ -60,7 +59,7 @@ type Fake struct {
 	sends     sync.WaitGroup // notifications sent in the background
 }
 
-var _ paytest.Fake = (*Fake)(nil)
+var _ payment.Fake = (*Fake)(nil)
 
 // fakeApp is an app at the fake.
 type fakeApp struct {
@@ -98,7 +97,7 @@ type fakeTrade struct {
 	closedAt   time.Time
 	refunds    map[string]int64 // fen by out_request_no
 	refunded   int64
-	sent       []paytest.Sent
+	sent       []payment.Sent
 }
 
 // NewFake starts a fake Alipay gateway on a loopback port. Close stops it.
@@ -337,16 +336,16 @@ func (f *Fake) State(reference string) (genuine.PaymentState, error) {
 
 // Sent returns the notifications the fake sent about a payment, oldest
 // first, exactly as sent, with the status each was answered with.
-func (f *Fake) Sent(reference string) []paytest.Sent {
+func (f *Fake) Sent(reference string) []payment.Sent {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := f.trades[reference]
 	if t == nil {
 		return nil
 	}
-	out := make([]paytest.Sent, len(t.sent))
+	out := make([]payment.Sent, len(t.sent))
 	for i, s := range t.sent {
-		out[i] = paytest.Sent{URL: s.URL, Header: s.Header.Clone(), Body: append([]byte(nil), s.Body...), Status: s.Status}
+		out[i] = payment.Sent{URL: s.URL, Header: s.Header.Clone(), Body: append([]byte(nil), s.Body...), Status: s.Status}
 	}
 	return out
 }

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"genuine/payment"
-	"genuine/payment/paytest"
 )
 
 // fakeNotification is a notification the fake sends: its form is signed.
@@ -162,7 +161,7 @@ func verifyRSA2(key *rsa.PublicKey, content []byte, sig string) bool {
 // Sent, with the status it was answered with.
 func (f *Fake) deliver(ctx context.Context, t *fakeTrade, n *fakeNotification) error {
 	status, err := f.post(ctx, n)
-	sent := paytest.Sent{
+	sent := payment.Sent{
 		URL:    n.url,
 		Header: http.Header{"Content-Type": {formType}},
 		Body:   []byte(n.form.Encode()),
