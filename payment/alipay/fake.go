@@ -267,7 +267,7 @@ func (f *Fake) open(reference string) (*fakeTrade, error) {
 		return nil, genuine.Errorf(genuine.ENotFound, "Alipay trade %.80q not found", reference)
 	}
 	f.expire(t, f.now())
-	if t.status != tradeUnscanned && t.status != tradeWaiting || t.expired {
+	if (t.status != tradeUnscanned && t.status != tradeWaiting) || t.expired {
 		return nil, genuine.Errorf(genuine.EConflict, "Alipay trade %s cannot be paid: it is %s", reference, f.describe(t))
 	}
 	return t, nil

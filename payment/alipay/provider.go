@@ -191,6 +191,7 @@ func (p *Provider) Query(ctx context.Context, reference string) (genuine.Payment
 // refunded here: it gives an *Error with EConflict. In the moment between
 // Alipay saying a trade does not exist and canceling it, a buyer may pay
 // it; Alipay's cancel then refunds them, and Cancel gives EConflict too.
+// Any other refusal is a plain error, to be tried again.
 func (p *Provider) Cancel(ctx context.Context, reference string) error {
 	if !isOutNo(reference) {
 		return genuine.Errorf(genuine.ENotFound, "Alipay payment %.80q not found", reference)
@@ -219,8 +220,12 @@ func (p *Provider) Cancel(ctx context.Context, reference string) error {
 		case genuine.PaymentPaid, genuine.PaymentRefunded:
 			return genuine.Errorf(genuine.EConflict, "Alipay payment %s was paid", reference)
 		}
+		// Pending, yet not closed: not EConflict, which would have the App
+		// release the units of a payment that can still be paid.
+		return fmt.Errorf("alipay close %s: refused (%s) while the trade is %s", reference, ae.SubCode, st.Status)
 	}
-	return failed("close", reference, ae)
+	// Only EConflict says paid; any other refusal is tried again.
+	return plain("close", reference, ae)
 }
 
 // cancelUnscanned cancels a trade that does not exist at Alipay yet.
@@ -240,7 +245,7 @@ func (p *Provider) cancelUnscanned(ctx context.Context, reference string) error 
 	case ae.SubCode == subTradeStatusError:
 		return genuine.Errorf(genuine.EConflict, "Alipay payment %s was paid", reference)
 	}
-	return failed("cancel", reference, ae)
+	return plain("cancel", reference, ae)
 }
 
 // Refund refunds r.Amount of a paid payment (alipay.trade.refund) with
@@ -327,6 +332,12 @@ func failed(op, reference string, ae *alipaysdk.Error) error {
 		!strings.HasPrefix(ae.SubCode, "isv.invalid-signature") && ae.SubCode != "isv.invalid-app-id":
 		return refused(genuine.EInvalid, op, reference, ae)
 	}
+	return plain(op, reference, ae)
+}
+
+// plain returns Alipay's refusal ae as a plain error, which the App tries
+// again later.
+func plain(op, reference string, ae *alipaysdk.Error) error {
 	return fmt.Errorf("alipay %s %s: %s %s: %s (%s)", op, reference, ae.Code, ae.Msg, ae.SubMsg, ae.SubCode)
 }
 
