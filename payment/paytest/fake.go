@@ -7,7 +7,6 @@ package paytest
 
 import (
 	"context"
-	"net/http"
 
 	"genuine"
 	"genuine/payment"
@@ -38,11 +37,5 @@ type Fake interface {
 	Forge(ctx context.Context, reference string, amount int64, settings []byte, notifyURL string) (int, error)
 }
 
-// Sent is a notification as a fake sent it, and the HTTP status it was
-// answered with (0 if it was not answered).
-type Sent struct {
-	URL    string
-	Header http.Header
-	Body   []byte
-	Status int
-}
+// Sent is a notification as a fake sent it (payment.Sent).
+type Sent = payment.Sent
