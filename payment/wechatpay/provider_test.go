@@ -9,7 +9,6 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 
 	"genuine"
-	"genuine/payment/wechatpay"
 )
 
 // TestPaymentLife runs a payment from Create to paid: pending at the
@@ -282,4 +281,23 @@ func TestAccountsApart(t *testing.T) {
 	}
 }
 
-var _ = wechatpay.NewFake
+
+
+// BenchmarkCheckout is one payment's life through the SDK and the fake:
+// Create, Pay (its notification parsed), and the query that confirms it.
+func BenchmarkCheckout(b *testing.B) {
+	f, a, _ := sharedFake(b)
+	prov, _ := connect(b, f, a)
+	for b.Loop() {
+		chk := newCheckout()
+		if _, err := prov.Create(ctx, request(chk, 100)); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Pay(ctx, chk); err != nil {
+			b.Fatal(err)
+		}
+		if st, err := prov.Query(ctx, chk); err != nil || st.Status != genuine.PaymentPaid {
+			b.Fatal(st, err)
+		}
+	}
+}
