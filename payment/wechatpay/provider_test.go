@@ -2,6 +2,8 @@ package wechatpay_test
 
 import (
 	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +33,8 @@ func TestPaymentLife(t *testing.T) {
 	if err != nil || again.QR != pay.QR {
 		t.Fatalf("Create again = %+v, %v; want code_url %s", again, err, pay.QR)
 	}
+	_, err = prov.Create(ctx, request(chk, 3600))
+	wantCode(t, err, genuine.EConflict) // OUT_TRADE_NO_USED: the same out_trade_no for another amount
 	st, err := prov.Query(ctx, chk)
 	if err != nil || st != (genuine.PaymentState{Status: genuine.PaymentPending, Amount: 3500, Currency: "CNY", Account: pay.Account}) {
 		t.Fatalf("Query = %+v, %v", st, err)
@@ -54,8 +58,8 @@ func TestPaymentLife(t *testing.T) {
 	if err != nil || st.Status != genuine.PaymentPaid || st.Amount != 3500 {
 		t.Fatalf("Query after Pay = %+v, %v", st, err)
 	}
-	if _, err := prov.Create(ctx, request(chk, 3500)); err != nil {
-		t.Fatalf("Create of a paid payment: %v", err)
+	if paid, err := prov.Create(ctx, request(chk, 3500)); err != nil || paid.Status != genuine.PaymentPaid || paid.QR != "" {
+		t.Fatalf("Create of a paid payment = %+v, %v; want it paid, with nothing to show", paid, err)
 	}
 }
 
@@ -247,6 +251,31 @@ func TestFakeRefusesWrongKey(t *testing.T) {
 	}
 }
 
+// TestFakeRefusesUnsigned: a request without a valid Authorization is
+// refused 401 SIGN_ERROR, in WeChat Pay's error shape.
+func TestFakeRefusesUnsigned(t *testing.T) {
+	f, a, _ := sharedFake(t)
+	for name, auth := range map[string]string{
+		"none":         "",
+		"other scheme": "Bearer x",
+		"junk":         `WECHATPAY2-SHA256-RSA2048 mchid="` + field(t, a, "mchid") + `",nonce_str="n",timestamp="1",serial_no="` + field(t, a, "merchant_serial_no") + `",signature="AAAA"`,
+	} {
+		req, _ := http.NewRequest("GET", "https://api.mch.weixin.qq.com/v3/pay/transactions/out-trade-no/"+newCheckout()+"?mchid="+field(t, a, "mchid"), nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := f.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 401 || !strings.Contains(string(body), `"code":"SIGN_ERROR"`) {
+			t.Errorf("%s: %d %s, want 401 SIGN_ERROR", name, resp.StatusCode, body)
+		}
+	}
+}
+
 // TestAnswerVerified: the SDK refuses the fake's answer under a WeChat Pay
 // key that is not the account's, so the fake's signatures are checked.
 func TestAnswerVerified(t *testing.T) {
@@ -280,8 +309,6 @@ func TestAccountsApart(t *testing.T) {
 		t.Fatalf("fake State = %+v", st)
 	}
 }
-
-
 
 // BenchmarkCheckout is one payment's life through the SDK and the fake:
 // Create, Pay (its notification parsed), and the query that confirms it.
