@@ -185,8 +185,8 @@ func (p *Provider) Cancel(ctx context.Context, reference string) error {
 		return err
 	}
 	if s.Status == stripego.CheckoutSessionStatusOpen {
-		_, err := p.client.V1CheckoutSessions.Expire(ctx, reference, nil)
-		if err == nil {
+		_, expErr := p.client.V1CheckoutSessions.Expire(ctx, reference, nil)
+		if expErr == nil {
 			return nil
 		}
 		// The buyer may have completed it meanwhile: look again.
@@ -194,7 +194,7 @@ func (p *Provider) Cancel(ctx context.Context, reference string) error {
 			return err
 		}
 		if s.Status == stripego.CheckoutSessionStatusOpen {
-			return fmt.Errorf("expire stripe session %s: still open", reference)
+			return fmt.Errorf("stripe session %s is still open: %w", reference, apiError("expire checkout session", expErr))
 		}
 	}
 	st, err := p.state(s)
