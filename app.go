@@ -18,7 +18,14 @@ type App struct {
 	// baseURL is the server's public URL, the default stem of codes.
 	baseURL string
 	// providers are the payment providers by name.
-	providers      map[string]Provider
+	providers map[string]Provider
+	// connectors are the providers paid to merchants' own accounts, by
+	// name, and accounts the Providers of the accounts connected so far.
+	connectors map[string]Connector
+	accounts   accountCache
+	// testMode refuses merchants' live accounts: the server runs the
+	// simulated provider.
+	testMode       bool
 	reservationTTL time.Duration
 	refundWindow   time.Duration
 	notifyGrace    time.Duration
@@ -77,8 +84,16 @@ type Config struct {
 	BaseURL string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Providers are the payment providers checkouts may use.
+	// Providers are the payment providers checkouts may use that have no
+	// accounts of merchants (the simulated one).
 	Providers []Provider
+	// Connectors are the payment providers checkouts may use that pay
+	// each merchant to its own account there (Stripe, Alipay, WeChat
+	// Pay), set with PutProviderAccount.
+	Connectors []Connector
+	// TestMode says that the server runs the simulated provider, whose
+	// pages anyone may press: merchants' live accounts are then refused.
+	TestMode bool
 	// ReservationTTL is how long a checkout holds its units unpaid
 	// (default 15 minutes).
 	ReservationTTL time.Duration
@@ -154,6 +169,11 @@ func NewApp(store Store, cfg Config) *App {
 	}
 	for _, p := range cfg.Providers {
 		a.providers[p.Name()] = observedProvider{Provider: p, obs: a.observer}
+	}
+	a.connectors, a.testMode = make(map[string]Connector), cfg.TestMode
+	a.accounts.entries = make(map[string]*accountEntry)
+	for _, c := range cfg.Connectors {
+		a.connectors[c.Name()] = c
 	}
 	if a.now == nil {
 		a.now = time.Now

@@ -64,7 +64,7 @@ func newWorld(t testing.TB) *world {
 			return
 		}
 		body, _ := io.ReadAll(r.Body)
-		if err := w.app.ApplyNotification(r.Context(), "simulated", r, body); err != nil {
+		if err := w.app.ApplyNotification(r.Context(), "simulated", "", r, body); err != nil {
 			http.Error(rw, err.Error(), http.StatusBadRequest)
 		}
 	}))

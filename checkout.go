@@ -139,7 +139,7 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 	if err := validIdempotencyKey(idempotencyKey); err != nil {
 		return nil, err
 	}
-	prov, err := a.validCart(in)
+	prov, err := a.validCart(ctx, p.MerchantID, in)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +239,7 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 }
 
 // validCart checks a cart and returns its provider.
-func (a *App) validCart(in CheckoutInput) (Provider, error) {
+func (a *App) validCart(ctx context.Context, merchantID string, in CheckoutInput) (Provider, error) {
 	if len(in.Items) == 0 || len(in.Items) > MaxCartItems {
 		return nil, Errorf(EInvalid, "items must hold 1 to %d units", MaxCartItems)
 	}
@@ -254,16 +254,33 @@ func (a *App) validCart(in CheckoutInput) (Provider, error) {
 	if !ValidCurrency(in.Currency) {
 		return nil, Errorf(EInvalid, "currency %.10q is not an ISO 4217 code such as CNY", in.Currency)
 	}
+	if _, ok := a.connectors[in.Provider]; ok {
+		return a.accountProvider(ctx, in.Provider, merchantID)
+	}
 	prov, ok := a.providers[in.Provider]
 	if !ok {
-		names := make([]string, 0, len(a.providers))
+		names := make([]string, 0, len(a.providers)+len(a.connectors))
 		for name := range a.providers {
+			names = append(names, name)
+		}
+		for name := range a.connectors {
 			names = append(names, name)
 		}
 		slices.Sort(names)
 		return nil, Errorf(EInvalid, "payment provider %.40q is not available on this server; it offers: %s", in.Provider, strings.Join(names, ", "))
 	}
 	return prov, nil
+}
+
+// accountProvider returns the Provider of a merchant's account at a
+// provider a checkout names: EInvalid if it has none there, so that the
+// checkout is refused before any unit is reserved.
+func (a *App) accountProvider(ctx context.Context, name, merchantID string) (Provider, error) {
+	prov, err := a.accounts.provider(ctx, a, a.connectors[name], merchantID)
+	if ErrorCode(err) == ENotFound {
+		return nil, Errorf(EInvalid, "merchant %s has no account at %s: set one with PUT /v1/merchants/%s/providers/%s", merchantID, name, merchantID, name)
+	}
+	return prov, err
 }
 
 func validIdempotencyKey(k string) error {
@@ -368,7 +385,7 @@ func (a *App) CancelCheckout(ctx context.Context, p *Principal, id string) (*Che
 func (a *App) endUnpaid(ctx context.Context, c *Checkout, end CheckoutStatus, by Author) (*Checkout, error) {
 	st := PaymentState{Status: PaymentCanceled}
 	if c.Payment != nil {
-		prov, err := a.provider(c.Provider)
+		prov, err := a.providerOf(ctx, c.Provider, c.MerchantID)
 		if err != nil {
 			return nil, err
 		}

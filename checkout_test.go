@@ -308,10 +308,10 @@ func TestNotificationsAppliedOnce(t *testing.T) {
 	body, sig := w.sim.Sign(genuine.Notification{ID: "x", Reference: c.Payment.Reference, Status: genuine.PaymentRefunded, At: w.clock.now()})
 	r := httptest.NewRequest("POST", "/", strings.NewReader(string(body)))
 	r.Header.Set("Genuine-Signature", sig+"00")
-	if err := w.app.ApplyNotification(ctx, "simulated", r, body); genuine.ErrorCode(err) != genuine.EUnauthorized {
+	if err := w.app.ApplyNotification(ctx, "simulated", "", r, body); genuine.ErrorCode(err) != genuine.EUnauthorized {
 		t.Errorf("tampered: %v", err)
 	}
-	if err := w.app.ApplyNotification(ctx, "nope", r, body); genuine.ErrorCode(err) != genuine.ENotFound {
+	if err := w.app.ApplyNotification(ctx, "nope", "", r, body); genuine.ErrorCode(err) != genuine.ENotFound {
 		t.Errorf("unknown provider: %v", err)
 	}
 }

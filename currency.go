@@ -65,3 +65,12 @@ func FormatAmount(minor int64, currency string) string {
 // an ISO 4217 currency: 2 for CNY, 0 for JPY, 3 for KWD; 0 for a currency
 // that ValidCurrency refuses.
 func CurrencyDigits(currency string) int { return currencyDigits[currency] }
+
+// Currencies returns the ISO 4217 codes ValidCurrency accepts, in order.
+func Currencies() []string {
+	var out []string
+	for _, c := range strings.Fields(currencies) {
+		out = append(out, c[:3])
+	}
+	return out
+}

@@ -181,22 +181,11 @@ func paymentRequest(c *Checkout) PaymentRequest {
 	}
 }
 
-// provider returns the payment provider of a name: EUnavailable if this
-// server does not run it (the simulated provider on a public address), so
-// that what a checkout of it needs waits until a server that runs it does.
-func (a *App) provider(name string) (Provider, error) {
-	p, ok := a.providers[name]
-	if !ok {
-		return nil, Errorf(EUnavailable, "the payment provider %.40q does not run on this server", name)
-	}
-	return p, nil
-}
-
 // startPayment starts the payment of a checkout whose units are reserved,
 // outside any transaction. If the provider fails, the units are released
 // and the checkout fails.
 func (a *App) startPayment(ctx context.Context, c *Checkout) (*Checkout, error) {
-	prov, err := a.provider(c.Provider)
+	prov, err := a.providerOf(ctx, c.Provider, c.MerchantID)
 	if err != nil {
 		return nil, err
 	}
@@ -224,6 +213,9 @@ func (a *App) startPayment(ctx context.Context, c *Checkout) (*Checkout, error) 
 			return nil, rerr
 		}
 		a.observePayment(failed, CheckoutAwaitingPayment)
+		if ErrorCode(err) == EInvalid {
+			return nil, Errorf(EInvalid, "the payment provider %s refused the payment (%s); the units are released", c.Provider, ErrorMessage(err))
+		}
 		return nil, Errorf(EUnavailable, "the payment provider %s did not start the payment; the units are released", c.Provider)
 	}
 	var stale bool
@@ -269,19 +261,19 @@ const EPaymentMismatch = "payment_mismatch"
 // EConflict if the provider says it is not paid (the reconciler asks
 // again later), EUnavailable if it does not answer (the provider sends the
 // notification again).
-func (a *App) ApplyNotification(ctx context.Context, provider string, r *http.Request, body []byte) error {
-	prov, ok := a.providers[provider]
-	if !ok {
-		return Errorf(ENotFound, "unknown payment provider %.40q", provider)
+func (a *App) ApplyNotification(ctx context.Context, provider, merchantID string, r *http.Request, body []byte) error {
+	prov, err := a.notified(ctx, provider, merchantID)
+	if err != nil {
+		return err
 	}
 	n, err := prov.ParseNotification(r, body)
-	if err != nil {
+	if err != nil || n == nil {
 		return err
 	}
 	said := []PaymentState{{Status: n.Status, Amount: n.Amount, Currency: n.Currency, Account: n.Account}}
 	if n.Status == PaymentPaid {
 		a.failpoint("before-sold")
-		st, err := a.confirmPaid(ctx, prov, n.Reference, said[0])
+		st, err := a.confirmPaid(ctx, provider, n, said[0])
 		if err != nil {
 			return err
 		}
@@ -303,6 +295,9 @@ func (a *App) ApplyNotification(ctx context.Context, provider string, r *http.Re
 		c, err := tx.CheckoutByPayment(ctx, provider, n.Reference)
 		if err != nil {
 			return err
+		}
+		if why = otherCheckout(c, n); why != "" {
+			return a.raiseMismatch(ctx, tx, c, why)
 		}
 		for _, st := range said {
 			if why = mismatch(c, st); why != "" {
@@ -335,23 +330,49 @@ func (a *App) ApplyNotification(ctx context.Context, provider string, r *http.Re
 	return nil
 }
 
+// notified returns the provider that verifies a notification sent to
+// the notify URL of a provider and, for a provider paid to merchants' own
+// accounts, a merchant, whose keys verify it: ENotFound if there is no such
+// provider on this server, or it is not that merchant's.
+func (a *App) notified(ctx context.Context, provider, merchantID string) (Provider, error) {
+	if p, ok := a.providers[provider]; ok && merchantID == "" {
+		return p, nil
+	}
+	conn, ok := a.connectors[provider]
+	if !ok || merchantID == "" {
+		return nil, Errorf(ENotFound, "no payment provider %.40q takes notifications at this address", provider)
+	}
+	p, err := a.accounts.provider(ctx, a, conn, merchantID)
+	if ErrorCode(err) == ENotFound {
+		return nil, Errorf(ENotFound, "merchant %.40q has no account at %s", merchantID, provider)
+	}
+	return p, err
+}
+
 // confirmPaid asks a provider back about a payment a notification says
-// was paid, before anything is sold on it. It returns what the provider
-// says, or nil without asking if the notification does not match its
-// checkout anyway (ApplyNotification then raises the alert); EUnavailable
-// if the provider does not answer, EConflict if it does not say paid.
-func (a *App) confirmPaid(ctx context.Context, prov Provider, reference string, said PaymentState) (*PaymentState, error) {
+// was paid, before anything is sold on it, through the account of the
+// payment's checkout (not the one whose keys verified the notification).
+// It returns what the provider says, or nil without asking if the
+// notification does not match its checkout anyway (ApplyNotification then
+// raises the alert); EUnavailable if the provider does not answer,
+// EConflict if it does not say paid.
+func (a *App) confirmPaid(ctx context.Context, provider string, n *Notification, said PaymentState) (*PaymentState, error) {
 	var c *Checkout
 	err := a.store.View(ctx, func(tx Tx) (err error) {
-		c, err = tx.CheckoutByPayment(ctx, prov.Name(), reference)
+		c, err = tx.CheckoutByPayment(ctx, provider, n.Reference)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if mismatch(c, said) != "" {
+	if mismatch(c, said) != "" || otherCheckout(c, n) != "" {
 		return nil, nil
 	}
+	prov, err := a.providerOf(ctx, c.Provider, c.MerchantID)
+	if err != nil {
+		return nil, err
+	}
+	reference := n.Reference
 	st, err := prov.Query(ctx, reference)
 	if err != nil {
 		return nil, Errorf(EUnavailable, "the payment provider did not confirm payment %.40q: %v", reference, ErrorMessage(err))
@@ -360,6 +381,15 @@ func (a *App) confirmPaid(ctx context.Context, prov Provider, reference string, 
 		return nil, Errorf(EConflict, "the payment provider says payment %.40q is %s, not paid", reference, st.Status)
 	}
 	return &st, nil
+}
+
+// otherCheckout says how a notification names another checkout than the
+// one its payment is of; "" if it names none or the same.
+func otherCheckout(c *Checkout, n *Notification) string {
+	if n.CheckoutID == "" || n.CheckoutID == c.ID {
+		return ""
+	}
+	return fmt.Sprintf("the provider tells of checkout %.40q, the payment is checkout %s's", n.CheckoutID, c.ID)
 }
 
 // mismatch says how what a provider says of a payment differs from its
@@ -444,11 +474,11 @@ func (a *App) applyPayment(ctx context.Context, tx Tx, c *Checkout, status Payme
 // that a retry refunds it once. A provider that fails or refuses gives an
 // error, and the payment stays to be refunded: the reconciler tries again.
 func (a *App) refundLate(ctx context.Context, c *Checkout, by Author) error {
-	prov, err := a.provider(c.Provider)
+	prov, err := a.providerOf(ctx, c.Provider, c.MerchantID)
 	if err != nil {
 		return err
 	}
-	req := RefundRequest{Reference: c.Payment.Reference, Amount: c.Total, Currency: c.Currency, IdempotencyKey: c.ID + "-late"}
+	req := RefundRequest{Reference: c.Payment.Reference, Amount: c.Total, Currency: c.Currency, PaymentAmount: c.Total, IdempotencyKey: c.ID + "-late"}
 	if err := prov.Refund(ctx, req); err != nil {
 		return Errorf(EUnavailable, "checkout %s: the payment provider did not refund a late payment: %v", c.ID, ErrorMessage(err))
 	}

@@ -27,7 +27,7 @@ func (w *world) deliverTo(t *testing.T, app *genuine.App, n genuine.Notification
 	body, sig := w.sim.Sign(n)
 	r := httptest.NewRequest("POST", "/v1/payments/simulated/notify", strings.NewReader(string(body)))
 	r.Header.Set("Genuine-Signature", sig)
-	return app.ApplyNotification(context.Background(), "simulated", r, body)
+	return app.ApplyNotification(context.Background(), "simulated", "", r, body)
 }
 
 // alertCount returns how many times the brand was alerted with code.

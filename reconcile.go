@@ -134,7 +134,7 @@ func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 		_, err = a.endUnpaid(ctx, cur, CheckoutFailed, authorReconciler)
 		return 1, err
 	}
-	prov, err := a.provider(c.Provider)
+	prov, err := a.providerOf(ctx, c.Provider, c.MerchantID)
 	if err != nil {
 		return 0, err
 	}
@@ -182,7 +182,7 @@ func (a *App) reconcileStale(ctx context.Context, c *Checkout) (int, error) {
 // key: the payment made before the server stopped, or a new one. It stores
 // it with the checkout and returns the checkout as stored.
 func (a *App) recoverPayment(ctx context.Context, c *Checkout) (*Checkout, error) {
-	prov, err := a.provider(c.Provider)
+	prov, err := a.providerOf(ctx, c.Provider, c.MerchantID)
 	if err != nil {
 		return nil, err
 	}

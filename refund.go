@@ -229,11 +229,11 @@ func (a *App) carryOutRefund(ctx context.Context, in *PaymentIntent, by Author) 
 	if err != nil {
 		return nil, err
 	}
-	prov, err := a.provider(c.Provider)
+	prov, err := a.providerOf(ctx, c.Provider, c.MerchantID)
 	if err != nil {
 		return nil, err
 	}
-	req := RefundRequest{Reference: c.Payment.Reference, Amount: in.Amount, Currency: in.Currency, IdempotencyKey: in.ID}
+	req := RefundRequest{Reference: c.Payment.Reference, Amount: in.Amount, Currency: in.Currency, PaymentAmount: c.Total, IdempotencyKey: in.ID}
 	if err := prov.Refund(ctx, req); err != nil {
 		switch ErrorCode(err) {
 		case EConflict, EInvalid, ENotFound:

@@ -224,6 +224,21 @@ func reseal(ctx context.Context, tx Tx, old, next *Sealer, plainOK bool) error {
 			return err
 		}
 	}
+	accts, err := tx.ProviderAccounts(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, acct := range accts {
+		label := accountLabel(acct.MerchantID, acct.Provider)
+		plain, err := open(label, acct.Settings)
+		if err != nil {
+			return err
+		}
+		acct.Settings = next.Seal(label, plain)
+		if err := tx.PutProviderAccount(ctx, acct); err != nil {
+			return err
+		}
+	}
 	secrets, err := tx.Secrets(ctx)
 	if err != nil {
 		return err

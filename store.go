@@ -73,6 +73,19 @@ type Tx interface {
 	// Secrets returns every sealed secret by name.
 	Secrets(ctx context.Context) (map[string][]byte, error)
 
+	// ProviderAccount returns a merchant's account at a payment provider,
+	// its Settings sealed.
+	ProviderAccount(ctx context.Context, merchantID, provider string) (*ProviderAccount, error)
+	// PutProviderAccount stores a merchant's account at a provider,
+	// replacing any (its CreatedAt then stays).
+	PutProviderAccount(ctx context.Context, a *ProviderAccount) error
+	// ProviderAccounts returns a merchant's accounts, by provider; every
+	// merchant's, by merchant and provider, for merchantID "".
+	ProviderAccounts(ctx context.Context, merchantID string) ([]*ProviderAccount, error)
+	// DeleteProviderAccount deletes a merchant's account at a provider;
+	// ENotFound if there is none.
+	DeleteProviderAccount(ctx context.Context, merchantID, provider string) error
+
 	CreateMerchant(ctx context.Context, m *Merchant) error
 	Merchant(ctx context.Context, id string) (*Merchant, error)
 

@@ -168,6 +168,7 @@ func queries() []string {
 	qs := []string{
 		insertBrand, selectBrand, updateCodeRule, insertSigningKey, selectSigningKeys,
 		selectAllSigningKeys, updateSigningKey, selectSecret, upsertSecret, selectSecrets,
+		selectProviderAccount, upsertProviderAccount, selectProviderAccounts, deleteProviderAccount,
 		deleteGS1Prefixes, insertGS1Prefix, selectGS1Prefixes,
 		insertMerchant, selectMerchant,
 		insertAPIKey, selectAPIKeyByHash, selectAPIKey, selectAPIKeys, revokeAPIKey, countAPIKeys,

@@ -86,3 +86,75 @@ func testSecrets(t *testing.T, s genuine.Store) {
 		return nil
 	})
 }
+
+// PutProviderAccount stores or replaces a merchant's account at a
+// provider, keeping when it was made; ProviderAccount and ProviderAccounts
+// read them back, and DeleteProviderAccount deletes one.
+func testProviderAccounts(t *testing.T, s genuine.Store) {
+	ctx := t.Context()
+	m1 := &genuine.Merchant{ID: id("mer", 1), Name: "Shop 1", Region: "CN-GD", CreatedAt: at(0)}
+	m2 := &genuine.Merchant{ID: id("mer", 2), Name: "Shop 2", Region: "CN-GD", CreatedAt: at(0)}
+	acct := func(m *genuine.Merchant, provider, account string, n int) *genuine.ProviderAccount {
+		return &genuine.ProviderAccount{
+			MerchantID: m.ID, Provider: provider, Mode: genuine.ModeTest, Account: account,
+			Masked:   map[string]string{"secret_key": "sk_test_…" + account},
+			Settings: []byte{byte(n), 0, 1}, CreatedAt: at(n), UpdatedAt: at(n),
+		}
+	}
+	a1 := acct(m1, "stripe", "acct_1", 1)
+	a2 := acct(m1, "alipay", "2021001", 2)
+	a3 := acct(m2, "stripe", "acct_3", 3)
+	update(t, s, func(tx genuine.Tx) error {
+		for _, m := range []*genuine.Merchant{m1, m2} {
+			if err := tx.CreateMerchant(ctx, m); err != nil {
+				return err
+			}
+		}
+		for _, a := range []*genuine.ProviderAccount{a1, a2, a3} {
+			if err := tx.PutProviderAccount(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	// A new key for an account replaces it; it was made when it was.
+	again := acct(m1, "stripe", "acct_9", 9)
+	again.Mode = genuine.ModeLive
+	update(t, s, func(tx genuine.Tx) error { return tx.PutProviderAccount(ctx, again) })
+	again.CreatedAt = a1.CreatedAt
+	view(t, s, func(tx genuine.Tx) error {
+		got, err := tx.ProviderAccount(ctx, m1.ID, "stripe")
+		if err != nil {
+			return err
+		}
+		same(t, "ProviderAccount after a replace", got, again)
+		mine, err := tx.ProviderAccounts(ctx, m1.ID)
+		if err != nil {
+			return err
+		}
+		if len(mine) != 2 || mine[0].Provider != "alipay" || mine[1].Provider != "stripe" {
+			t.Errorf("ProviderAccounts(m1) = %d accounts, want alipay then stripe", len(mine))
+		} else {
+			same(t, "ProviderAccounts(m1)[0]", mine[0], a2)
+		}
+		all, err := tx.ProviderAccounts(ctx, "")
+		if err != nil {
+			return err
+		}
+		if len(all) != 3 || all[2].MerchantID != m2.ID {
+			t.Errorf("ProviderAccounts() = %d accounts, want 3 ending with merchant 2's", len(all))
+		}
+		_, err = tx.ProviderAccount(ctx, m2.ID, "alipay")
+		wantCode(t, "ProviderAccount of a missing account", err, genuine.ENotFound)
+		return nil
+	})
+	update(t, s, func(tx genuine.Tx) error { return tx.DeleteProviderAccount(ctx, m1.ID, "alipay") })
+	err := s.Update(ctx, func(tx genuine.Tx) error { return tx.DeleteProviderAccount(ctx, m1.ID, "alipay") })
+	wantCode(t, "DeleteProviderAccount of a missing account", err, genuine.ENotFound)
+	err = s.Update(ctx, func(tx genuine.Tx) error {
+		return tx.PutProviderAccount(ctx, acct(&genuine.Merchant{ID: id("mer", 7)}, "stripe", "acct_7", 7))
+	})
+	if err == nil {
+		t.Error("PutProviderAccount of a merchant that does not exist succeeded")
+	}
+}

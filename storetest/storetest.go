@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"SigningKeys", testSigningKeys},
 		{"UpdateSigningKey", testUpdateSigningKey},
 		{"Secrets", testSecrets},
+		{"ProviderAccounts", testProviderAccounts},
 		{"GS1Prefixes", testGS1Prefixes},
 		{"Merchant", testMerchant},
 		{"APIKey", testAPIKey},

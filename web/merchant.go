@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"genuine"
@@ -34,4 +35,41 @@ func (s *Server) getMerchant(w http.ResponseWriter, r *http.Request, p *genuine.
 		return err
 	}
 	return writeJSON(w, http.StatusOK, m)
+}
+
+// putProviderAccount handles PUT /v1/merchants/{id}/providers/{name}: the
+// merchant's account at a payment provider, its settings as the body (a
+// JSON object whose members the provider names). The answer shows them
+// masked.
+func (s *Server) putProviderAccount(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	var settings json.RawMessage
+	if err := s.decode(w, r, &settings); err != nil {
+		return err
+	}
+	acct, err := s.app.PutProviderAccount(r.Context(), p, r.PathValue("id"), r.PathValue("name"), settings)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, acct)
+}
+
+// listProviderAccounts handles GET /v1/merchants/{id}/providers.
+func (s *Server) listProviderAccounts(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	accts, err := s.app.ProviderAccounts(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if accts == nil {
+		accts = []*genuine.ProviderAccount{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"accounts": accts})
+}
+
+// deleteProviderAccount handles DELETE /v1/merchants/{id}/providers/{name}.
+func (s *Server) deleteProviderAccount(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	if err := s.app.DeleteProviderAccount(r.Context(), p, r.PathValue("id"), r.PathValue("name")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -94,6 +94,9 @@ func (s *Server) apiRoutes() []route {
 
 		{Method: "POST", Pattern: "/v1/merchants", Roles: byAdmin, Handle: s.createMerchant},
 		{Method: "GET", Pattern: "/v1/merchants/{id}", Roles: byMerchantOrAdmin, Handle: s.getMerchant},
+		{Method: "GET", Pattern: "/v1/merchants/{id}/providers", Roles: byMerchantOrAdmin, Handle: s.listProviderAccounts},
+		{Method: "PUT", Pattern: "/v1/merchants/{id}/providers/{name}", Roles: byMerchantOrAdmin, Handle: s.putProviderAccount},
+		{Method: "DELETE", Pattern: "/v1/merchants/{id}/providers/{name}", Roles: byMerchantOrAdmin, Handle: s.deleteProviderAccount},
 
 		{Method: "POST", Pattern: "/v1/keys", Roles: byAdmin, Handle: s.createAPIKey},
 		{Method: "GET", Pattern: "/v1/keys", Roles: byKeyManager, Handle: s.listAPIKeys},
@@ -121,6 +124,7 @@ func (s *Server) apiRoutes() []route {
 		// Providers call it server to server, authenticated by their
 		// signature: no key, no CORS, no cross-origin protection.
 		{Method: "POST", Pattern: "/v1/payments/{provider}/notify", Roles: anyone, Unlimited: true, Handle: s.notifyPayment},
+		{Method: "POST", Pattern: "/v1/payments/{provider}/notify/{merchant}", Roles: anyone, Unlimited: true, Handle: s.notifyPayment},
 
 		{Method: "GET", Pattern: "/v1/decisions", Roles: byBrand, Handle: s.listDecisions},
 		{Method: "GET", Pattern: "/v1/alerts", Roles: byBrand, Handle: s.listAlerts},

@@ -73,7 +73,7 @@ func newTestServerOn(tb testing.TB, db genuine.Store, cfg Config, providers ...g
 	ts.sim = simulated.New(simulated.Config{BaseURL: ts.url, Secret: []byte(rand.Text() + rand.Text()), Store: db, Logger: cfg.Logger})
 	// The App logs through the server's handler, as genuine serve wires
 	// them, so that its lines carry the request id.
-	ts.app = genuine.NewApp(db, genuine.Config{BaseURL: ts.url, Providers: append([]genuine.Provider{ts.sim}, providers...), Logger: slog.New(LogHandler(cfg.Logger.Handler()))})
+	ts.app = genuine.NewApp(db, genuine.Config{BaseURL: ts.url, Providers: append([]genuine.Provider{ts.sim}, providers...), Connectors: []genuine.Connector{testConnector{}}, Logger: slog.New(LogHandler(cfg.Logger.Handler()))})
 	if ts.admin, err = ts.app.Bootstrap(context.Background()); err != nil {
 		tb.Fatal(err)
 	}

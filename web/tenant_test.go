@@ -82,6 +82,7 @@ func TestTenantIsolation(t *testing.T) {
 	fixed := func(path string, body any) func(caller) (string, any) {
 		return func(caller) (string, any) { return path, body }
 	}
+	accountPath := "/v1/merchants/" + a.merchant.ID + "/providers/testpay"
 	cases := map[string]tenantCase{
 		"POST /v1/brands":                                {"", 201, fixed("/v1/brands", map[string]any{"name": "New"})},
 		"GET /v1/brands/{id}":                            {"brand", 200, fixed("/v1/brands/"+a.brand.ID, nil)},
@@ -93,14 +94,20 @@ func TestTenantIsolation(t *testing.T) {
 		"POST /v1/brands/{id}/signing-keys/{key}/revoke": {"brand", 200, fixed("/v1/brands/"+a.brand.ID+"/signing-keys/1/revoke", nil)},
 		"POST /v1/merchants":                             {"", 201, fixed("/v1/merchants", map[string]any{"name": "New", "region": "CN"})},
 		"GET /v1/merchants/{id}":                         {"merchant", 200, fixed("/v1/merchants/"+a.merchant.ID, nil)},
-		"POST /v1/keys":                                  {"", 201, fixed("/v1/keys", map[string]any{"role": "admin"})},
-		"GET /v1/products/{gtin}":                        {"brand", 200, fixed("/v1/products/"+a.product.GTIN, nil)},
-		"POST /v1/batches":                               {"brand", 201, fixed("/v1/batches", map[string]any{"gtin": a.product.GTIN, "lot": "T1", "expiry": "2030-01-01", "quantity": 10})},
-		"GET /v1/batches":                                {"", 200, fixed("/v1/batches", nil)},
-		"GET /v1/batches/{id}":                           {"brand", 200, fixed("/v1/batches/"+a.batch.ID, nil)},
-		"GET /v1/batches/{id}/codes":                     {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/codes", nil)},
-		"POST /v1/batches/{id}/events":                   {"brand", 201, fixed("/v1/batches/"+a.batch.ID+"/events", map[string]any{"type": "ship"})},
-		"GET /v1/batches/{id}/events":                    {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/events", nil)},
+		"GET /v1/merchants/{id}/providers":               {"merchant", 200, fixed("/v1/merchants/"+a.merchant.ID+"/providers", nil)},
+		"PUT /v1/merchants/{id}/providers/{name}":        {"merchant", 200, fixed(accountPath, map[string]any{"mode": "test", "key": "key_12345678"})},
+		"DELETE /v1/merchants/{id}/providers/{name}": {"merchant", 204, func(c caller) (string, any) {
+			ts.call("PUT", accountPath, ts.admin, map[string]any{"mode": "test", "key": "key_12345678"}, 200, nil)
+			return accountPath, nil
+		}},
+		"POST /v1/keys":                {"", 201, fixed("/v1/keys", map[string]any{"role": "admin"})},
+		"GET /v1/products/{gtin}":      {"brand", 200, fixed("/v1/products/"+a.product.GTIN, nil)},
+		"POST /v1/batches":             {"brand", 201, fixed("/v1/batches", map[string]any{"gtin": a.product.GTIN, "lot": "T1", "expiry": "2030-01-01", "quantity": 10})},
+		"GET /v1/batches":              {"", 200, fixed("/v1/batches", nil)},
+		"GET /v1/batches/{id}":         {"brand", 200, fixed("/v1/batches/"+a.batch.ID, nil)},
+		"GET /v1/batches/{id}/codes":   {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/codes", nil)},
+		"POST /v1/batches/{id}/events": {"brand", 201, fixed("/v1/batches/"+a.batch.ID+"/events", map[string]any{"type": "ship"})},
+		"GET /v1/batches/{id}/events":  {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/events", nil)},
 		"POST /v1/batches/{id}/serials": {"brand", 200, func(c caller) (string, any) {
 			return "/v1/batches/" + registered.ID + "/serials", map[string]any{"serials": []string{"S-" + strings.ReplaceAll(c.name, " ", "")}}
 		}},
