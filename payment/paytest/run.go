@@ -710,6 +710,9 @@ func (e *env) invariants(t *testing.T) {
 				cart = cart[:1]
 			}
 			c, status, body := e.tryCheckout(e.a, cart...)
+			if status == http.StatusUnprocessableEntity && bytes.Contains(body, []byte(`"in_checkout"`)) {
+				return // refused: another till holds a unit of its cart
+			}
 			if c == nil {
 				t.Errorf("checkout %d: %d %s", i, status, body)
 				return
