@@ -125,7 +125,8 @@ func NewFake() *Fake {
 // URL is the base URL of the fake's API.
 func (f *Fake) URL() string { return f.srv.URL }
 
-// Close stops the fake once the webhook events it is sending are answered.
+// Close stops the fake once the webhook events it is sending are
+// answered; those still waiting to be sent are dropped.
 func (f *Fake) Close() {
 	f.cancel()
 	f.sends.Wait()
@@ -253,8 +254,12 @@ func (f *Fake) refresh(s *fakeSession, now int64) {
 	}
 }
 
+// eventDelay is how long after an API call the fake sends the events it
+// caused: Stripe sends them a moment later, not before it answers.
+const eventDelay = 250 * time.Millisecond
+
 // expire expires an open session and sends checkout.session.expired about
-// it in the background; f.mu is held.
+// it in the background, eventDelay later; f.mu is held.
 func (f *Fake) expire(s *fakeSession, now int64) {
 	s.status = "expired"
 	ev := f.event(s, eventExpired, now)
@@ -264,6 +269,11 @@ func (f *Fake) expire(s *fakeSession, now int64) {
 	f.sends.Add(1)
 	go func() {
 		defer f.sends.Done()
+		select {
+		case <-f.ctx.Done():
+			return
+		case <-time.After(eventDelay):
+		}
 		f.deliver(f.ctx, ev)
 	}()
 }
