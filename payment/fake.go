@@ -2,6 +2,7 @@ package payment
 
 import (
 	"context"
+	"net/http"
 
 	"genuine"
 )
@@ -33,4 +34,14 @@ type Fake interface {
 	Decline(ctx context.Context, reference string) error
 	// Close stops the fake.
 	Close()
+}
+
+// Sent is a notification as a fake sent it, and the HTTP status it was
+// answered with (0 if it was not answered): what paytest.Fake's Sent
+// returns.
+type Sent struct {
+	URL    string
+	Header http.Header
+	Body   []byte
+	Status int
 }

@@ -7,7 +7,6 @@ package paytest
 
 import (
 	"context"
-	"net/http"
 
 	"genuine"
 	"genuine/payment"
@@ -39,10 +38,6 @@ type Fake interface {
 }
 
 // Sent is a notification as a fake sent it, and the HTTP status it was
-// answered with (0 if it was not answered).
-type Sent struct {
-	URL    string
-	Header http.Header
-	Body   []byte
-	Status int
-}
+// answered with (0 if it was not answered). It is payment.Sent, so that a
+// provider's fake, which may not import this package, can name it.
+type Sent = payment.Sent
