@@ -7,6 +7,9 @@ import (
 	"genuine/payment/stripe"
 )
 
+// The fake is what paytest runs.
+var _ paytest.Fake = (*stripe.Fake)(nil)
+
 func TestConformance(t *testing.T) {
 	f := stripe.NewFake()
 	t.Cleanup(f.Close)

@@ -18,7 +18,6 @@ import (
 
 	"genuine"
 	"genuine/payment"
-	"genuine/payment/paytest"
 )
 
 // Fake is a local stand-in for Stripe, for tests, demos and benchmarks: an
@@ -47,10 +46,10 @@ type Fake struct {
 	intents  map[string]*fakeSession   // by payment intent id
 	refunds  map[string][]*fakeRefund  // by payment intent id, oldest first
 	replays  map[string]*fakeReplay    // by account id and idempotency key
-	sent     map[string][]paytest.Sent // by session id
+	sent     map[string][]payment.Sent // by session id
 }
 
-var _ paytest.Fake = (*Fake)(nil)
+var _ payment.Fake = (*Fake)(nil)
 
 // fakeAccount is a Stripe account at the fake, with its webhook endpoint.
 type fakeAccount struct {
@@ -116,7 +115,7 @@ func NewFake() *Fake {
 		intents:  make(map[string]*fakeSession),
 		refunds:  make(map[string][]*fakeRefund),
 		replays:  make(map[string]*fakeReplay),
-		sent:     make(map[string][]paytest.Sent),
+		sent:     make(map[string][]payment.Sent),
 	}
 	f.srv = httptest.NewServer(f.routes())
 	return f
@@ -313,10 +312,10 @@ func (f *Fake) State(reference string) (genuine.PaymentState, error) {
 
 // Sent returns the webhook events the fake sent about a session, oldest
 // first, as sent, with the status they were answered with.
-func (f *Fake) Sent(reference string) []paytest.Sent {
+func (f *Fake) Sent(reference string) []payment.Sent {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]paytest.Sent(nil), f.sent[reference]...)
+	return append([]payment.Sent(nil), f.sent[reference]...)
 }
 
 // Forge posts to notifyURL a checkout.session.completed event, paid, of a
@@ -383,9 +382,9 @@ func (f *Fake) deliver(ctx context.Context, ev outgoing) error {
 }
 
 // post signs an event as Stripe does, now, and posts it once.
-func (f *Fake) post(ctx context.Context, ev outgoing) (paytest.Sent, error) {
+func (f *Fake) post(ctx context.Context, ev outgoing) (payment.Sent, error) {
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev.body, Secret: ev.secret, Timestamp: time.Now()})
-	sent := paytest.Sent{URL: ev.url, Body: ev.body, Header: http.Header{
+	sent := payment.Sent{URL: ev.url, Body: ev.body, Header: http.Header{
 		"Content-Type":  {"application/json; charset=utf-8"},
 		"User-Agent":    {"Stripe/1.0 (+https://stripe.com/docs/webhooks)"},
 		SignatureHeader: {signed.Header},
