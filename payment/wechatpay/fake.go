@@ -20,7 +20,6 @@ import (
 
 	"genuine"
 	"genuine/payment"
-	"genuine/payment/paytest"
 )
 
 // Fake is a local stand-in for WeChat Pay's API v3, for tests, `genuine
@@ -56,13 +55,11 @@ type Fake struct {
 	accounts map[string]*fakeAccount // by mchid
 	orders   map[string]*order       // by out_trade_no
 	refunds  map[string]*fakeRefund  // by mchid and out_refund_no
-	sent     map[string][]paytest.Sent
+	sent     map[string][]payment.Sent
 }
 
-var (
-	_ payment.Fake = (*Fake)(nil)
-	_ paytest.Fake = (*Fake)(nil)
-)
+// A Fake is a paytest.Fake too: TestConformance runs paytest.Run on it.
+var _ payment.Fake = (*Fake)(nil)
 
 // fakeAccount is a merchant's account at the fake.
 type fakeAccount struct {
@@ -98,7 +95,7 @@ func NewFake() *Fake {
 		accounts: make(map[string]*fakeAccount),
 		orders:   make(map[string]*order),
 		refunds:  make(map[string]*fakeRefund),
-		sent:     make(map[string][]paytest.Sent),
+		sent:     make(map[string][]payment.Sent),
 		notifier: &http.Client{Timeout: 10 * time.Second},
 	}
 	f.srv = httptest.NewServer(f.routes())
@@ -193,7 +190,7 @@ func (f *Fake) Pay(ctx context.Context, reference string) error {
 	header, body := f.notification(a, o.mchID, o.appID, o.outTradeNo, o.transactionID, o.total, o.paidAt)
 	status, _ := f.post(ctx, o.notifyURL, header, body)
 	f.mu.Lock()
-	f.sent[reference] = append(f.sent[reference], paytest.Sent{URL: o.notifyURL, Header: header, Body: body, Status: status})
+	f.sent[reference] = append(f.sent[reference], payment.Sent{URL: o.notifyURL, Header: header, Body: body, Status: status})
 	f.mu.Unlock()
 	return nil
 }
@@ -280,10 +277,10 @@ func (f *Fake) State(reference string) (genuine.PaymentState, error) {
 
 // Sent returns the notifications the fake sent about a payment, oldest
 // first, exactly as sent.
-func (f *Fake) Sent(reference string) []paytest.Sent {
+func (f *Fake) Sent(reference string) []payment.Sent {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]paytest.Sent, len(f.sent[reference]))
+	out := make([]payment.Sent, len(f.sent[reference]))
 	for i, s := range f.sent[reference] {
 		s.Header = s.Header.Clone()
 		s.Body = bytes.Clone(s.Body)
