@@ -37,9 +37,8 @@ type Fake interface {
 }
 
 // Sent is a notification as a fake sent it, and the HTTP status it was
-// answered with (0 if it was not answered). It is here rather than in
-// paytest so that a provider's fake, which ships in the provider's
-// package, need not import the test harness.
+// answered with (0 if it was not answered): what a test replays and
+// tampers with.
 type Sent struct {
 	URL    string
 	Header http.Header

@@ -23,12 +23,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"genuine"
+	"genuine/payment"
 )
 
 const benchUsage = `Usage:
   genuine bench [--store embedded|postgres://…] [--duration 10s] [--connections 64]
                 [--scenario checkout,verify,forged,export] [--json]
-                [--cpuprofile PREFIX]
+                [--provider simulated,stripe,alipay,wechatpay] [--cpuprofile PREFIX]
 
 Measures genuine under load on this machine (docs/benchmarks.md). It
 starts a genuine server in this process on a loopback port — a fresh
@@ -40,7 +41,10 @@ HTTP on loopback, and stops by itself:
 
   checkout  POST /v1/checkouts, one fresh unit per cart, simulated provider
             (success: 201 awaiting_payment); the units come from batches of
-            8,192 minted as the run needs them
+            8,192 minted as the run needs them. With --provider, once for each
+            provider named, in order: "checkout:stripe" and so on pay through
+            that provider's real SDK and its local fake, started in this
+            process and answering at once, to the merchant's test account
   verify    POST /v1/verify of authentic codes (success: 200, authentic)
   forged    POST /v1/verify of serials with one character changed
             (success: 200, not authentic, counterfeit_suspected)
@@ -56,6 +60,10 @@ load generator together, read at the end of the scenario — the ceiling's
 ops/s (the mean of the two around the scenario), and the scenario's ops/s as
 a fraction of it. Server and load generator share this machine's CPUs, and
 its speed drifts, so compare ratios.
+
+For a checkout through a real provider it also prints its ops/s as a
+fraction of the simulated provider's checkouts in the same run (vs sim;
+"vs_simulated" in JSON), when the run has those.
 
 With --cpuprofile PREFIX it writes a CPU profile of this process (server
 and load generator) for each scenario to PREFIX-SCENARIO.pprof, for
@@ -94,6 +102,8 @@ type benchConfig struct {
 	scenarios   []string
 	json        bool
 	cpuprofile  string // file name prefix; empty: no profiles
+	// providers are those the checkout scenario runs through, in order.
+	providers []string
 }
 
 func (m *Main) runBench(ctx context.Context, args []string) error {
@@ -118,8 +128,22 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 		}
 		defer drop()
 	}
+	fakes := map[string]payment.Fake{}
+	var connectors []genuine.Connector
+	for _, p := range cfg.providers {
+		if p == "simulated" {
+			continue
+		}
+		fake, err := newFake(p)
+		if err != nil {
+			return err
+		}
+		defer fake.Close()
+		fakes[p] = fake
+		connectors = append(connectors, fake.Connector())
+	}
 	svc, err := openService(ctx, serviceConfig{
-		db: db, addr: "127.0.0.1:0", publicRate: 0, masterKey: key,
+		db: db, addr: "127.0.0.1:0", publicRate: 0, masterKey: key, connectors: connectors,
 		logger: slog.New(slog.DiscardHandler), metrics: metrics.New(),
 		// Nobody pays during a run: long deadlines keep the reconciler from
 		// expiring and querying the run's checkouts while later scenarios
@@ -147,6 +171,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	b := &bench{
 		m: m, cfg: cfg, http: newBenchClient(cfg.connections), server: svc.baseURL,
 		ceilingURL: "http://" + ceiling.Addr + "/", progress: isTerminal(m.Stderr), runID: rand.Text()[:8],
+		fakes: fakes,
 	}
 	if r, ok := svc.db.(interface{ Retries() int64 }); ok {
 		b.storeRetries = r.Retries
@@ -166,6 +191,7 @@ func (m *Main) benchFlags(args []string) (benchConfig, error) {
 	fs.StringVar(&scenarios, "scenario", strings.Join(benchScenarios, ","), "comma-separated scenarios to run, in order")
 	fs.BoolVar(&cfg.json, "json", false, "print one JSON object per line per scenario")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each scenario to `PREFIX`-SCENARIO.pprof")
+	providers := fs.String("provider", "simulated", "comma-separated payment providers the checkout scenario runs through, in order")
 	args, err := parseFlags(fs, args)
 	switch {
 	case err != nil:
@@ -178,6 +204,16 @@ func (m *Main) benchFlags(args []string) (benchConfig, error) {
 		return cfg, usagef("--connections must be from 1 to %d", maxBenchConnections)
 	case cfg.store != "embedded" && !strings.HasPrefix(cfg.store, "postgres://") && !strings.HasPrefix(cfg.store, "postgresql://"):
 		return cfg, usagef("--store must be embedded or a postgres:// DSN")
+	}
+	known := append([]string{"simulated"}, realProviders...)
+	for _, p := range strings.Split(*providers, ",") {
+		p = strings.TrimSpace(p)
+		if !slices.Contains(known, p) {
+			return cfg, usagef("unknown provider %q; the providers are %s", p, strings.Join(known, ", "))
+		}
+		if !slices.Contains(cfg.providers, p) {
+			cfg.providers = append(cfg.providers, p)
+		}
 	}
 	seen := map[string]bool{}
 	for _, s := range strings.Split(scenarios, ",") {
@@ -242,6 +278,10 @@ type bench struct {
 	verifyBodies          [][]byte // {"code": …} of authentic codes
 	forgedBodies          [][]byte
 	feed                  *codeFeed
+	// fakes are the local fakes of the real providers the run pays
+	// through; simulatedOps the simulated provider's checkouts/s.
+	fakes        map[string]payment.Fake
+	simulatedOps float64
 }
 
 func (b *bench) run(ctx context.Context) error {
@@ -256,8 +296,18 @@ func (b *bench) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var scenarios []benchScenario
 	for _, name := range b.cfg.scenarios {
-		r, err := b.measure(ctx, b.scenario(name))
+		if name != "checkout" {
+			scenarios = append(scenarios, b.scenario(name))
+			continue
+		}
+		for _, p := range b.cfg.providers {
+			scenarios = append(scenarios, b.checkoutScenario(p))
+		}
+	}
+	for _, sc := range scenarios {
+		r, err := b.measure(ctx, sc)
 		if err != nil {
 			return err
 		}
@@ -266,6 +316,12 @@ func (b *bench) run(ctx context.Context) error {
 			return err
 		}
 		r.finish(before.OpsPerSecond, after.OpsPerSecond)
+		switch {
+		case sc.name == "checkout":
+			b.simulatedOps = r.OpsPerSecond
+		case strings.HasPrefix(sc.name, "checkout:") && b.simulatedOps > 0:
+			r.VsSimulated = r.OpsPerSecond / b.simulatedOps
+		}
 		b.print(r)
 		before = after
 	}
@@ -300,6 +356,15 @@ func (b *bench) setup(ctx context.Context) error {
 		}
 	}
 	b.brandKey, b.merchantKey = brandKey.Key, merchantKey.Key
+	for name, fake := range b.fakes {
+		settings, err := fake.Account(b.server + genuine.NotifyPath(name, merchant.ID))
+		if err != nil {
+			return err
+		}
+		if err := b.as(b.merchantKey).do(ctx, "PUT", "/v1/merchants/"+merchant.ID+"/providers/"+name, json.RawMessage(settings), nil); err != nil {
+			return err
+		}
+	}
 	if err := b.as(b.brandKey).do(ctx, "POST", "/v1/products", map[string]any{"gtin": benchGTIN, "name": "Bench Tonic"}, nil); err != nil {
 		return err
 	}

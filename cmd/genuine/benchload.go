@@ -54,7 +54,7 @@ func (b *bench) ceilingScenario() benchScenario {
 func (b *bench) scenario(name string) benchScenario {
 	switch name {
 	case "checkout":
-		return b.checkoutScenario()
+		return b.checkoutScenario("simulated")
 	case "verify":
 		return b.verifyScenario("verify", b.verifyBodies, `"authentic":true`)
 	case "forged":
@@ -63,9 +63,15 @@ func (b *bench) scenario(name string) benchScenario {
 	return b.exportScenario()
 }
 
-func (b *bench) checkoutScenario() benchScenario {
+// checkoutScenario checks out one fresh unit per cart, paid through a
+// provider: "checkout" for the simulated one, "checkout:NAME" for another.
+func (b *bench) checkoutScenario(provider string) benchScenario {
+	name, tail := "checkout", []byte(`,"price":3500}],"currency":"CNY","provider":`+strconv.Quote(provider)+`}`)
+	if provider != "simulated" {
+		name += ":" + provider
+	}
 	return benchScenario{
-		name: "checkout", unit: "requests",
+		name: name, unit: "requests",
 		start: func(ctx context.Context) (err error) {
 			b.feed, err = b.openCodeFeed(ctx)
 			return err
@@ -78,7 +84,7 @@ func (b *bench) checkoutScenario() benchScenario {
 			}
 			w.body = append(w.body[:0], `{"items":[{"code":`...)
 			w.body = strconv.AppendQuote(w.body, code)
-			w.body = append(w.body, `,"price":3500}],"currency":"CNY","provider":"simulated"}`...)
+			w.body = append(w.body, tail...)
 			w.key = strconv.AppendInt(append(w.key[:0], w.keyPrefix...), int64(w.requests), 10)
 			w.requests++
 			return true
@@ -522,7 +528,10 @@ type benchResult struct {
 	Connections   int     `json:"connections"`
 	// StoreRetries counts the transactions the store ran again after a
 	// serialization failure or deadlock (PostgreSQL only).
-	StoreRetries  int64    `json:"store_retries,omitempty"`
+	StoreRetries int64 `json:"store_retries,omitempty"`
+	// VsSimulated is a checkout's ops/s through a real provider as a
+	// fraction of the simulated provider's in the same run.
+	VsSimulated   float64  `json:"vs_simulated,omitempty"`
 	ErrorMessages []string `json:"error_messages,omitempty"`
 }
 
@@ -550,7 +559,20 @@ func (b *bench) printHeader() {
 	}
 	fmt.Fprintf(b.m.Stdout, "genuine bench: %s store, %d connections, %s a scenario, on %d CPUs shared by server and load generator\n\n",
 		b.storeName(), b.cfg.connections, b.cfg.duration, runtime.NumCPU())
-	fmt.Fprintf(b.m.Stdout, "%-9s %12s %9s %9s %8s %8s %12s %10s\n", "scenario", "ops/s", "p50 ms", "p99 ms", "errors", "RSS MB", "ceiling", "÷ ceiling")
+	fmt.Fprintf(b.m.Stdout, "%-*s %12s %9s %9s %8s %8s %12s %10s", b.nameWidth(), "scenario", "ops/s", "p50 ms", "p99 ms", "errors", "RSS MB", "ceiling", "÷ ceiling")
+	if len(b.fakes) > 0 {
+		fmt.Fprintf(b.m.Stdout, " %8s", "vs sim")
+	}
+	fmt.Fprintln(b.m.Stdout)
+}
+
+// nameWidth is the width of the scenario column: wider when checkouts
+// through real providers are named.
+func (b *bench) nameWidth() int {
+	if len(b.fakes) > 0 {
+		return len("checkout:wechatpay")
+	}
+	return len("scenario ")
 }
 
 func (b *bench) print(r *benchResult) {
@@ -562,8 +584,12 @@ func (b *bench) print(r *benchResult) {
 	if r.Requests == 0 {
 		p50, p99 = "-", "-" // no request was whole: exports cut off at the end
 	}
-	fmt.Fprintf(b.m.Stdout, "%-9s %12s %9s %9s %8d %8.1f %12s %10.3f\n",
+	fmt.Fprintf(b.m.Stdout, "%-*s %12s %9s %9s %8d %8.1f %12s %10.3f", b.nameWidth(),
 		r.Scenario, thousands(r.OpsPerSecond), p50, p99, r.Errors, r.RSSMB, thousands(r.CeilingOpsPerSecond), r.Ratio)
+	if r.VsSimulated > 0 {
+		fmt.Fprintf(b.m.Stdout, " %8.3f", r.VsSimulated)
+	}
+	fmt.Fprintln(b.m.Stdout)
 	for _, msg := range r.ErrorMessages {
 		fmt.Fprintf(b.m.Stdout, "          error: %s\n", msg)
 	}

@@ -2,22 +2,25 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"genuine"
 	"genuine/metrics"
+	"genuine/payment"
 )
 
 const demoUsage = `Usage:
-  genuine demo [--keep]
+  genuine demo [--provider simulated|stripe|alipay|wechatpay] [--keep]
 
 Tells genuine's story on a fresh embedded store through the real HTTP
 server: a brand mints a batch and releases it to CN-GD; a shop in CN-GD-SZ
@@ -27,6 +30,12 @@ recalled; an unpaid checkout is released when its deadline passes; a refund
 puts a unit back on sale; a consumer checks the journey; the brand reads its
 alerts and the operator the server's metrics. It says what happened and
 why, and exits 0 only when every step behaved.
+
+The payments go through the simulated provider, or with --provider through
+Stripe, Alipay or WeChat Pay: the provider's real SDK against its local fake,
+started in this process, which keeps the payments, signs as the service does
+and sends its notifications. The shops first connect their test accounts
+there; the buyer's paying is the fake's.
 `
 
 // demo is the state of the story as it is told.
@@ -34,6 +43,10 @@ type demo struct {
 	m      *Main
 	admin  *client
 	failed int
+	// provider is the one the checkouts name, and fake its local fake (nil
+	// for the simulated provider).
+	provider string
+	fake     payment.Fake
 	// status is the HTTP status of the last checkout's answer.
 	status int
 }
@@ -41,12 +54,25 @@ type demo struct {
 func (m *Main) runDemo(ctx context.Context, args []string) error {
 	fs := m.newFlagSet("demo", demoUsage)
 	keep := fs.Bool("keep", false, "keep the store file afterwards and print its path")
+	provider := fs.String("provider", "simulated", "the payment provider: simulated, "+strings.Join(realProviders, ", "))
 	args, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(args) > 0 {
 		return usagef("demo takes no arguments")
+	}
+	d := &demo{m: m, provider: *provider}
+	var connectors []genuine.Connector
+	if *provider != "simulated" {
+		if !slices.Contains(realProviders, *provider) {
+			return usagef("unknown provider %q; the providers are simulated, %s", *provider, strings.Join(realProviders, ", "))
+		}
+		if d.fake, err = newFake(*provider); err != nil {
+			return err
+		}
+		defer d.fake.Close()
+		connectors = []genuine.Connector{d.fake.Connector()}
 	}
 	dir, err := os.MkdirTemp("", "genuine-demo-")
 	if err != nil {
@@ -58,7 +84,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc, err := openService(ctx, serviceConfig{
 		db: filepath.Join(dir, "genuine.db"), addr: "127.0.0.1:0", reservationTTL: 2 * time.Second, logger: quiet,
-		metrics: metrics.New(),
+		metrics: metrics.New(), connectors: connectors,
 	})
 	if err != nil {
 		return err
@@ -66,8 +92,8 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	sctx, stop := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- svc.run(sctx, 300*time.Millisecond) }()
-	d := &demo{m: m, admin: &client{server: svc.baseURL, key: svc.adminKey, http: http.DefaultClient}}
-	fmt.Fprintf(m.Stdout, "genuine demo: a fresh store, served at %s\n\n", svc.baseURL)
+	d.admin = &client{server: svc.baseURL, key: svc.adminKey, http: http.DefaultClient}
+	fmt.Fprintf(m.Stdout, "genuine demo: a fresh store, served at %s; payments through %s\n\n", svc.baseURL, d.providerName())
 	err = d.story(ctx)
 	stop()
 	if serr := <-served; err == nil {
@@ -134,6 +160,18 @@ func (d *demo) story(ctx context.Context) error {
 		}
 	}
 	acme, shenzhen, beijing := d.as(brandKey.Key), d.as(szKey.Key), d.as(bjKey.Key)
+	if d.fake != nil {
+		d.say("0. The shops connect their %s accounts (test mode) to genuine.", d.providerName())
+		for _, shop := range []struct {
+			c  *client
+			id string
+		}{{shenzhen, sz.ID}, {beijing, bj.ID}} {
+			if err := d.connect(ctx, shop.c, shop.id); err != nil {
+				return err
+			}
+		}
+		d.say("")
+	}
 	d.say("1. Acme Pharma mints a batch of 100 packs of Acme Tonic and releases it to Guangdong (CN-GD).")
 	if err := acme.do(ctx, "POST", "/v1/products", map[string]any{"gtin": "09520123456788", "name": "Acme Tonic"}, nil); err != nil {
 		return err
@@ -294,7 +332,7 @@ const (
 // checkout posts a one-unit cart at demoPrice.
 func (d *demo) checkout(ctx context.Context, c *client, key, code string) *genuine.Checkout {
 	var chk genuine.Checkout
-	body := genuine.CheckoutInput{Items: []genuine.CartItem{{Code: code, Price: demoPrice}}, Currency: demoCurrency, Provider: "simulated"}
+	body := genuine.CheckoutInput{Items: []genuine.CartItem{{Code: code, Price: demoPrice}}, Currency: demoCurrency, Provider: d.provider}
 	resp, err := c.requestWith(ctx, "POST", "/v1/checkouts", body, map[string]string{"Idempotency-Key": key})
 	if err != nil {
 		d.check(false, "checkout: %v", err)
@@ -322,8 +360,15 @@ func (d *demo) refused(c *genuine.Checkout, code string) {
 		"refused before any payment (HTTP %d): %s", d.status, strings.Join(reasons, "; "))
 }
 
-// pay presses the simulated pay page's Pay button, as a script may.
+// pay is the buyer paying: the fake's, or the simulated pay page's Pay
+// button pressed, as a script may.
 func (d *demo) pay(ctx context.Context, c *genuine.Checkout) {
+	if d.fake != nil {
+		if err := d.fake.Pay(ctx, c.Payment.Reference); err != nil {
+			d.check(false, "pay: %v", err)
+		}
+		return
+	}
 	req, _ := http.NewRequestWithContext(ctx, "POST", c.Payment.PayURL+"/pay", nil)
 	req.Header.Set("Accept", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -354,10 +399,66 @@ func (d *demo) verify(ctx context.Context, code string) *genuine.Verification {
 }
 
 func payURL(c *genuine.Checkout) string {
-	if c.Payment == nil {
+	switch {
+	case c.Payment == nil:
 		return "no payment"
+	case c.Payment.QR != "":
+		return "a QR code of " + c.Payment.QR
 	}
 	return "a QR code of " + c.Payment.PayURL
+}
+
+// providerName is the provider as people name it.
+func (d *demo) providerName() string {
+	switch d.provider {
+	case "stripe":
+		return "Stripe"
+	case "alipay":
+		return "Alipay"
+	case "wechatpay":
+		return "WeChat Pay"
+	}
+	return "the simulated provider"
+}
+
+// connect opens a test account at the fake for a shop and sets it as the
+// shop does, checking that what is shown back hides its keys.
+func (d *demo) connect(ctx context.Context, shop *client, merchantID string) error {
+	settings, err := d.fake.Account(d.admin.server + genuine.NotifyPath(d.provider, merchantID))
+	if err != nil {
+		return err
+	}
+	var acct genuine.ProviderAccount
+	if err := shop.do(ctx, "PUT", "/v1/merchants/"+merchantID+"/providers/"+d.provider, json.RawMessage(settings), &acct); err != nil {
+		return err
+	}
+	shown, _ := json.Marshal(acct.Masked)
+	var fields []string
+	for f := range acct.Masked {
+		fields = append(fields, f)
+	}
+	slices.Sort(fields)
+	d.check(acct.Mode == genuine.ModeTest && acct.Account != "" && !leaks(settings, shown),
+		"merchant %s: account %s, %s mode; shown back masked (%s)", merchantID, acct.Account, acct.Mode, strings.Join(fields, ", "))
+	return nil
+}
+
+// leaks reports whether what is shown of an account holds any secret of
+// its settings at length: a key's or a PEM block's middle line.
+func leaks(settings, shown []byte) bool {
+	var fields map[string]any
+	json.Unmarshal(settings, &fields)
+	for name, v := range fields {
+		s, ok := v.(string)
+		if !ok || len(s) < 16 || strings.Contains(name, "id") || strings.Contains(name, "public") || strings.Contains(name, "serial") {
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(s), "\n")
+		if mid := lines[len(lines)/2]; len(mid) >= 16 && strings.Contains(string(shown), mid[:16]) {
+			return true
+		}
+	}
+	return false
 }
 
 // forge changes the last character of a code's serial.

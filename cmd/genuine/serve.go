@@ -144,6 +144,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if svc.sim != nil {
 		fmt.Fprintf(m.Stderr, "TEST MODE: the simulated payment provider is on; anyone who reaches %s/pay/simulated/ can pay its checkouts\n", svc.baseURL)
 	}
+	fmt.Fprintf(m.Stderr, "payment providers: %s, paid to each merchant's own account (PUT /v1/merchants/{id}/providers/{name})\n", strings.Join(realProviders, ", "))
 	fmt.Fprintf(m.Stderr, "genuine serving on %s (store %s)\n", svc.baseURL, redact(cfg.db))
 	go func() {
 		<-ctx.Done()

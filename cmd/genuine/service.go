@@ -53,6 +53,10 @@ type serviceConfig struct {
 	retention genuine.Retention
 	// masterKey is where the store's master key comes from.
 	masterKey masterKeySource
+	// connectors are the payment providers paid to merchants' own
+	// accounts; nil means the real ones (realConnectors), and demo and
+	// bench give their local fakes'.
+	connectors []genuine.Connector
 }
 
 // service is genuine running: store, payment providers, App, HTTP server
@@ -120,6 +124,12 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 		s.sim = simulated.New(simulated.Config{BaseURL: s.baseURL, Secret: secret, Store: s.db, Logger: cfg.logger})
 		appCfg.Providers = append(appCfg.Providers, s.sim)
 		webCfg.Pages["/pay/simulated/"] = s.sim.Handler()
+	}
+	// Merchants' live accounts are refused while anyone may press the
+	// simulated pay page.
+	appCfg.Connectors, appCfg.TestMode = cfg.connectors, s.sim != nil
+	if appCfg.Connectors == nil {
+		appCfg.Connectors = realConnectors()
 	}
 	if cfg.metrics != nil {
 		appCfg.Observer = cfg.metrics

@@ -37,6 +37,5 @@ type Fake interface {
 	Forge(ctx context.Context, reference string, amount int64, settings []byte, notifyURL string) (int, error)
 }
 
-// Sent is a notification as a fake sent it, and the HTTP status it was
-// answered with (0 if it was not answered).
+// Sent is a notification as a fake sent it (payment.Sent).
 type Sent = payment.Sent

@@ -263,7 +263,7 @@ func (e *env) released(n int64) []string {
 var idempotency atomic.Int64
 
 // checkout starts a checkout of codes at m over HTTP; nil with the status
-// if it was not made. A checkout refused for its units (422) is made.
+// if it was not made.
 func (e *env) tryCheckout(m *merchant, codes ...string) (*genuine.Checkout, int, []byte) {
 	in := genuine.CheckoutInput{Currency: currency, Provider: e.name}
 	for _, c := range codes {
@@ -272,9 +272,6 @@ func (e *env) tryCheckout(m *merchant, codes ...string) (*genuine.Checkout, int,
 	h := http.Header{"Idempotency-Key": {fmt.Sprintf("paytest-%d", idempotency.Add(1))}}
 	var c genuine.Checkout
 	status, body := e.do("POST", "/v1/checkouts", m.key, in, h, &c)
-	if status == http.StatusUnprocessableEntity && json.Unmarshal(body, &c) == nil && c.Status == genuine.CheckoutRefused {
-		return &c, status, body
-	}
 	if status != 201 && status != 200 {
 		return nil, status, body
 	}
@@ -713,6 +710,9 @@ func (e *env) invariants(t *testing.T) {
 				cart = cart[:1]
 			}
 			c, status, body := e.tryCheckout(e.a, cart...)
+			if status == http.StatusUnprocessableEntity && bytes.Contains(body, []byte(`"in_checkout"`)) {
+				return // refused: another till holds a unit of its cart
+			}
 			if c == nil {
 				t.Errorf("checkout %d: %d %s", i, status, body)
 				return
