@@ -122,9 +122,8 @@ type Config struct {
 	// own.
 	ClientKey []byte
 	// Failpoint, if set, is called at the points where a crash matters most
-	// ("after-reserve": units reserved — with a provider that prepares its
-	// payments, the payment stored with them — the till not yet answered
-	// and any other provider not yet called;
+	// ("after-reserve": units reserved and the payment stored with them,
+	// the till not yet answered;
 	// "before-sold": payment notified, units not yet sold;
 	// "before-refund": a refund's intent stored, the provider not yet asked;
 	// "after-refund": the provider refunded, the refund not yet recorded).

@@ -182,10 +182,20 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 	if err != nil {
 		return nil, err
 	}
+	// created is a payment started at the provider for this request,
+	// canceled there if the checkout is not stored with it after all.
+	var created *Payment
 	if !d.refused {
-		d.payment = a.preparePayment(ctx, prov, &d.c)
+		if d.payment, created, err = a.paymentFirst(ctx, prov, &d.c); err != nil {
+			return nil, err
+		}
 	}
 	var c *Checkout
+	defer func() {
+		if created != nil && (c == nil || c.Payment == nil || c.Payment.Reference != created.Reference) {
+			a.cancelUnused(ctx, prov, created)
+		}
+	}()
 	err = a.store.Update(ctx, func(tx Tx) (err error) {
 		c, err = a.commitCheckout(ctx, tx, p.KeyID, m, d)
 		return err
@@ -195,10 +205,12 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 		// found, or the store when it swapped the unit's row at the
 		// commit): decide again, inside the write transaction this time,
 		// on what it reads. A checkout first refused may pass now: its
-		// payment is prepared first.
+		// payment is started first, or else after the commit.
 		payment := d.payment
 		if payment == nil {
-			payment = a.preparePayment(ctx, prov, &base)
+			if payment, created, err = a.paymentFirst(ctx, prov, &base); err != nil {
+				a.logf(ctx, "checkout %s: %v (the payment is started after the commit)", base.ID, err)
+			}
 		}
 		err = a.store.Update(ctx, func(tx Tx) error {
 			fresh, err := a.decide(ctx, tx, &base, m, checks)

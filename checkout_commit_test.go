@@ -178,15 +178,15 @@ func (failingCreate) Create(context.Context, genuine.PaymentRequest) (*genuine.P
 	return nil, errors.New("provider down")
 }
 
-// callOnly hides a provider's Prepare: the App must reserve first and then
-// call it, as it does a provider across the network.
+// callOnly hides a provider's Prepare: the App must call it, as it does a
+// provider across the network.
 type callOnly struct{ genuine.Provider }
 
-// With a provider that cannot prepare its payments, the units are
-// reserved in one commit and the payment stored in another once the
-// provider answered. If the provider fails, the units are released and the
-// checkout fails; a retry with the same key says so.
-func TestPaymentStartedAfterReserve(t *testing.T) {
+// With a provider that cannot prepare its payments, the payment is created
+// at the provider first, and the units reserved and the payment stored in
+// one commit. If the provider fails, nothing is reserved, and a retry with
+// the same key tries again.
+func TestPaymentStartedBeforeReserve(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	codes := w.released(t, 2)
@@ -199,8 +199,8 @@ func TestPaymentStartedAfterReserve(t *testing.T) {
 	if c.Status != genuine.CheckoutAwaitingPayment || c.Payment == nil {
 		t.Fatalf("checkout: %+v", c)
 	}
-	if n := s.updates.Load(); n < 2 {
-		t.Errorf("%d write transactions, want the reservation's, the provider's and the payment's", n)
+	if n := s.updates.Load(); n != 1 {
+		t.Errorf("%d write transactions, want one: the reservation with its payment", n)
 	}
 	if st, err := w.sim.Query(ctx, c.Payment.Reference); err != nil || st.Status != genuine.PaymentPending {
 		t.Fatalf("provider's status of the payment: %q, %v", st.Status, err)
@@ -212,9 +212,64 @@ func TestPaymentStartedAfterReserve(t *testing.T) {
 		t.Fatalf("checkout with the provider down: %v, want %s", err, genuine.EUnavailable)
 	}
 	if v := w.verify(t, codes[1]); v.State != genuine.StateInChannel {
-		t.Errorf("unit of a checkout whose payment failed to start: %s, want released", v.State)
+		t.Errorf("unit of a checkout whose payment did not start: %s, want never reserved", v.State)
 	}
-	if _, err := down.Checkout(ctx, w.merchant, "down", cart(100, codes[1])); genuine.ErrorCode(err) != genuine.EUnavailable {
-		t.Errorf("retry with the same key: %v, want %s", err, genuine.EUnavailable)
+	again, err := app.Checkout(ctx, w.merchant, "down", cart(100, codes[1]))
+	if err != nil || again.Status != genuine.CheckoutAwaitingPayment {
+		t.Fatalf("the retry once the provider is back: %+v, %v", again, err)
 	}
+	if n, err := app.Reconcile(ctx); err != nil || n != 0 {
+		t.Errorf("reconcile with nothing left: %d, %v", n, err)
+	}
+}
+
+// A payment created for a checkout that is then not stored with it (its
+// cart refused when decided again, another till having taken the unit
+// meanwhile) is canceled at the provider: nobody was shown it.
+func TestUnusedPaymentCanceled(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	codes := w.released(t, 1)
+	s := &hookStore{Store: w.db}
+	made := make(chan string, 2)
+	app := w.appOn(t, s, recordCreate{callOnly{w.sim}, made})
+	other := w.newMerchant(t, "CN-GD-GZ")
+	// The brand's keys cached, the next read is the checkout's decision.
+	if _, err := app.Check(ctx, codes[0]); err != nil {
+		t.Fatal(err)
+	}
+	var taken error
+	s.onceAfterView(func() {
+		_, taken = w.app.Checkout(ctx, other, "first", cart(100, codes[0]))
+	})
+	c, err := app.Checkout(ctx, w.merchant, "second", cart(100, codes[0]))
+	if err != nil || taken != nil {
+		t.Fatalf("checkout: %v; the other till's: %v", err, taken)
+	}
+	if c.Status != genuine.CheckoutRefused || !hasReason(c, "in_checkout") {
+		t.Fatalf("checkout of a unit another till took meanwhile: %+v", c)
+	}
+	var ref string
+	select {
+	case ref = <-made:
+	default:
+		t.Fatal("no payment was created: the cart was refused at its first decision")
+	}
+	if st, err := w.sim.Query(ctx, ref); err != nil || st.Status != genuine.PaymentCanceled {
+		t.Errorf("the payment created for it: %q, %v; want canceled", st.Status, err)
+	}
+}
+
+// recordCreate names the payments its provider's Create made.
+type recordCreate struct {
+	genuine.Provider
+	made chan string
+}
+
+func (p recordCreate) Create(ctx context.Context, r genuine.PaymentRequest) (*genuine.Payment, error) {
+	pay, err := p.Provider.Create(ctx, r)
+	if err == nil {
+		p.made <- pay.Reference
+	}
+	return pay, err
 }

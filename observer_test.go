@@ -182,7 +182,7 @@ func TestObserver(t *testing.T) {
 	if _, err := app.Checkout(ctx, w.merchant, "failing", in); genuine.ErrorCode(err) != genuine.EUnavailable {
 		t.Fatalf("checkout with the provider down: %v", err)
 	}
-	rec.expect(t, "a provider down", "checkout awaiting_payment", "call failing create failed", "payment failing failed")
+	rec.expect(t, "a provider down: nothing reserved", "call failing create failed")
 
 	if _, err := app.Reconcile(ctx); err != nil {
 		t.Fatal(err)

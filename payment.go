@@ -157,9 +157,44 @@ type Preparer interface {
 	Prepare(r PaymentRequest) (*Payment, error)
 }
 
+// paymentFirst starts the payment of a checkout that passed before its
+// units are reserved, so that the reservation and the payment are stored
+// in one durable commit: named without a call by a provider that prepares
+// its payments (a Preparer), created at the provider otherwise (and then
+// returned as created too). A crash before the commit leaves at most a payment nobody
+// was shown, which expires unpaid at the provider; a payment created for
+// a checkout that is not stored after all is canceled (cancelUnused). If
+// the provider fails, nothing is reserved: an *Error with EInvalid if it
+// refused the payment, EUnavailable otherwise.
+func (a *App) paymentFirst(ctx context.Context, prov Provider, c *Checkout) (pay *Payment, created *Payment, err error) {
+	if pay := a.preparePayment(ctx, prov, c); pay != nil {
+		return pay, nil, nil
+	}
+	pay, err = prov.Create(ctx, paymentRequest(c))
+	if err != nil {
+		a.logf(ctx, "checkout %s: payment provider %s: %v", c.ID, c.Provider, err)
+		if ErrorCode(err) == EInvalid {
+			return nil, nil, Errorf(EInvalid, "the payment provider %s refused the payment (%s); nothing was reserved", c.Provider, ErrorMessage(err))
+		}
+		return nil, nil, Errorf(EUnavailable, "the payment provider %s did not start the payment; nothing was reserved", c.Provider)
+	}
+	return pay, pay, nil
+}
+
+// cancelUnused cancels at the provider a payment created for a checkout
+// that was not stored with it: a retry answered with the checkout its key
+// made before, or a cart refused when decided again. Nobody was shown it;
+// if the provider does not answer, it expires there unpaid.
+func (a *App) cancelUnused(ctx context.Context, prov Provider, pay *Payment) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := prov.Cancel(ctx, pay.Reference); err != nil {
+		a.logf(ctx, "payment %s at %s, started for a checkout not stored: cancel: %v (it expires unpaid)", pay.Reference, pay.Provider, err)
+	}
+}
+
 // preparePayment names the payment of a checkout if its provider can do so
-// without a call (a Preparer); nil otherwise, or if it refuses, and the
-// payment is started after the units are reserved.
+// without a call (a Preparer); nil otherwise, or if it refuses.
 func (a *App) preparePayment(ctx context.Context, prov Provider, c *Checkout) *Payment {
 	prep, ok := unobserved(prov).(Preparer)
 	if !ok {

@@ -2,6 +2,7 @@ package genuine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"genuine"
 	"strings"
@@ -230,7 +231,7 @@ func TestReconcilerRetriesLateRefund(t *testing.T) {
 
 // crashAfterCreate is a provider that cannot prepare payments and whose
 // Create makes the payment and then stops the App, as a server that died
-// before storing the provider's answer; made names the payments it made.
+// before it stored the provider's answer; made names the payments it made.
 type crashAfterCreate struct {
 	genuine.Provider
 	made chan string
@@ -245,23 +246,92 @@ func (p crashAfterCreate) Create(ctx context.Context, r genuine.PaymentRequest) 
 }
 
 // The server stops after the provider made a checkout's payment and before
-// the payment was stored. The reconciler asks the provider again under the
-// checkout's id, learns the payment, and cancels it before freeing the
-// units, or, if the buyer paid it meanwhile, sells them: no payment is
-// left taken and forgotten.
+// anything was stored: nothing is reserved, the payment, which nobody was
+// shown, stays unpaid at the provider until it expires there, and the unit
+// sells as if nothing had happened.
+func TestCrashBeforeReserve(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	code := w.released(t, 1)[0]
+	made := make(chan string, 1)
+	crashing := w.appOn(t, w.db, crashAfterCreate{callOnly{w.sim}, made})
+	func() {
+		defer func() { recover() }()
+		crashing.Checkout(ctx, w.merchant, "lost", cart(100, code))
+	}()
+	ref := <-made
+	if v := w.verify(t, code); v.State != genuine.StateInChannel {
+		t.Errorf("unit %s after the crash, want never reserved", v.State)
+	}
+	app := w.appOn(t, w.db, callOnly{w.sim})
+	w.clock.add(time.Minute)
+	if n, err := app.Reconcile(ctx); err != nil || n != 0 {
+		t.Errorf("reconcile: %d, %v; want nothing to do", n, err)
+	}
+	if st, _ := w.sim.Query(ctx, ref); st.Status != genuine.PaymentPending {
+		t.Errorf("the payment nobody was shown: %s, want pending until it expires", st.Status)
+	}
+	if c, err := app.Checkout(ctx, w.merchant, "lost", cart(100, code)); err != nil || c.Status != genuine.CheckoutAwaitingPayment {
+		t.Errorf("the till's retry: %+v, %v", c, err)
+	}
+}
+
+// failThenCrash fails its first Create, and stops the App after its next
+// made the payment.
+type failThenCrash struct {
+	genuine.Provider
+	calls *atomic.Int32
+	made  chan string
+}
+
+func (p failThenCrash) Create(ctx context.Context, r genuine.PaymentRequest) (*genuine.Payment, error) {
+	if p.calls.Add(1) == 1 {
+		return nil, errors.New("provider down")
+	}
+	return crashAfterCreate{p.Provider, p.made}.Create(ctx, r)
+}
+
+// A checkout stored without its payment (refused at first, it passed when
+// decided again, its batch released meanwhile, while the provider did not
+// answer; or stored by an older server) whose payment the provider made as the server stopped: the
+// reconciler asks the provider again under the checkout's id, learns the
+// payment, and cancels it before freeing the units, or, if the buyer paid
+// it meanwhile, sells them. No payment is left taken and forgotten.
 func TestReconcilerRecoversLostPayment(t *testing.T) {
 	for _, paid := range []bool{false, true} {
 		t.Run(fmt.Sprintf("paid=%v", paid), func(t *testing.T) {
 			w := newWorld(t)
 			ctx := context.Background()
-			code := w.released(t, 1)[0]
+			// The batch is released once this checkout has decided on
+			// it: refused at first, the cart passes when decided again.
+			b := w.batch(t, 1)
+			code := w.codes(t, b)[0]
+			s := &hookStore{Store: w.db}
 			made := make(chan string, 1)
-			crashing := w.appOn(t, w.db, crashAfterCreate{callOnly{w.sim}, made})
+			crashing := w.appOn(t, s, failThenCrash{callOnly{w.sim}, new(atomic.Int32), made})
+			// The brand's keys and the batch cached, the next read is the
+			// checkout's decision.
+			if _, err := crashing.Check(ctx, code); err != nil {
+				t.Fatal(err)
+			}
+			s.onceAfterView(func() {
+				if _, err := w.app.RecordBatchEvent(ctx, w.brand, b.ID, genuine.BatchEventInput{Type: "release"}); err != nil {
+					t.Errorf("release the batch: %v", err)
+				}
+			})
 			func() {
 				defer func() { recover() }()
 				crashing.Checkout(ctx, w.merchant, "lost", cart(100, code))
 			}()
-			ref := <-made
+			var ref string
+			select {
+			case ref = <-made:
+			default:
+				t.Fatal("the provider made no payment")
+			}
+			if v := w.verify(t, code); v.State != genuine.StateReserved {
+				t.Fatalf("unit %s after the crash, want reserved by the checkout stored without its payment", v.State)
+			}
 			if paid {
 				w.holdNotifications.Store(true) // the payment is not yet known to the store
 				if err := w.sim.Pay(ctx, ref); err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"genuine"
 	"genuine/payment"
+	"genuine/payment/alipay"
 	"genuine/payment/stripe"
 	"genuine/payment/wechatpay"
 )
@@ -18,6 +19,7 @@ var realProviders = []string{"stripe", "alipay", "wechatpay"}
 func realConnectors() []genuine.Connector {
 	return []genuine.Connector{
 		stripe.New(stripe.Config{}),
+		alipay.New(alipay.Config{}),
 		wechatpay.New(wechatpay.Config{}),
 	}
 }
@@ -28,6 +30,8 @@ func newFake(name string) (payment.Fake, error) {
 	switch name {
 	case "stripe":
 		return stripe.NewFake(), nil
+	case "alipay":
+		return alipay.NewFake(), nil
 	case "wechatpay":
 		return wechatpay.NewFake(), nil
 	}

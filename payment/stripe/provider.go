@@ -40,7 +40,8 @@ const (
 // session's hosted page; its ExpiresAt is the session's, which is
 // r.ExpiresAt where Stripe allows it, 30 minutes after r.ExpiresAt if that
 // is less than 31 minutes away (so that a retry asks the same), and 24
-// hours from now at most. It returns an *Error with EInvalid for a missing
+// hours less a minute from now at most (Stripe refuses 24 hours, counted
+// from when it receives the request). It returns an *Error with EInvalid for a missing
 // checkout id, an expiry in the past, or an amount Stripe cannot charge in
 // r.Currency (package payment).
 func (p *Provider) Create(ctx context.Context, r genuine.PaymentRequest) (*genuine.Payment, error) {
@@ -103,8 +104,8 @@ func sessionExpiry(now, want time.Time) (int64, error) {
 		return 0, genuine.Errorf(genuine.EInvalid, "payment would expire at %s, before it starts", want.UTC().Format(time.RFC3339))
 	case d < minSessionLife+time.Minute:
 		want = want.Add(minSessionLife)
-	case d > maxSessionLife:
-		return now.Add(maxSessionLife).Unix(), nil
+	case d > maxSessionLife-time.Minute:
+		return now.Add(maxSessionLife - time.Minute).Unix(), nil
 	}
 	return want.Add(time.Second - 1).Unix(), nil // up to the second
 }
