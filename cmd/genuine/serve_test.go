@@ -319,12 +319,16 @@ func TestSimulatedOnlyOnLoopback(t *testing.T) {
 			}
 			pay.Body.Close()
 			banner := strings.Contains(s.stderr.String(), "TEST MODE: the simulated payment provider is on")
+			// A merchant's live Stripe account: refused in test mode.
+			live := api(t, s, key.Key, "PUT", "/v1/merchants/"+merchant.ID+"/providers/stripe", map[string]any{
+				"mode": "live", "secret_key": "sk_live_51Hx0000000000000000000000", "webhook_secret": "whsec_0000000000000000", "account_id": "acct_1Hx00000000000",
+			}, nil)
 			if tc.on {
-				if refused || !hasPage || !banner {
-					t.Errorf("on: checkout refused %v (%d %v), page %v, startup banner %v", refused, status, problem, hasPage, banner)
+				if refused || !hasPage || !banner || live != http.StatusConflict {
+					t.Errorf("on: checkout refused %v (%d %v), page %v, startup banner %v, a live account %d", refused, status, problem, hasPage, banner, live)
 				}
-			} else if !refused || hasPage || banner || pay.StatusCode != 404 || page.StatusCode != 404 {
-				t.Errorf("off: checkout %d %v, page %d (TEST MODE %v), pay %d, startup banner %v", status, problem, page.StatusCode, hasPage, pay.StatusCode, banner)
+			} else if !refused || hasPage || banner || pay.StatusCode != 404 || page.StatusCode != 404 || live != http.StatusOK {
+				t.Errorf("off: checkout %d %v, page %d (TEST MODE %v), pay %d, startup banner %v, a live account %d", status, problem, page.StatusCode, hasPage, pay.StatusCode, banner, live)
 			}
 		})
 	}
