@@ -34,6 +34,7 @@ import (
 	alipaysdk "github.com/smartwalle/alipay/v3"
 
 	"genuine"
+	"genuine/payment"
 )
 
 // name is the provider's name in URLs, checkouts and accounts.
@@ -50,8 +51,7 @@ const timeLayout = "2006-01-02 15:04:05"
 // test-mode accounts to its sandbox gateway, live ones to its production
 // gateway.
 type Config struct {
-	// Client sends the SDK's requests; nil means a client with a 10 s
-	// timeout.
+	// Client sends the SDK's requests; nil means payment.NewHTTPClient.
 	Client *http.Client
 	// SandboxGateway and ProductionGateway, if not "", are the gateway
 	// URLs of test-mode and live accounts, in place of Alipay's (a Fake's
@@ -87,7 +87,7 @@ func New(cfg Config) *Connector {
 		now:               cfg.Now,
 	}
 	if c.client == nil {
-		c.client = &http.Client{Timeout: 10 * time.Second}
+		c.client = payment.NewHTTPClient()
 	}
 	if c.now == nil {
 		c.now = time.Now

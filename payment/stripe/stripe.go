@@ -36,6 +36,7 @@ import (
 	stripego "github.com/stripe/stripe-go/v85"
 
 	"genuine"
+	"genuine/payment"
 )
 
 // name is the provider's name in URLs, checkouts and accounts.
@@ -43,8 +44,8 @@ const name = "stripe"
 
 // Config is what a Connector needs. The zero Config talks to Stripe.
 type Config struct {
-	// HTTPClient makes the calls to Stripe's API; nil means a client with
-	// a 10 s timeout.
+	// HTTPClient makes the calls to Stripe's API; nil means
+	// payment.NewHTTPClient.
 	HTTPClient *http.Client
 	// URL is the base URL of Stripe's API; "" means Stripe's own,
 	// https://api.stripe.com. The Fake sets its own.
@@ -69,7 +70,7 @@ func New(cfg Config) *Connector {
 		LeveledLogger: &stripego.LeveledLogger{Level: stripego.LevelNull},
 	}
 	if bc.HTTPClient == nil {
-		bc.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		bc.HTTPClient = payment.NewHTTPClient()
 	}
 	if cfg.URL != "" {
 		bc.URL = stripego.String(strings.TrimRight(cfg.URL, "/"))

@@ -41,7 +41,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/auth/verifiers"
@@ -49,6 +48,7 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/core/option"
 
 	"genuine"
+	"genuine/payment"
 )
 
 // name is the provider's name in URLs, checkouts and accounts.
@@ -56,8 +56,8 @@ const name = "wechatpay"
 
 // Config is what a Connector needs. The zero Config talks to WeChat Pay.
 type Config struct {
-	// Client sends the SDK's requests; nil means a client with a 10 s
-	// timeout. The SDK has no option for its base URL: a client whose
+	// Client sends the SDK's requests; nil means payment.NewHTTPClient.
+	// The SDK has no option for its base URL: a client whose
 	// transport sends api.mch.weixin.qq.com elsewhere points it at
 	// another server (Fake.Connector does so).
 	Client *http.Client
@@ -78,7 +78,7 @@ var (
 func New(cfg Config) *Connector {
 	c := &Connector{client: cfg.Client}
 	if c.client == nil {
-		c.client = &http.Client{Timeout: 10 * time.Second}
+		c.client = payment.NewHTTPClient()
 	}
 	return c
 }
