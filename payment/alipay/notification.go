@@ -34,8 +34,12 @@ const NotificationMaxSkew = 15 * time.Minute
 // TRADE_SUCCESS with refund_fee) and another notify_type are nil, nil: the
 // App acts on none. ID is notify_id, which Alipay keeps when it sends a
 // notification again; Reference and CheckoutID are out_trade_no; Account
-// is app_id; Amount is total_amount in fen of CNY. A verified notification
-// without them is an *Error with EInvalid.
+// is app_id, which must be this Provider's app: one that names another app
+// is an *Error with EUnauthorized, since the key that verifies it is the
+// one the merchant gave (which may be its own), and a merchant could
+// otherwise name another merchant's app and have its TRADE_CLOSED applied
+// to that merchant's checkout. Amount is total_amount in fen of CNY. A
+// verified notification without them is an *Error with EInvalid.
 func (p *Provider) ParseNotification(r *http.Request, body []byte) (*genuine.Notification, error) {
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
@@ -66,6 +70,9 @@ func (p *Provider) ParseNotification(r *http.Request, body []byte) (*genuine.Not
 	}
 	if now := p.now(); at.Before(now.Add(-NotificationMaxAge)) || at.After(now.Add(NotificationMaxSkew)) {
 		return nil, genuine.Errorf(genuine.EUnauthorized, "Alipay notification of %s is stale or from the future", at.UTC().Format(time.RFC3339))
+	}
+	if n.AppId != p.account {
+		return nil, genuine.Errorf(genuine.EUnauthorized, "Alipay notification of app %.20q verified with app %s's Alipay public key", n.AppId, p.account)
 	}
 	return decodeNotification(n, at.UTC())
 }

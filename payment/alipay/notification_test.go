@@ -113,12 +113,20 @@ func TestNotificationRefused(t *testing.T) {
 		"parameter twice":   change(func(v url.Values) { v.Add("app_id", other.appID) }),
 		"other app's key":   resign(other.appID, func(url.Values) {}),
 		"other app's named": resign(other.appID, func(v url.Values) { v.Set("app_id", other.appID) }),
-		"stale":             resign(m.appID, notifyTime(-alipay.NotificationMaxAge-time.Minute)),
-		"from the future":   resign(m.appID, notifyTime(alipay.NotificationMaxSkew+time.Minute)),
-		"no notify_time":    resign(m.appID, func(v url.Values) { v.Del("notify_time") }),
-		"empty":             nil,
-		"not a form":        []byte("%zz=1"),
-		"JSON":              []byte(`{"notify_id":"1"}`),
+		// Signed with this app's Alipay key (which the merchant gave, and
+		// may hold the private half of), naming another app.
+		"names another app": resign(m.appID, func(v url.Values) { v.Set("app_id", other.appID); v.Set("auth_app_id", other.appID) }),
+		"names another app, closed": resign(m.appID, func(v url.Values) {
+			v.Set("app_id", other.appID)
+			v.Set("trade_status", "TRADE_CLOSED")
+		}),
+		"names no app":    resign(m.appID, func(v url.Values) { v.Del("app_id") }),
+		"stale":           resign(m.appID, notifyTime(-alipay.NotificationMaxAge-time.Minute)),
+		"from the future": resign(m.appID, notifyTime(alipay.NotificationMaxSkew+time.Minute)),
+		"no notify_time":  resign(m.appID, func(v url.Values) { v.Del("notify_time") }),
+		"empty":           nil,
+		"not a form":      []byte("%zz=1"),
+		"JSON":            []byte(`{"notify_id":"1"}`),
 	} {
 		n, err := parse(m.prov, data)
 		if code(err) != genuine.EUnauthorized || n != nil {

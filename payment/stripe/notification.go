@@ -39,8 +39,13 @@ const (
 // async_payment_succeeded paid, .async_payment_failed failed, .expired
 // canceled; any other event is nil, nil. The Notification's ID is the
 // event's, so that Stripe's retries of it are recognised; its Account is
-// the event's account where it names one (Connect), and this Provider's
-// otherwise.
+// this Provider's, whose webhook secret verified it. An event that names
+// another account (a Connect event of a connected account) is not about
+// this account's payments: nil, nil. The event's account member is in the
+// body its sender signed, and the sender may be the merchant itself (it
+// holds the webhook secret): taken as the Notification's Account, it let a
+// merchant name another merchant's account and have the App apply its
+// event to that merchant's payment.
 func (p *Provider) ParseNotification(r *http.Request, body []byte) (*genuine.Notification, error) {
 	var header string
 	if r != nil {
@@ -86,9 +91,8 @@ func (p *Provider) ParseNotification(r *http.Request, body []byte) (*genuine.Not
 	if err != nil {
 		return nil, err
 	}
-	account := ev.Account
-	if account == "" {
-		account = p.account
+	if ev.Account != "" && ev.Account != p.account {
+		return nil, nil
 	}
 	return &genuine.Notification{
 		ID:         ev.ID,
@@ -98,6 +102,6 @@ func (p *Provider) ParseNotification(r *http.Request, body []byte) (*genuine.Not
 		At:         time.Unix(ev.Created, 0).UTC(),
 		Amount:     amount,
 		Currency:   strings.ToUpper(string(s.Currency)),
-		Account:    account,
+		Account:    p.account,
 	}, nil
 }

@@ -155,14 +155,30 @@ func TestNotificationEvents(t *testing.T) {
 		}
 	}
 
-	// A Connect event names the connected account: that is its Account.
-	body := event(t, sent, "checkout.session.completed", nil)
-	var ev map[string]any
-	json.Unmarshal(body, &ev)
-	ev["account"] = "acct_connected000001"
-	body, _ = json.Marshal(ev)
-	if n, err := deliver(m.prov, signed(body, secret, time.Now()), body); err != nil || n.Account != "acct_connected000001" {
-		t.Errorf("Connect event: %+v, %v; want the account it names", n, err)
+	// An event that names another account (a Connect event, or one the
+	// holder of the webhook secret wrote naming another merchant's
+	// account) is not this account's: nil, nil, whatever it tells. One
+	// that names this account is this account's.
+	for _, typ := range []string{"checkout.session.completed", "checkout.session.expired", "checkout.session.async_payment_failed"} {
+		for account, want := range map[string]string{"acct_connected000001": "", m.account: m.account} {
+			body := event(t, sent, typ, map[string]any{"status": "expired", "payment_status": "unpaid"})
+			if typ == "checkout.session.completed" {
+				body = event(t, sent, typ, nil)
+			}
+			var ev map[string]any
+			json.Unmarshal(body, &ev)
+			ev["account"] = account
+			body, _ = json.Marshal(ev)
+			n, err := deliver(m.prov, signed(body, secret, time.Now()), body)
+			switch {
+			case err != nil:
+				t.Errorf("%s naming %s: %v", typ, account, err)
+			case want == "" && n != nil:
+				t.Errorf("%s naming another account %s: %+v, want nil, nil", typ, account, n)
+			case want != "" && (n == nil || n.Account != want):
+				t.Errorf("%s naming its own account: %+v, want Account %s", typ, n, want)
+			}
+		}
 	}
 
 	// Verified, but not a Checkout Session's event: EInvalid.

@@ -178,8 +178,11 @@ func (p *Provider) state(s *stripego.CheckoutSession) (genuine.PaymentState, err
 // Cancel expires an open session, so that it can no longer be paid.
 // Canceling an expired session, or one whose payment failed or was
 // canceled, does nothing. It returns an *Error with EConflict if the
-// session was paid, or its asynchronous payment is being processed (it
-// may yet be paid), and ENotFound if the account has no such session.
+// session was paid, and ENotFound if the account has no such session. A
+// session whose asynchronous payment is still being processed cannot be
+// expired and may yet be paid: that is a plain error, tried again later,
+// never EConflict, on which the App would ask, hear "pending" and release
+// the units of a payment that can still land.
 func (p *Provider) Cancel(ctx context.Context, reference string) error {
 	s, err := p.session(ctx, reference, "payment_intent")
 	if err != nil {
@@ -206,7 +209,7 @@ func (p *Provider) Cancel(ctx context.Context, reference string) error {
 	case genuine.PaymentPaid, genuine.PaymentRefunded:
 		return genuine.Errorf(genuine.EConflict, "Stripe payment %s was paid", reference)
 	case genuine.PaymentPending:
-		return genuine.Errorf(genuine.EConflict, "Stripe payment %s is being processed and cannot be canceled", reference)
+		return fmt.Errorf("stripe: payment %s is being processed and cannot be canceled yet", reference)
 	}
 	return nil
 }

@@ -143,6 +143,27 @@ func TestCancel(t *testing.T) {
 	}
 }
 
+// TestCancelProcessing: a session whose asynchronous payment is being
+// processed cannot be expired and may yet be paid, so Cancel is a plain
+// error to try again, not EConflict (on which the App asks, hears pending,
+// and releases the units).
+func TestCancelProcessing(t *testing.T) {
+	f := newFake(t)
+	m := newMerchant(t, f)
+	ctx := context.Background()
+	pay := create(t, m, request(f, "chk_1", 700, "EUR"))
+	if err := f.Process(pay.Reference); err != nil {
+		t.Fatal(err)
+	}
+	if st := query(t, m, pay.Reference); st.Status != genuine.PaymentPending {
+		t.Fatalf("Query of a payment being processed = %+v, want pending", st)
+	}
+	err := m.prov.Cancel(ctx, pay.Reference)
+	if err == nil || genuine.ErrorCode(err) == genuine.EConflict {
+		t.Errorf("Cancel of a payment being processed: %v (code %q), want a plain error", err, genuine.ErrorCode(err))
+	}
+}
+
 func TestExpiry(t *testing.T) {
 	f := newFake(t)
 	m := newMerchant(t, f)

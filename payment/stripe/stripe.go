@@ -27,9 +27,10 @@ package stripe
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,21 +126,13 @@ func (c *Connector) ParseAccount(data []byte) (*genuine.AccountSettings, error) 
 
 // parseSettings decodes and checks settings as ParseAccount describes.
 func parseSettings(data []byte) (*settings, error) {
-	var s settings
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings: unknown member %.60s", f)
-		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings: %.40s is not a string", te.Field)
-		}
-		return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings are not a JSON object of strings: %v", err)
+	m, err := decodeMembers(data)
+	if err != nil {
+		return nil, err
 	}
-	if dec.More() {
-		return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings: more than one JSON value")
+	s := settings{
+		Mode: genuine.AccountMode(m["mode"]), SecretKey: m["secret_key"],
+		WebhookSecret: m["webhook_secret"], AccountID: m["account_id"],
 	}
 	switch s.Mode {
 	case genuine.ModeTest, genuine.ModeLive:
@@ -160,6 +153,46 @@ func parseSettings(data []byte) (*settings, error) {
 		return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings: account_id is not a Stripe account id (acct_…)")
 	}
 	return &s, nil
+}
+
+// members are the settings' JSON members, each a string.
+var members = [...]string{"mode", "secret_key", "webhook_secret", "account_id"}
+
+// decodeMembers decodes a JSON object of string members, refusing a member
+// that is not among members, exactly as spelled (encoding/json would take
+// "Secret_Key" for secret_key), or that is given twice (encoding/json would
+// keep the last), and anything after the object. Its errors quote no value.
+func decodeMembers(data []byte) (map[string]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings are not a JSON object of strings")
+	}
+	m := make(map[string]string, len(members))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings are not a JSON object of strings")
+		}
+		key, _ := tok.(string)
+		if !slices.Contains(members[:], key) {
+			return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings: unknown member %.60q; they take %s", key, strings.Join(members[:], ", "))
+		}
+		if _, dup := m[key]; dup {
+			return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings: %s is given twice", key)
+		}
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings: %s is not a string", key)
+		}
+		m[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings are not a JSON object of strings")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings: more than one JSON value")
+	}
+	return m, nil
 }
 
 // secretKeyMode returns the mode of a Stripe secret or restricted API key,

@@ -83,6 +83,13 @@ func TestParseAccountRefused(t *testing.T) {
 		{"webhook_secret wrong", settingsJSON(map[string]any{"webhook_secret": "sk_test_51AbCdEfGhIjKl"}), "webhook_secret"},
 		{"account_id missing", settingsJSON(map[string]any{"account_id": nil}), "account_id"},
 		{"account_id wrong", settingsJSON(map[string]any{"account_id": "acc_123456789"}), "account_id"},
+		// encoding/json matches members without regard to case, and keeps
+		// the last of a member given twice: neither may pass.
+		{"a member in another case", settingsJSON(map[string]any{"secret_key": nil, "Secret_Key": testKey}), "Secret_Key"},
+		{"a member in capitals", settingsJSON(map[string]any{"mode": nil, "MODE": "test"}), "MODE"},
+		{"a member twice", []byte(`{"mode":"test","secret_key":"` + testKey + `","webhook_secret":"` + testSecret +
+			`","account_id":"` + testAccount + `","account_id":"acct_2ZyXwVuTsRqPoNmL"}`), "account_id"},
+		{"data after the object", append(settingsJSON(nil), ` {}`...), "settings"},
 	} {
 		_, err := conn.ParseAccount(tc.settings)
 		if genuine.ErrorCode(err) != genuine.EInvalid || !strings.Contains(genuine.ErrorMessage(err), tc.field) {

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 
 	"genuine"
@@ -47,14 +49,14 @@ const minKeyBits = 2048
 // parseSettings decodes and checks a merchant's settings: an *Error with
 // EInvalid naming the first field that is wrong.
 func parseSettings(data []byte) (*account, error) {
-	var s settings
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return nil, genuine.Errorf(genuine.EInvalid, "WeChat Pay settings are not a JSON object of known fields: %v", err)
+	m, err := decodeMembers(data)
+	if err != nil {
+		return nil, err
 	}
-	if dec.More() {
-		return nil, genuine.Errorf(genuine.EInvalid, "WeChat Pay settings have data after the JSON object")
+	s := settings{
+		Mode: genuine.AccountMode(m["mode"]), MchID: m["mchid"], AppID: m["appid"],
+		MerchantSerialNo: m["merchant_serial_no"], PrivateKey: m["private_key"], APIv3Key: m["apiv3_key"],
+		PublicKeyID: m["wechatpay_public_key_id"], PublicKey: m["wechatpay_public_key"],
 	}
 	switch {
 	case s.Mode != genuine.ModeTest && s.Mode != genuine.ModeLive:
@@ -73,7 +75,6 @@ func parseSettings(data []byte) (*account, error) {
 		return nil, invalid("wechatpay_public_key_id", "is a test key of the local fake, not of a live account")
 	}
 	a := &account{settings: s}
-	var err error
 	if a.privateKey, err = parsePrivateKey(s.PrivateKey); err != nil {
 		return nil, invalid("private_key", err.Error())
 	}
@@ -85,6 +86,47 @@ func parseSettings(data []byte) (*account, error) {
 	}
 	a.PrivateKey, a.PublicKey = encodePrivateKey(a.privateKey), encodePublicKey(a.publicKey)
 	return a, nil
+}
+
+// members are the settings' JSON members, each a string.
+var members = [...]string{"mode", "mchid", "appid", "merchant_serial_no", "private_key", "apiv3_key", "wechatpay_public_key_id", "wechatpay_public_key"}
+
+// decodeMembers decodes a JSON object of string members, refusing a member
+// that is not among members, exactly as spelled (encoding/json would take
+// "APIv3_Key" for apiv3_key), or that is given twice (encoding/json would
+// keep the last), and anything after the object. Its errors quote no value.
+func decodeMembers(data []byte) (map[string]string, error) {
+	notObject := genuine.Errorf(genuine.EInvalid, "WeChat Pay settings are not a JSON object of strings")
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, notObject
+	}
+	m := make(map[string]string, len(members))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, notObject
+		}
+		key, _ := tok.(string)
+		if !slices.Contains(members[:], key) {
+			return nil, genuine.Errorf(genuine.EInvalid, "WeChat Pay settings: unknown member %.60q; they take %s", key, strings.Join(members[:], ", "))
+		}
+		if _, dup := m[key]; dup {
+			return nil, invalid(key, "is given twice")
+		}
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			return nil, invalid(key, "must be a string")
+		}
+		m[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, notObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, genuine.Errorf(genuine.EInvalid, "WeChat Pay settings have data after the JSON object")
+	}
+	return m, nil
 }
 
 func invalid(field, why string) error {

@@ -34,6 +34,13 @@ func withField(t testing.TB, settings []byte, name string, value any) []byte {
 	return out
 }
 
+// twice returns settings with a member given twice: first, then last.
+func twice(t testing.TB, settings []byte, name, first, last string) []byte {
+	t.Helper()
+	rest := withField(t, settings, name, nil)
+	return append([]byte(`{"`+name+`":"`+first+`","`+name+`":"`+last+`",`), rest[1:]...)
+}
+
 // field returns one member of settings.
 func field(t testing.TB, settings []byte, name string) string {
 	t.Helper()
@@ -170,6 +177,11 @@ func TestParseAccountInvalid(t *testing.T) {
 		"unknown member": withField(t, a, "sandbox", true),
 		"not an object":  []byte(`[]`),
 		"trailing data":  append(append([]byte(nil), b...), []byte(` {}`)...),
+		// encoding/json matches members without regard to case, and keeps
+		// the last of a member given twice: neither may pass.
+		"a member in another case": withField(t, withField(t, a, "apiv3_key", nil), "APIv3_Key", field(t, a, "apiv3_key")),
+		"a member in capitals":     withField(t, withField(t, a, "mchid", nil), "MCHID", field(t, a, "mchid")),
+		"a member twice":           twice(t, a, "mode", "live", "test"),
 	} {
 		if _, err := conn.ParseAccount(settings); genuine.ErrorCode(err) != genuine.EInvalid {
 			t.Errorf("%s: %v, want EInvalid", name, err)

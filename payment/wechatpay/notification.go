@@ -38,8 +38,11 @@ type transaction struct {
 // this account's APIv3 key. Otherwise it is an *Error with EUnauthorized.
 // A verified TRANSACTION.SUCCESS is a paid Notification: its ID WeChat
 // Pay's notification id (the same when sent again), its Reference and
-// CheckoutID the out_trade_no, its Account the mchid the resource names,
-// its amount the resource's. Other verified events are nil, nil; a
+// CheckoutID the out_trade_no, its Account this account's mchid, which the
+// resource must name (one naming another mchid is EUnauthorized: the keys
+// that verify it are the ones the merchant gave, which may be its own, so
+// its word on whose payment it is counts only for its own account), its
+// amount the resource's. Other verified events are nil, nil; a
 // TRANSACTION.SUCCESS whose resource does not say what it must is an
 // *Error with EInvalid.
 func (p *Provider) ParseNotification(r *http.Request, body []byte) (n *genuine.Notification, err error) {
@@ -86,6 +89,9 @@ func (p *Provider) ParseNotification(r *http.Request, body []byte) (n *genuine.N
 	case tx.OutTradeNo == "" || tx.MchID == "" || tx.Amount.Total == nil:
 		return nil, genuine.Errorf(genuine.EInvalid, "WeChat Pay notification %.64q lacks out_trade_no, mchid or amount", notice.ID)
 	}
+	if tx.MchID != p.acct.MchID {
+		return nil, genuine.Errorf(genuine.EUnauthorized, "WeChat Pay notification %.64q of mchid %.32q verified with the keys of mchid %s", notice.ID, tx.MchID, p.acct.MchID)
+	}
 	amount, err := payment.FromWeChat(*tx.Amount.Total, tx.Amount.Currency)
 	if err != nil {
 		return nil, err
@@ -96,6 +102,6 @@ func (p *Provider) ParseNotification(r *http.Request, body []byte) (n *genuine.N
 	}
 	return &genuine.Notification{
 		ID: notice.ID, Reference: tx.OutTradeNo, CheckoutID: tx.OutTradeNo, Status: genuine.PaymentPaid,
-		At: at.UTC(), Amount: amount, Currency: tx.Amount.Currency, Account: tx.MchID,
+		At: at.UTC(), Amount: amount, Currency: tx.Amount.Currency, Account: p.acct.MchID,
 	}, nil
 }

@@ -97,6 +97,14 @@ func TestNotificationRefused(t *testing.T) {
 		header http.Header
 		body   []byte
 	}{prov, forged, body}
+	// Signed with account A's keys (which its merchant gave, and may
+	// hold), naming account B.
+	named, body := wechatpay.SignNotification(f, a, "TRANSACTION.SUCCESS", transactionResource(b, chk, 4200), time.Now())
+	cases["names another account"] = struct {
+		prov   genuine.Provider
+		header http.Header
+		body   []byte
+	}{prov, named, body}
 	for name, c := range cases {
 		n, err := parse(c.prov, c.header, c.body)
 		if genuine.ErrorCode(err) != genuine.EUnauthorized || n != nil {

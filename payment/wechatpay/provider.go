@@ -196,7 +196,11 @@ func (p *Provider) state(reference string, tx *payments.Transaction) (genuine.Pa
 
 // Cancel closes an unpaid payment at WeChat Pay; closing a closed one does
 // nothing. A paid payment is an *Error with EConflict, an unknown one
-// ENotFound.
+// ENotFound. Any other refusal, whatever its code, is a plain error, to be
+// tried again, unless a query then says the payment was paid or is closed:
+// EConflict for a payment that was not closed and may still be paid would
+// have the App ask, hear pending, and release the units of a payment that
+// can still land.
 func (p *Provider) Cancel(ctx context.Context, reference string) error {
 	if !isTradeNo(reference, 1, 32, "_-|*") {
 		return genuine.Errorf(genuine.ENotFound, "WeChat Pay payment %.40q not found", reference)
@@ -218,7 +222,7 @@ func (p *Provider) Cancel(ctx context.Context, reference string) error {
 	case st.Status == genuine.PaymentCanceled:
 		return nil
 	}
-	return mapError("close payment "+reference, err)
+	return fmt.Errorf("close payment %s at WeChat Pay: refused (%d %s) while it is %s", reference, apiErr.StatusCode, apiErr.Code, st.Status)
 }
 
 // Refund refunds r.Amount of a paid payment, with r.IdempotencyKey as its

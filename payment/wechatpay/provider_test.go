@@ -11,6 +11,7 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 
 	"genuine"
+	"genuine/payment/wechatpay"
 )
 
 // TestPaymentLife runs a payment from Create to paid: pending at the
@@ -144,6 +145,55 @@ func TestCancel(t *testing.T) {
 // TestRefund refunds part, the same key again (once), more than is left
 // (refused), then the rest; a pending payment and another currency are
 // refused.
+// refusing is a transport that answers WeChat Pay's close with a refusal,
+// as WeChat Pay refuses a close it will not do now, and passes the rest on.
+type refusing struct {
+	base http.RoundTripper
+	code string
+}
+
+func (rt refusing) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !strings.HasSuffix(r.URL.Path, "/close") {
+		return rt.base.RoundTrip(r)
+	}
+	body := `{"code":"` + rt.code + `","message":"refused"}`
+	return &http.Response{
+		StatusCode: http.StatusBadRequest, Status: "400 Bad Request", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)),
+		ContentLength: int64(len(body)), Request: r,
+	}, nil
+}
+
+// TestCancelRefusedPending: a close WeChat Pay refuses, for whatever code,
+// of a payment a query says is still pending is a plain error to try
+// again, never EConflict (the App would release the units of a payment
+// that can still be paid) nor nil.
+func TestCancelRefusedPending(t *testing.T) {
+	f, a, _ := sharedFake(t)
+	for _, code := range []string{"INVALID_REQUEST", "ORDER_CLOSED", "OUT_TRADE_NO_USED", "PARAM_ERROR", "NO_AUTH"} {
+		conn := wechatpay.New(wechatpay.Config{Client: &http.Client{Transport: refusing{f.Client().Transport, code}}})
+		as, err := conn.ParseAccount(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prov, err := conn.Connect(&genuine.ProviderAccount{MerchantID: "mer_1", Provider: "wechatpay", Mode: as.Mode, Account: as.Account, Settings: as.Settings}, "https://genuine.test/n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pay, err := prov.Create(ctx, request(newCheckout(), 100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = prov.Cancel(ctx, pay.Reference)
+		if err == nil || genuine.ErrorCode(err) == genuine.EConflict {
+			t.Errorf("close refused %s of a pending payment: %v (code %q), want a plain error", code, err, genuine.ErrorCode(err))
+		}
+		if st, _ := f.State(pay.Reference); st.Status != genuine.PaymentPending {
+			t.Errorf("%s: the fake's payment is %s", code, st.Status)
+		}
+	}
+}
+
 func TestRefund(t *testing.T) {
 	f, a, _ := sharedFake(t)
 	prov, _ := connect(t, f, a)
