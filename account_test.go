@@ -47,30 +47,58 @@ func (c *testConnector) ParseAccount(settings []byte) (*genuine.AccountSettings,
 func (c *testConnector) Connect(acct *genuine.ProviderAccount, notifyURL string) (genuine.Provider, error) {
 	c.connects.Add(1)
 	c.notify.Store(notifyURL)
-	if !bytes.Contains(acct.Settings, []byte(`"key":"key_`)) {
+	var s struct{ Key string }
+	if err := json.Unmarshal(acct.Settings, &s); err != nil || !strings.HasPrefix(s.Key, "key_") {
 		return nil, genuine.Errorf(genuine.EInternal, "Connect was given settings it cannot read: %q", acct.Settings)
 	}
-	return deadProvider{}, nil
+	return &testProvider{account: acct.Account, key: s.Key, works: strings.HasPrefix(s.Key, "key_work")}, nil
 }
 
-// deadProvider is a provider that never answers.
-type deadProvider struct{}
+// testProvider acts for one testpay account. One whose key starts
+// "key_work" starts payments, which stay pending; any other answers
+// nothing. It takes a notification whose body is a JSON testNotification
+// and verifies it by its key, a stand-in for a signature by the account's
+// keys.
+type testProvider struct {
+	account, key string
+	works        bool
+}
 
-func (deadProvider) Name() string { return "testpay" }
-func (deadProvider) Create(context.Context, genuine.PaymentRequest) (*genuine.Payment, error) {
-	return nil, genuine.Errorf(genuine.EUnavailable, "down")
+type testNotification struct {
+	ID, Reference, Currency, Account, Key string
+	Status                                genuine.PaymentStatus
+	Amount                                int64
 }
-func (deadProvider) Query(context.Context, string) (genuine.PaymentState, error) {
-	return genuine.PaymentState{}, genuine.Errorf(genuine.EUnavailable, "down")
+
+func (*testProvider) Name() string { return "testpay" }
+func (p *testProvider) Create(_ context.Context, r genuine.PaymentRequest) (*genuine.Payment, error) {
+	if !p.works {
+		return nil, genuine.Errorf(genuine.EUnavailable, "down")
+	}
+	return &genuine.Payment{Provider: "testpay", Reference: "tp_" + r.CheckoutID, Status: genuine.PaymentPending,
+		Amount: r.Amount, Currency: r.Currency, Account: p.account, PayURL: "https://pay.test/" + r.CheckoutID, ExpiresAt: r.ExpiresAt}, nil
 }
-func (deadProvider) Cancel(context.Context, string) error {
+func (p *testProvider) Query(context.Context, string) (genuine.PaymentState, error) {
+	if !p.works {
+		return genuine.PaymentState{}, genuine.Errorf(genuine.EUnavailable, "down")
+	}
+	return genuine.PaymentState{Status: genuine.PaymentPending}, nil
+}
+func (p *testProvider) Cancel(context.Context, string) error {
+	if !p.works {
+		return genuine.Errorf(genuine.EUnavailable, "down")
+	}
+	return nil
+}
+func (*testProvider) Refund(context.Context, genuine.RefundRequest) error {
 	return genuine.Errorf(genuine.EUnavailable, "down")
 }
-func (deadProvider) Refund(context.Context, genuine.RefundRequest) error {
-	return genuine.Errorf(genuine.EUnavailable, "down")
-}
-func (deadProvider) ParseNotification(*http.Request, []byte) (*genuine.Notification, error) {
-	return nil, genuine.Errorf(genuine.EUnauthorized, "no")
+func (p *testProvider) ParseNotification(_ *http.Request, body []byte) (*genuine.Notification, error) {
+	var n testNotification
+	if err := json.Unmarshal(body, &n); err != nil || n.Key != p.key {
+		return nil, genuine.Errorf(genuine.EUnauthorized, "the notification does not verify")
+	}
+	return &genuine.Notification{ID: n.ID, Reference: n.Reference, Status: n.Status, Amount: n.Amount, Currency: n.Currency, Account: n.Account}, nil
 }
 
 // accountWorld is a world whose App also has testpay, in test mode or not.
@@ -233,5 +261,55 @@ func TestProviderAccountLiveAndRotation(t *testing.T) {
 	t.Cleanup(func() { testMode.Close() })
 	if _, err := testMode.Checkout(ctx, w.merchant, "k2", in); genuine.ErrorCode(err) != genuine.EConflict {
 		t.Errorf("a checkout on a live account in test mode: %v, want conflict", err)
+	}
+}
+
+// Merchants name their accounts themselves, so merchant B may name merchant
+// A's: a notification B signs with its own keys, at its own address, of
+// A's payment and naming A's account, is refused (payment_mismatch) and
+// changes nothing; A's own is applied.
+func TestNotificationOfAnotherMerchantsPayment(t *testing.T) {
+	w, _ := accountWorld(t, true)
+	ctx := context.Background()
+	a, b := w.merchant, w.newMerchant(t, "CN-GD-GZ")
+	for _, m := range []struct {
+		p   *genuine.Principal
+		key string
+	}{{a, "key_workAAAA"}, {b, "key_workBBBB"}} {
+		acct, err := w.app.PutProviderAccount(ctx, m.p, m.p.MerchantID, "testpay", []byte(`{"mode":"test","key":"`+m.key+`"}`))
+		if err != nil || acct.Account != "acct_work" {
+			t.Fatalf("account: %+v, %v", acct, err)
+		}
+	}
+	code := w.released(t, 1)[0]
+	in := cart(100, code)
+	in.Provider = "testpay"
+	c, err := w.app.Checkout(ctx, a, "k1", in)
+	if err != nil || c.Status != genuine.CheckoutAwaitingPayment {
+		t.Fatalf("checkout: %+v, %v", c, err)
+	}
+	notify := func(merchant, key, id string) error {
+		body, _ := json.Marshal(testNotification{ID: id, Reference: c.Payment.Reference, Status: genuine.PaymentCanceled,
+			Amount: c.Total, Currency: c.Currency, Account: c.Payment.Account, Key: key})
+		r, _ := http.NewRequest("POST", "/", nil)
+		return w.app.ApplyNotification(ctx, "testpay", merchant, r, body)
+	}
+	if err := notify(b.MerchantID, "key_workBBBB", "n1"); genuine.ErrorCode(err) != genuine.EPaymentMismatch {
+		t.Errorf("B's notification of A's payment: %v, want %s", err, genuine.EPaymentMismatch)
+	}
+	if got, _ := w.app.GetCheckout(ctx, a, c.ID); got.Status != genuine.CheckoutAwaitingPayment {
+		t.Errorf("after B's notification A's checkout is %s", got.Status)
+	}
+	if v := w.verify(t, code); v.State != genuine.StateReserved {
+		t.Errorf("after B's notification the unit is %s", v.State)
+	}
+	if err := notify(a.MerchantID, "key_workBBBB", "n2"); genuine.ErrorCode(err) != genuine.EUnauthorized {
+		t.Errorf("B's notification at A's address: %v, want %s", err, genuine.EUnauthorized)
+	}
+	if err := notify(a.MerchantID, "key_workAAAA", "n3"); err != nil {
+		t.Fatalf("A's own notification: %v", err)
+	}
+	if got, _ := w.app.GetCheckout(ctx, a, c.ID); got.Status != genuine.CheckoutCanceled {
+		t.Errorf("after A's notification its checkout is %s, want canceled", got.Status)
 	}
 }

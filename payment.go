@@ -287,9 +287,10 @@ const EPaymentMismatch = "payment_mismatch"
 // payment. The same notification delivered again is applied once; they may
 // arrive in any order, and a payment already final stays so. A payment that
 // lands after its units were released is refunded. A notification is
-// applied only if its amount, currency and merchant account are its
-// checkout's, and a paid one only once the provider, asked back, says the
-// same: otherwise nothing is sold, the checkout stays as it was (awaiting
+// applied only if it came to the address of its checkout's merchant
+// (merchantID; "" for a provider without accounts) and its amount,
+// currency and merchant account are the checkout's, and a paid one only
+// once the provider, asked back, says the same: otherwise nothing is sold, the checkout stays as it was (awaiting
 // payment, until its deadline), an alert EPaymentMismatch is raised for
 // each of its units, and ApplyNotification returns an *Error with that code.
 // A paid notification the provider does not confirm is not applied:
@@ -308,7 +309,7 @@ func (a *App) ApplyNotification(ctx context.Context, provider, merchantID string
 	said := []PaymentState{{Status: n.Status, Amount: n.Amount, Currency: n.Currency, Account: n.Account}}
 	if n.Status == PaymentPaid {
 		a.failpoint("before-sold")
-		st, err := a.confirmPaid(ctx, provider, n, said[0])
+		st, err := a.confirmPaid(ctx, provider, merchantID, n, said[0])
 		if err != nil {
 			return err
 		}
@@ -331,7 +332,7 @@ func (a *App) ApplyNotification(ctx context.Context, provider, merchantID string
 		if err != nil {
 			return err
 		}
-		if why = otherCheckout(c, n); why != "" {
+		if why = otherCheckout(c, n, merchantID); why != "" {
 			return a.raiseMismatch(ctx, tx, c, why)
 		}
 		for _, st := range said {
@@ -391,7 +392,7 @@ func (a *App) notified(ctx context.Context, provider, merchantID string) (Provid
 // notification does not match its checkout anyway (ApplyNotification then
 // raises the alert); EUnavailable if the provider does not answer,
 // EConflict if it does not say paid.
-func (a *App) confirmPaid(ctx context.Context, provider string, n *Notification, said PaymentState) (*PaymentState, error) {
+func (a *App) confirmPaid(ctx context.Context, provider, merchantID string, n *Notification, said PaymentState) (*PaymentState, error) {
 	var c *Checkout
 	err := a.store.View(ctx, func(tx Tx) (err error) {
 		c, err = tx.CheckoutByPayment(ctx, provider, n.Reference)
@@ -400,7 +401,7 @@ func (a *App) confirmPaid(ctx context.Context, provider string, n *Notification,
 	if err != nil {
 		return nil, err
 	}
-	if mismatch(c, said) != "" || otherCheckout(c, n) != "" {
+	if mismatch(c, said) != "" || otherCheckout(c, n, merchantID) != "" {
 		return nil, nil
 	}
 	prov, err := a.providerOf(ctx, c.Provider, c.MerchantID)
@@ -418,9 +419,15 @@ func (a *App) confirmPaid(ctx context.Context, provider string, n *Notification,
 	return &st, nil
 }
 
-// otherCheckout says how a notification names another checkout than the
-// one its payment is of; "" if it names none or the same.
-func otherCheckout(c *Checkout, n *Notification) string {
+// otherCheckout says how a notification is of another checkout than the
+// one its payment is of: it came to the address of another merchant than
+// the checkout's, whose keys verified it (merchants name their accounts
+// themselves, so one may name another's), or it names another checkout;
+// "" if neither.
+func otherCheckout(c *Checkout, n *Notification, merchantID string) string {
+	if merchantID != "" && merchantID != c.MerchantID {
+		return fmt.Sprintf("the notification came to merchant %.40q's address, verified by its keys; the payment is merchant %s's", merchantID, c.MerchantID)
+	}
 	if n.CheckoutID == "" || n.CheckoutID == c.ID {
 		return ""
 	}
