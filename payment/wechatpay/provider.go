@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,12 +26,6 @@ type Provider struct {
 	refunds   refunddomestic.RefundsApiService
 	handler   *notify.Handler
 	notifyURL string
-
-	mu sync.Mutex
-	// refunded is how much this Provider refunded of each payment, by
-	// out_trade_no and out_refund_no: WeChat Pay's order query does not
-	// tell, and API v3 lists no order's refunds.
-	refunded map[string]map[string]int64
 }
 
 var (
@@ -47,7 +40,6 @@ func newProvider(a *account, client *core.Client, handler *notify.Handler, notif
 		refunds:   refunddomestic.RefundsApiService{Client: client},
 		handler:   handler,
 		notifyURL: notifyURL,
-		refunded:  make(map[string]map[string]int64),
 	}
 }
 
@@ -142,10 +134,10 @@ func description(r genuine.PaymentRequest) string {
 }
 
 // Query asks WeChat Pay where a payment stands: NOTPAY and USERPAYING are
-// pending, SUCCESS paid, REFUND paid with refunds (refunded once this
-// Provider has refunded all of it; Refunded counts the refunds this
-// Provider made, since WeChat Pay's query does not tell them), CLOSED and
-// REVOKED canceled, PAYERROR failed. An unknown payment is an *Error with
+// pending, SUCCESS paid, REFUND paid with refunds (Refunded is 0: WeChat
+// Pay's order query does not tell how much, and API v3 lists no order's
+// refunds; the App keeps its own count), CLOSED and REVOKED canceled,
+// PAYERROR failed. An unknown payment is an *Error with
 // ENotFound.
 func (p *Provider) Query(ctx context.Context, reference string) (genuine.PaymentState, error) {
 	if !isTradeNo(reference, 1, 32, "_-|*") {
@@ -180,10 +172,7 @@ func (p *Provider) state(reference string, tx *payments.Transaction) (genuine.Pa
 	case "SUCCESS":
 		st.Status = genuine.PaymentPaid
 	case "REFUND":
-		st.Status, st.Refunded = genuine.PaymentPaid, p.refundedOf(reference)
-		if st.Amount > 0 && st.Refunded >= st.Amount {
-			st.Status = genuine.PaymentRefunded
-		}
+		st.Status = genuine.PaymentPaid
 	case "CLOSED", "REVOKED":
 		st.Status = genuine.PaymentCanceled
 	case "PAYERROR":
@@ -269,16 +258,6 @@ func (p *Provider) Refund(ctx context.Context, r genuine.RefundRequest) error {
 	}
 	switch status := deref((*string)(resp.Status)); status {
 	case "SUCCESS", "PROCESSING":
-		refunded := amount
-		if resp.Amount != nil && resp.Amount.Refund != nil {
-			refunded = *resp.Amount.Refund
-		}
-		p.mu.Lock()
-		if p.refunded[r.Reference] == nil {
-			p.refunded[r.Reference] = make(map[string]int64)
-		}
-		p.refunded[r.Reference][r.IdempotencyKey] = refunded
-		p.mu.Unlock()
 		return nil
 	case "CLOSED":
 		return genuine.Errorf(genuine.EConflict, "WeChat Pay closed refund %s of payment %s", r.IdempotencyKey, r.Reference)
@@ -287,16 +266,6 @@ func (p *Provider) Refund(ctx context.Context, r genuine.RefundRequest) error {
 	}
 }
 
-// refundedOf is how much this Provider refunded of a payment.
-func (p *Provider) refundedOf(reference string) int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var sum int64
-	for _, amount := range p.refunded[reference] {
-		sum += amount
-	}
-	return sum
-}
 
 // mapError turns an error of the SDK into genuine's: WeChat Pay's "no such
 // payment" is ENotFound, "already paid" and a refund beyond what is left
