@@ -266,7 +266,6 @@ func (p *Provider) Refund(ctx context.Context, r genuine.RefundRequest) error {
 	}
 }
 
-
 // mapError turns an error of the SDK into genuine's: WeChat Pay's "no such
 // payment" is ENotFound, "already paid" and a refund beyond what is left
 // EConflict, a malformed request EInvalid; a network error, an answer that
