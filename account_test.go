@@ -216,7 +216,7 @@ func TestProviderAccounts(t *testing.T) {
 	if err := w.app.ApplyNotification(ctx, "testpay", mid, r, []byte("{}")); genuine.ErrorCode(err) != genuine.EUnauthorized {
 		t.Errorf("a notification the account's provider refuses: %v", err)
 	}
-	for _, tc := range [][2]string{{"testpay", other.MerchantID}, {"testpay", ""}, {"simulated", mid}, {"paypal", mid}} {
+	for _, tc := range [][2]string{{"testpay", other.MerchantID}, {"testpay", ""}, {"testpay", "mer_../../x"}, {"simulated", mid}, {"paypal", mid}} {
 		if err := w.app.ApplyNotification(ctx, tc[0], tc[1], r, []byte("{}")); genuine.ErrorCode(err) != genuine.ENotFound {
 			t.Errorf("a notification for %s of merchant %q: %v, want not found", tc[0], tc[1], err)
 		}

@@ -375,7 +375,8 @@ func (a *App) notified(ctx context.Context, provider, merchantID string) (Provid
 		return p, nil
 	}
 	conn, ok := a.connectors[provider]
-	if !ok || merchantID == "" {
+	if !ok || !validID(merchantID, "mer") {
+		// Checked before any read: the address is public.
 		return nil, Errorf(ENotFound, "no payment provider %.40q takes notifications at this address", provider)
 	}
 	p, err := a.accounts.provider(ctx, a, conn, merchantID)
