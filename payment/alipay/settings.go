@@ -1,7 +1,6 @@
 package alipay
 
 import (
-	"bytes"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -11,10 +10,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"genuine"
+	"genuine/payment"
 )
 
 // minKeyBits is the least size of an RSA key that RSA2 signatures take.
@@ -46,7 +45,7 @@ var members = []string{"mode", "app_id", "private_key", "alipay_public_key", "se
 // parseSettings parses and checks an app's settings: an *Error with
 // EInvalid naming the member that is wrong.
 func parseSettings(data []byte) (*account, error) {
-	m, err := decodeMembers(data)
+	m, err := payment.DecodeSettings("Alipay", data, members[:])
 	if err != nil {
 		return nil, err
 	}
@@ -76,50 +75,6 @@ func parseSettings(data []byte) (*account, error) {
 	}
 	a.PrivateKey, a.AlipayPublicKey = a.canonicalPrivateKey(), a.canonicalAlipayKey()
 	return a, nil
-}
-
-// decodeMembers decodes a JSON object of string members, refusing one that
-// is not among members or is given twice.
-func decodeMembers(data []byte) (map[string]string, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, genuine.Errorf(genuine.EInvalid, "Alipay settings must be a JSON object")
-	}
-	m := make(map[string]string)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, genuine.Errorf(genuine.EInvalid, "Alipay settings are not valid JSON")
-		}
-		key, _ := tok.(string)
-		if !known(key) {
-			return nil, genuine.Errorf(genuine.EInvalid, "Alipay settings have an unknown member %.40q; they take %s", key, strings.Join(members, ", "))
-		}
-		if _, dup := m[key]; dup {
-			return nil, invalid(key, "is given twice")
-		}
-		var v string
-		if err := dec.Decode(&v); err != nil {
-			return nil, invalid(key, "must be a string")
-		}
-		m[key] = v
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, genuine.Errorf(genuine.EInvalid, "Alipay settings are not valid JSON")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, genuine.Errorf(genuine.EInvalid, "Alipay settings have data after the object")
-	}
-	return m, nil
-}
-
-func known(key string) bool {
-	for _, k := range members {
-		if k == key {
-			return true
-		}
-	}
-	return false
 }
 
 // invalid returns an *Error with EInvalid about the member field.

@@ -25,12 +25,9 @@
 package stripe
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -126,7 +123,7 @@ func (c *Connector) ParseAccount(data []byte) (*genuine.AccountSettings, error) 
 
 // parseSettings decodes and checks settings as ParseAccount describes.
 func parseSettings(data []byte) (*settings, error) {
-	m, err := decodeMembers(data)
+	m, err := payment.DecodeSettings("Stripe", data, members[:])
 	if err != nil {
 		return nil, err
 	}
@@ -157,43 +154,6 @@ func parseSettings(data []byte) (*settings, error) {
 
 // members are the settings' JSON members, each a string.
 var members = [...]string{"mode", "secret_key", "webhook_secret", "account_id"}
-
-// decodeMembers decodes a JSON object of string members, refusing a member
-// that is not among members, exactly as spelled (encoding/json would take
-// "Secret_Key" for secret_key), or that is given twice (encoding/json would
-// keep the last), and anything after the object. Its errors quote no value.
-func decodeMembers(data []byte) (map[string]string, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings are not a JSON object of strings")
-	}
-	m := make(map[string]string, len(members))
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings are not a JSON object of strings")
-		}
-		key, _ := tok.(string)
-		if !slices.Contains(members[:], key) {
-			return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings: unknown member %.60q; they take %s", key, strings.Join(members[:], ", "))
-		}
-		if _, dup := m[key]; dup {
-			return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings: %s is given twice", key)
-		}
-		var v string
-		if err := dec.Decode(&v); err != nil {
-			return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings: %s is not a string", key)
-		}
-		m[key] = v
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings are not a JSON object of strings")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, genuine.Errorf(genuine.EInvalid, "Stripe settings: more than one JSON value")
-	}
-	return m, nil
-}
 
 // secretKeyMode returns the mode of a Stripe secret or restricted API key,
 // and whether key is one.

@@ -9,11 +9,10 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"io"
-	"slices"
 	"strings"
 
 	"genuine"
+	"genuine/payment"
 )
 
 // settings are a merchant's account at WeChat Pay as the merchant gives
@@ -49,7 +48,7 @@ const minKeyBits = 2048
 // parseSettings decodes and checks a merchant's settings: an *Error with
 // EInvalid naming the first field that is wrong.
 func parseSettings(data []byte) (*account, error) {
-	m, err := decodeMembers(data)
+	m, err := payment.DecodeSettings("WeChat Pay", data, members[:])
 	if err != nil {
 		return nil, err
 	}
@@ -90,44 +89,6 @@ func parseSettings(data []byte) (*account, error) {
 
 // members are the settings' JSON members, each a string.
 var members = [...]string{"mode", "mchid", "appid", "merchant_serial_no", "private_key", "apiv3_key", "wechatpay_public_key_id", "wechatpay_public_key"}
-
-// decodeMembers decodes a JSON object of string members, refusing a member
-// that is not among members, exactly as spelled (encoding/json would take
-// "APIv3_Key" for apiv3_key), or that is given twice (encoding/json would
-// keep the last), and anything after the object. Its errors quote no value.
-func decodeMembers(data []byte) (map[string]string, error) {
-	notObject := genuine.Errorf(genuine.EInvalid, "WeChat Pay settings are not a JSON object of strings")
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, notObject
-	}
-	m := make(map[string]string, len(members))
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, notObject
-		}
-		key, _ := tok.(string)
-		if !slices.Contains(members[:], key) {
-			return nil, genuine.Errorf(genuine.EInvalid, "WeChat Pay settings: unknown member %.60q; they take %s", key, strings.Join(members[:], ", "))
-		}
-		if _, dup := m[key]; dup {
-			return nil, invalid(key, "is given twice")
-		}
-		var v string
-		if err := dec.Decode(&v); err != nil {
-			return nil, invalid(key, "must be a string")
-		}
-		m[key] = v
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, notObject
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, genuine.Errorf(genuine.EInvalid, "WeChat Pay settings have data after the JSON object")
-	}
-	return m, nil
-}
 
 func invalid(field, why string) error {
 	return genuine.Errorf(genuine.EInvalid, "WeChat Pay settings: %s %s", field, why)

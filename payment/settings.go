@@ -1,0 +1,52 @@
+package payment
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"slices"
+	"strings"
+
+	"genuine"
+)
+
+// DecodeSettings reads the settings a merchant gives for its account at a
+// provider: one JSON object whose members are strings, each one of
+// members, exactly as spelled (encoding/json would take "Secret_Key" for
+// secret_key), given at most once (encoding/json would keep the last), with
+// nothing after it. A member not given is not in the map. provider names
+// the provider in errors, which are *Errors with EInvalid naming the member
+// at fault and never quoting a value, since values are secrets.
+func DecodeSettings(provider string, data []byte, members []string) (map[string]string, error) {
+	notObject := genuine.Errorf(genuine.EInvalid, "%s settings are not a JSON object of strings", provider)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, notObject
+	}
+	m := make(map[string]string, len(members))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, notObject
+		}
+		key, _ := tok.(string)
+		if !slices.Contains(members, key) {
+			return nil, genuine.Errorf(genuine.EInvalid, "%s settings: unknown member %.60q; they take %s", provider, key, strings.Join(members, ", "))
+		}
+		if _, dup := m[key]; dup {
+			return nil, genuine.Errorf(genuine.EInvalid, "%s settings: %s is given twice", provider, key)
+		}
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			return nil, genuine.Errorf(genuine.EInvalid, "%s settings: %s is not a string", provider, key)
+		}
+		m[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, notObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, genuine.Errorf(genuine.EInvalid, "%s settings: more follows the JSON object", provider)
+	}
+	return m, nil
+}
