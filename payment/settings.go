@@ -2,7 +2,12 @@ package payment
 
 import (
 	"bytes"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -49,4 +54,14 @@ func DecodeSettings(provider string, data []byte, members []string) (map[string]
 		return nil, genuine.Errorf(genuine.EInvalid, "%s settings: more follows the JSON object", provider)
 	}
 	return m, nil
+}
+
+// DescribeKey is what a merchant's settings show of an RSA key, kind
+// "private" or "public": its size and the start of the SHA-256 fingerprint
+// of its public half, enough to tell keys apart without showing one: "RSA
+// 2048-bit private key, SHA-256 fingerprint 1a2b3c4d5e6f7a8b…".
+func DescribeKey(kind string, pub *rsa.PublicKey) string {
+	der, _ := x509.MarshalPKIXPublicKey(pub) // an RSA key always marshals
+	sum := sha256.Sum256(der)
+	return fmt.Sprintf("RSA %d-bit %s key, SHA-256 fingerprint %s…", pub.N.BitLen(), kind, hex.EncodeToString(sum[:8]))
 }

@@ -2,10 +2,8 @@ package alipay
 
 import (
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -171,8 +169,8 @@ func (a *account) masked() map[string]string {
 	m := map[string]string{
 		"mode":              string(a.Mode),
 		"app_id":            a.AppID,
-		"private_key":       describeKey("private", &a.key.PublicKey),
-		"alipay_public_key": describeKey("public", a.alipayKey),
+		"private_key":       payment.DescribeKey("private", &a.key.PublicKey),
+		"alipay_public_key": payment.DescribeKey("public", a.alipayKey),
 	}
 	if a.SellerID != "" {
 		m["seller_id"] = a.SellerID
@@ -180,15 +178,6 @@ func (a *account) masked() map[string]string {
 	return m
 }
 
-// describeKey describes an RSA key by its size and the SHA-256 fingerprint
-// of its public key (PKIX DER), which is what the app's public key at
-// Alipay has too, so that a person can tell keys apart without reading
-// them: "RSA 2048-bit private key, SHA-256 fingerprint 1a2b3c4d5e6f7a8b…".
-func describeKey(kind string, pub *rsa.PublicKey) string {
-	der, _ := x509.MarshalPKIXPublicKey(pub)
-	sum := sha256.Sum256(der)
-	return fmt.Sprintf("RSA %d-bit %s key, SHA-256 fingerprint %s…", pub.N.BitLen(), kind, hex.EncodeToString(sum[:8]))
-}
 
 func isDigits(s string) bool {
 	if s == "" {

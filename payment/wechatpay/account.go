@@ -3,9 +3,7 @@ package wechatpay
 import (
 	"bytes"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -168,13 +166,6 @@ func encodePublicKey(key *rsa.PublicKey) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
 
-// describeKey says what a key is without showing it: its size and the
-// first bytes of the SHA-256 of its public part.
-func describeKey(kind string, pub *rsa.PublicKey) string {
-	der, _ := x509.MarshalPKIXPublicKey(pub)
-	sum := sha256.Sum256(der)
-	return fmt.Sprintf("RSA %d-bit %s, SHA-256 fingerprint %s…", pub.N.BitLen(), kind, hex.EncodeToString(sum[:8]))
-}
 
 // masked is what may be shown of an account's settings.
 func (a *account) masked() map[string]string {
@@ -183,10 +174,10 @@ func (a *account) masked() map[string]string {
 		"mchid":                   a.MchID,
 		"appid":                   a.AppID,
 		"merchant_serial_no":      a.MerchantSerialNo,
-		"private_key":             describeKey("private key", &a.privateKey.PublicKey),
+		"private_key":             payment.DescribeKey("private", &a.privateKey.PublicKey),
 		"apiv3_key":               genuine.MaskSecret(a.APIv3Key),
 		"wechatpay_public_key_id": a.PublicKeyID,
-		"wechatpay_public_key":    describeKey("public key", a.publicKey),
+		"wechatpay_public_key":    payment.DescribeKey("public", a.publicKey),
 	}
 }
 
