@@ -178,7 +178,6 @@ func (a *account) masked() map[string]string {
 	return m
 }
 
-
 func isDigits(s string) bool {
 	if s == "" {
 		return false

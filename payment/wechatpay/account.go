@@ -166,7 +166,6 @@ func encodePublicKey(key *rsa.PublicKey) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
 
-
 // masked is what may be shown of an account's settings.
 func (a *account) masked() map[string]string {
 	return map[string]string{
