@@ -36,9 +36,8 @@ const NotificationMaxSkew = 15 * time.Minute
 // notification again; Reference and CheckoutID are out_trade_no; Account
 // is app_id, which must be this Provider's app: one that names another app
 // is an *Error with EUnauthorized, since the key that verifies it is the
-// one the merchant gave (which may be its own), and a merchant could
-// otherwise name another merchant's app and have its TRADE_CLOSED applied
-// to that merchant's checkout. Amount is total_amount in fen of CNY. A
+// one the merchant gave, which the merchant may hold itself. Amount is
+// total_amount in fen of CNY. A
 // verified notification without them is an *Error with EInvalid.
 func (p *Provider) ParseNotification(r *http.Request, body []byte) (*genuine.Notification, error) {
 	form, err := url.ParseQuery(string(body))

@@ -35,17 +35,15 @@ const (
 // members used are the same in all of them.
 //
 // checkout.session.completed is paid if the session's payment_status is
-// paid (an asynchronous payment still to come is nil, nil), .
-// async_payment_succeeded paid, .async_payment_failed failed, .expired
-// canceled; any other event is nil, nil. The Notification's ID is the
-// event's, so that Stripe's retries of it are recognised; its Account is
-// this Provider's, whose webhook secret verified it. An event that names
-// another account (a Connect event of a connected account) is not about
-// this account's payments: nil, nil. The event's account member is in the
-// body its sender signed, and the sender may be the merchant itself (it
-// holds the webhook secret): taken as the Notification's Account, it let a
-// merchant name another merchant's account and have the App apply its
-// event to that merchant's payment.
+// paid (an asynchronous payment still to come is nil, nil);
+// checkout.session.async_payment_succeeded is paid, .async_payment_failed
+// failed, .expired canceled; any other event is nil, nil. The
+// Notification's ID is the event's, so that Stripe's retries of it are
+// recognised; its Account is always this Provider's, whose webhook secret
+// verified it, never the event's account member: the merchant holds the
+// secret too, so the body may be its own. An event that names another
+// account (a Connect event of a connected account) is not about this
+// account's payments: nil, nil.
 func (p *Provider) ParseNotification(r *http.Request, body []byte) (*genuine.Notification, error) {
 	var header string
 	if r != nil {
