@@ -250,6 +250,10 @@ func (a *App) providerOf(ctx context.Context, name, merchantID string) (Provider
 // this one.
 const accountTTL = 4 * time.Second
 
+// maxCachedAccounts bounds the accounts an App keeps connected; when full
+// it starts again empty, as its other caches do.
+const maxCachedAccounts = 4096
+
 // accountCache keeps the Provider of each merchant's account that the App
 // connected, so that an SDK client is made once per account, and read
 // again from the store at most every accountTTL.
@@ -307,6 +311,9 @@ func (c *accountCache) provider(ctx context.Context, a *App, conn Connector, mer
 		e = &accountEntry{updatedAt: acct.UpdatedAt, prov: observedProvider{Provider: prov, obs: a.observer}}
 	}
 	c.mu.Lock()
+	if _, cached := c.entries[key]; !cached && len(c.entries) >= maxCachedAccounts {
+		clear(c.entries)
+	}
 	c.entries[key] = &accountEntry{updatedAt: e.updatedAt, read: time.Now(), prov: e.prov}
 	c.mu.Unlock()
 	return e.prov, nil
