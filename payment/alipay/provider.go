@@ -184,14 +184,17 @@ func (p *Provider) Query(ctx context.Context, reference string) (genuine.Payment
 }
 
 // Cancel closes an unpaid payment (alipay.trade.close), so that it can no
-// longer be paid. A trade nobody has scanned does not exist at Alipay and
-// cannot be closed: it is canceled instead (alipay.trade.cancel), which
-// closes it before it is ever paid. Canceling a closed payment does
-// nothing. A paid or refunded payment is never closed, canceled or
-// refunded here: it gives an *Error with EConflict. In the moment between
-// Alipay saying a trade does not exist and canceling it, a buyer may pay
-// it; Alipay's cancel then refunds them, and Cancel gives EConflict too.
-// Any other refusal is a plain error, to be tried again.
+// longer be paid. A precreated trade nobody has scanned does not exist at
+// Alipay yet, so there is nothing to close: Cancel answers nil, and the
+// QR code stays payable until the trade's expiry (the checkout's
+// deadline), after which Alipay takes no payment for it; a buyer who pays
+// it before then has paid a checkout whose units are released, and the App
+// refunds that late payment. Cancel never uses alipay.trade.cancel, which
+// refunds a trade that was paid meanwhile: a buyer paying as the till
+// cancels would then be refunded for units the App may already have sold.
+// Canceling a closed payment does nothing. A paid or refunded payment
+// gives an *Error with EConflict, and nothing is refunded. Any other
+// refusal is a plain error, to be tried again.
 func (p *Provider) Cancel(ctx context.Context, reference string) error {
 	if !isOutNo(reference) {
 		return genuine.Errorf(genuine.ENotFound, "Alipay payment %.80q not found", reference)
@@ -207,7 +210,7 @@ func (p *Provider) Cancel(ctx context.Context, reference string) error {
 	case ae == nil:
 		return nil
 	case ae.SubCode == subTradeNotExist:
-		return p.cancelUnscanned(ctx, reference)
+		return nil
 	case ae.SubCode == subTradeStatusError:
 		// Closed already, or paid: only a query tells which.
 		st, err := p.Query(ctx, reference)
@@ -226,26 +229,6 @@ func (p *Provider) Cancel(ctx context.Context, reference string) error {
 	}
 	// Only EConflict says paid; any other refusal is tried again.
 	return plain("close", reference, ae)
-}
-
-// cancelUnscanned cancels a trade that does not exist at Alipay yet.
-func (p *Provider) cancelUnscanned(ctx context.Context, reference string) error {
-	rsp, err := p.client.TradeCancel(ctx, alipaysdk.TradeCancel{OutTradeNo: reference})
-	if rsp == nil {
-		rsp = new(alipaysdk.TradeCancelRsp)
-	}
-	ae, err := answer("cancel", err, rsp.Error)
-	switch {
-	case err != nil:
-		return err
-	case ae == nil && rsp.Action == "refund":
-		return genuine.Errorf(genuine.EConflict, "Alipay payment %s was paid as it was canceled, and Alipay refunded it", reference)
-	case ae == nil:
-		return nil
-	case ae.SubCode == subTradeStatusError:
-		return genuine.Errorf(genuine.EConflict, "Alipay payment %s was paid", reference)
-	}
-	return plain("cancel", reference, ae)
 }
 
 // Refund refunds r.Amount of a paid payment (alipay.trade.refund) with
