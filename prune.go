@@ -54,10 +54,12 @@ const prunePage = 1000
 type Pruned struct {
 	Notifications int
 	Checkouts     int
+	Sessions      int
 }
 
 // Prune deletes the history older than its Retention, a page per write:
-// notification ids and checkouts that ended unpaid.
+// notification ids and checkouts that ended unpaid; and browser sessions
+// that have expired, which open nothing any more.
 func (a *App) Prune(ctx context.Context) (Pruned, error) {
 	now := a.Now()
 	var out Pruned
@@ -70,6 +72,12 @@ func (a *App) Prune(ctx context.Context) (Pruned, error) {
 	}
 	out.Checkouts, err = a.prunePages(ctx, func(tx Tx) (int, error) {
 		return tx.PruneCheckouts(ctx, now.Add(-a.retention.Checkouts), prunePage)
+	})
+	if err != nil {
+		return out, err
+	}
+	out.Sessions, err = a.prunePages(ctx, func(tx Tx) (int, error) {
+		return tx.PruneSessions(ctx, now, prunePage)
 	})
 	return out, err
 }

@@ -104,6 +104,16 @@ type Tx interface {
 	// CountAPIKeys returns how many keys of a role exist.
 	CountAPIKeys(ctx context.Context, role Role) (int, error)
 
+	// CreateSession inserts a browser session; EConflict if its hash
+	// exists.
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByHash returns the session with the given token hash,
+	// expired or not; ENotFound if there is none.
+	SessionByHash(ctx context.Context, hash []byte) (*Session, error)
+	// DeleteSession deletes the session with the given token hash;
+	// ENotFound if there is none.
+	DeleteSession(ctx context.Context, hash []byte) error
+
 	// CreateProduct adds a product; EConflict if its GTIN exists.
 	CreateProduct(ctx context.Context, p *Product) error
 	Product(ctx context.Context, gtin string) (*Product, error)
@@ -250,6 +260,9 @@ type Tx interface {
 	// payment or one that failed or was canceled — and whose deadline is
 	// before the given time, oldest first, and returns how many it deleted.
 	PruneCheckouts(ctx context.Context, before time.Time, limit int) (int, error)
+	// PruneSessions deletes at most limit sessions that expired before the
+	// given time, oldest first, and returns how many it deleted.
+	PruneSessions(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// Scan returns how many distinct clients verified a unit (as
 	// AddVerifications counts them) and where it was last scanned by a

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"GS1Prefixes", testGS1Prefixes},
 		{"Merchant", testMerchant},
 		{"APIKey", testAPIKey},
+		{"Sessions", testSessions},
 		{"Product", testProduct},
 		{"AllocateSequences", testAllocateSequences},
 		{"AllocateSequencesConcurrently", testAllocateSequencesConcurrently},

@@ -20,8 +20,9 @@ var templateFS embed.FS
 type pages struct {
 	tmpl *template.Template
 	// csp is the Content-Security-Policy of every page: nothing may load
-	// but the page's own inline style, named by its hash.
-	csp string
+	// but the page's own inline style, named by its hash. formCSP is the
+	// same for a page with a form, which it lets post to this server only.
+	csp, formCSP string
 }
 
 // mustParsePages parses the embedded templates.
@@ -43,16 +44,27 @@ func mustParsePages() *pages {
 		"statusNumber": strconv.Itoa,
 	}
 	tmpl := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
-	return &pages{
-		tmpl: tmpl,
-		csp: "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
-			"img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+	csp := func(formAction string) string {
+		return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
+			"img-src data:; base-uri 'none'; form-action " + formAction + "; frame-ancestors 'none'"
 	}
+	return &pages{tmpl: tmpl, csp: csp("'none'"), formCSP: csp("'self'")}
 }
 
 // render writes the page named name with data. The page is rendered in
 // full before anything is written, so a template error is a clean 500.
 func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	p.write(w, status, name, data, p.csp)
+}
+
+// renderForm writes a page with a form, as render does, under formCSP.
+func (p *pages) renderForm(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	p.write(w, status, name, data, p.formCSP)
+}
+
+// write renders the page named name with data and writes it under the
+// Content-Security-Policy csp.
+func (p *pages) write(w http.ResponseWriter, status int, name string, data any, csp string) {
 	var buf bytes.Buffer
 	if err := p.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
 		http.Error(w, "internal error: the page cannot be shown", http.StatusInternalServerError)
@@ -60,7 +72,7 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, name 
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", p.csp)
+	h.Set("Content-Security-Policy", csp)
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())

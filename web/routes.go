@@ -136,6 +136,12 @@ func (s *Server) apiRoutes() []route {
 		{Method: "HEAD", Pattern: "/01/{rest...}", Roles: anyone, CORS: true, Browser: true, Handle: s.resolve},
 		{Method: "OPTIONS", Pattern: "/01/{rest...}", Roles: anyone, CORS: true, Browser: true, Handle: preflight("GET, HEAD, OPTIONS")},
 
+		// Browser sessions: public forms, rate-limited per address and
+		// protected against cross-origin posts as every browser route.
+		{Method: "GET", Pattern: "/login", Roles: anyone, Browser: true, Handle: s.loginForm},
+		{Method: "POST", Pattern: "/login", Roles: anyone, Browser: true, Handle: s.login},
+		{Method: "POST", Pattern: "/logout", Roles: anyone, Browser: true, Handle: s.logout},
+
 		{Method: "GET", Pattern: "/healthz", Roles: anyone, Unlimited: true, Handle: s.health},
 		{Method: "GET", Pattern: "/metrics", Roles: byAdmin, Handle: s.serveMetrics},
 		{Method: "GET", Pattern: "/openapi.json", Roles: anyone, CORS: true, Handle: s.openAPI},

@@ -216,6 +216,9 @@ func TestPages(t *testing.T) {
 			t.Errorf("problem page %d:\n%s", status, page)
 		}
 	}
+	if page := render(401, "login.html", loginPage{Message: "try <again>"}); !strings.Contains(page, "try &lt;again&gt;") || !strings.Contains(page, `type="password"`) {
+		t.Errorf("login page:\n%s", page)
+	}
 	// Every state, reason and event type has words of its own.
 	for _, s := range []genuine.UnitState{genuine.StateCommissioned, genuine.StateInChannel, genuine.StateReserved, genuine.StateSold, genuine.StateConsumed,
 		genuine.StateStolen, genuine.StateDestroyed, genuine.StateLocked, genuine.StateReturned, genuine.StateRecalled, genuine.StateWithdrawn} {
