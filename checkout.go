@@ -62,11 +62,6 @@ type CheckoutItem struct {
 	// Refunded is set on the items of a checkout as read once a refund of
 	// their unit is recorded (Payment.Refunds); stores never keep it.
 	Refunded bool `json:"refunded,omitempty"`
-	// unpriced and currency are for a preview's item (PreviewCheckout):
-	// unpriced if it has no price, which skips the price rule; currency,
-	// if set, in place of the cart's (a price from the merchant's list).
-	unpriced bool
-	currency string
 }
 
 // storedItem is a checkout item as stores keep it: with the unit's sequence

@@ -26,14 +26,14 @@ func (a *App) decide(ctx context.Context, tx Tx, base *Checkout, m *Merchant, ch
 	for i := range d.c.Items {
 		it := &d.c.Items[i]
 		currency := d.c.Currency
-		if it.currency != "" {
-			currency = it.currency
+		if checks[i].currency != "" {
+			currency = checks[i].currency
 		}
 		f, id, err := a.facts(ctx, tx, checks[i], m, it.Price, currency)
 		if err != nil {
 			return nil, err
 		}
-		f.NoPrice = it.unpriced
+		f.NoPrice = checks[i].noPrice
 		d.ids[i] = id
 		pol := DefaultPolicy()
 		if id != nil && id.reason == "" {

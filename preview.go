@@ -2,6 +2,7 @@ package genuine
 
 import (
 	"context"
+	"slices"
 	"strings"
 )
 
@@ -80,14 +81,18 @@ func (a *App) PreviewCheckout(ctx context.Context, p *Principal, in PreviewInput
 		}
 	}
 	base := Checkout{MerchantID: p.MerchantID, Currency: in.Currency}
-	for _, it := range in.Items {
-		ci := CheckoutItem{Code: it.Code, unpriced: it.Price == nil}
+	for i, it := range in.Items {
+		ci := CheckoutItem{Code: it.Code}
 		if it.Price != nil {
 			ci.Price = *it.Price
 		}
 		base.Items = append(base.Items, ci)
+		checks[i].noPrice = it.Price == nil
 	}
-	var d *decided
+	var (
+		d      *decided
+		priced []checked
+	)
 	err = a.store.Peek(ctx, func(tx Tx) error {
 		snap := previewTx{snapshotTx{Tx: tx, a: a}}
 		m, err := snap.Merchant(ctx, p.MerchantID)
@@ -95,10 +100,10 @@ func (a *App) PreviewCheckout(ctx context.Context, p *Principal, in PreviewInput
 			return err
 		}
 		items := base
-		if items.Items, err = a.listPrices(ctx, tx, p.MerchantID, in.Currency, base.Items, checks); err != nil {
+		if items.Items, priced, err = a.listPrices(ctx, tx, p.MerchantID, in.Currency, base.Items, checks); err != nil {
 			return err
 		}
-		d, err = a.decide(ctx, snap, &items, m, checks)
+		d, err = a.decide(ctx, snap, &items, m, priced)
 		return err
 	})
 	if err != nil {
@@ -107,11 +112,11 @@ func (a *App) PreviewCheckout(ctx context.Context, p *Principal, in PreviewInput
 	out := &Preview{Items: make([]PreviewItem, len(d.c.Items))}
 	for i, it := range d.c.Items {
 		pi := PreviewItem{Code: it.Code, GTIN: it.GTIN, Serial: it.Serial, Decision: it.Decision, Product: products[i], PriceFrom: PriceFromNone}
-		if !it.unpriced {
+		if c := priced[i]; !c.noPrice {
 			price := it.Price
 			pi.Price, pi.Currency, pi.PriceFrom = &price, in.Currency, PriceFromCart
-			if it.currency != "" {
-				pi.Currency, pi.PriceFrom = it.currency, PriceFromList
+			if c.currency != "" {
+				pi.Currency, pi.PriceFrom = c.currency, PriceFromList
 			}
 		}
 		out.Items[i] = pi
@@ -145,18 +150,19 @@ func validPreview(in PreviewInput) error {
 	return nil
 }
 
-// listPrices returns a copy of items where each item without a price has
-// the merchant's list price for its unit's GTIN, if the list has one in
-// currency (in any, if currency is ""), and the list's currency.
-func (a *App) listPrices(ctx context.Context, tx Tx, merchantID, currency string, items []CheckoutItem, checks []checked) ([]CheckoutItem, error) {
-	out := make([]CheckoutItem, len(items))
-	copy(out, items)
+// listPrices returns copies of items and their checks where each item
+// without a price has the merchant's list price for its unit's GTIN, if
+// the list has one in currency (in any, if currency is ""), and the
+// list's currency.
+func (a *App) listPrices(ctx context.Context, tx Tx, merchantID, currency string, items []CheckoutItem, checks []checked) ([]CheckoutItem, []checked, error) {
+	out, outChecks := slices.Clone(items), slices.Clone(checks)
 	listed := make(map[string]*Price) // by GTIN, nil if not on the list
 	for i := range out {
-		it, id := &out[i], checks[i].id
-		if !it.unpriced || id == nil || id.gtin == "" {
+		it, c := &out[i], &outChecks[i]
+		if !c.noPrice || c.id == nil || c.id.gtin == "" {
 			continue
 		}
+		id := c.id
 		pr, ok := listed[id.gtin]
 		if !ok {
 			var err error
@@ -165,16 +171,16 @@ func (a *App) listPrices(ctx context.Context, tx Tx, merchantID, currency string
 				pr, err = nil, nil
 			}
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			listed[id.gtin] = pr
 		}
 		if pr == nil || currency != "" && !strings.EqualFold(pr.Currency, currency) {
 			continue
 		}
-		it.Price, it.currency, it.unpriced = pr.Price, pr.Currency, false
+		it.Price, c.currency, c.noPrice = pr.Price, pr.Currency, false
 	}
-	return out, nil
+	return out, outChecks, nil
 }
 
 // publicProduct returns the product a checked code names, as the public
