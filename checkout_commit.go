@@ -25,10 +25,15 @@ func (a *App) decide(ctx context.Context, tx Tx, base *Checkout, m *Merchant, ch
 	seen := make(map[string]bool, len(d.c.Items))
 	for i := range d.c.Items {
 		it := &d.c.Items[i]
-		f, id, err := a.facts(ctx, tx, checks[i], m, it.Price, d.c.Currency)
+		currency := d.c.Currency
+		if checks[i].currency != "" {
+			currency = checks[i].currency
+		}
+		f, id, err := a.facts(ctx, tx, checks[i], m, it.Price, currency)
 		if err != nil {
 			return nil, err
 		}
+		f.NoPrice = checks[i].noPrice
 		d.ids[i] = id
 		pol := DefaultPolicy()
 		if id != nil && id.reason == "" {

@@ -89,6 +89,12 @@ func (a *App) checkSerial(ctx context.Context, code string) (*identity, error) {
 type checked struct {
 	id  *identity
 	err error
+	// noPrice and currency are set for an item of a preview
+	// (PreviewCheckout) only: noPrice if it has no price, which skips the
+	// price rule; currency, if set, in place of the cart's (a price from
+	// the merchant's list).
+	noPrice  bool
+	currency string
 }
 
 // checkCodes checks the serials of codes, outside any transaction.

@@ -20,6 +20,9 @@ type Facts struct {
 	Price                 int64     // unit price in minor units
 	Currency              string
 	Now                   time.Time
+	// NoPrice says the unit's price is not known (a till's preview of a
+	// unit scanned without one): the price rule is skipped.
+	NoPrice bool
 	// Scans is how many distinct clients verified the unit before (a
 	// client of its own for each verification that named none; see
 	// WithClient), and LastScan the last located scan (nil if none).
@@ -72,7 +75,7 @@ const (
 	OutcomePass   = "pass"
 	OutcomeRefuse = "refuse"
 	OutcomeFail   = "fail"
-	OutcomeSkip   = "skip" // the rule needs an authentic unit, and the code is not one
+	OutcomeSkip   = "skip" // the rule needs an authentic unit, and the code is not one; or a price, and none is known
 )
 
 // Reason codes of the rules other than authentic and state, whose codes
@@ -101,7 +104,8 @@ var passFinding = ruleFinding{outcome: OutcomePass}
 // pure: no I/O, and no clock but f.Now. A nil policy is the default one.
 // Every rule is evaluated and reported, authentic first even if the policy
 // lacks it; if authentic fails (f.Reason set, or no f.Batch), the rules
-// about the unit are skipped. Missing facts fail their rules. The outcome
+// about the unit are skipped, as is the price rule without a price
+// (f.NoPrice). Other missing facts fail their rules. The outcome
 // is "refuse" if an enforced rule failed: authentic, or one with action
 // refuse where neither it nor the policy is in shadow. Failed flag and
 // shadow rules become Reasons too, so that the App can raise alerts
@@ -128,7 +132,8 @@ func Evaluate(p *Policy, f Facts) Decision {
 		switch {
 		case r.Rule == RuleAuthentic:
 			fd = evalAuthentic(&f)
-		case !authentic && (r.Rule == RuleState || r.Rule == RuleRegion || r.Rule == RuleExpiry || r.Rule == RuleVelocity || r.Rule == RuleHost):
+		case !authentic && (r.Rule == RuleState || r.Rule == RuleRegion || r.Rule == RuleExpiry || r.Rule == RuleVelocity || r.Rule == RuleHost),
+			r.Rule == RulePrice && f.NoPrice:
 			fd = ruleFinding{outcome: OutcomeSkip}
 		default:
 			fd = r.evaluate(&f)

@@ -89,6 +89,16 @@ type Tx interface {
 	CreateMerchant(ctx context.Context, m *Merchant) error
 	Merchant(ctx context.Context, id string) (*Merchant, error)
 
+	// ReplacePrices replaces a merchant's price list with prices, whose
+	// GTINs are distinct; an empty list clears it.
+	ReplacePrices(ctx context.Context, merchantID string, prices []Price) error
+	// Prices returns a merchant's price list in order of GTIN; nil if it
+	// has none.
+	Prices(ctx context.Context, merchantID string) ([]Price, error)
+	// Price returns the line of a merchant's price list for a GTIN;
+	// ENotFound if it has none.
+	Price(ctx context.Context, merchantID, gtin string) (*Price, error)
+
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByHash returns the key with the given hash.
 	APIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)

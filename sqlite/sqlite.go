@@ -170,7 +170,7 @@ func queries() []string {
 		selectAllSigningKeys, updateSigningKey, selectSecret, upsertSecret, selectSecrets,
 		selectProviderAccount, upsertProviderAccount, selectProviderAccounts, deleteProviderAccount,
 		deleteGS1Prefixes, insertGS1Prefix, selectGS1Prefixes,
-		insertMerchant, selectMerchant,
+		insertMerchant, selectMerchant, deletePrices, insertPrice, selectPrices, selectPrice,
 		insertAPIKey, selectAPIKeyByHash, selectAPIKey, selectAPIKeys, revokeAPIKey, countAPIKeys,
 		insertSession, selectSessionByHash, deleteSession,
 		insertProduct, selectProduct, allocateSequences,

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"UpdateSigningKey", testUpdateSigningKey},
 		{"Secrets", testSecrets},
 		{"ProviderAccounts", testProviderAccounts},
+		{"Prices", testPrices},
 		{"GS1Prefixes", testGS1Prefixes},
 		{"Merchant", testMerchant},
 		{"APIKey", testAPIKey},

@@ -63,3 +63,19 @@ func (s *Server) refundCheckout(w http.ResponseWriter, r *http.Request, p *genui
 	}
 	return writeJSON(w, http.StatusOK, c)
 }
+
+// previewCheckout handles POST /v1/checkouts/preview: a till's cart
+// decided as a checkout would decide it now, with nothing reserved or
+// stored. Each item says its decision, the price it was decided at and
+// where that came from, and its product.
+func (s *Server) previewCheckout(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	var in genuine.PreviewInput
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	pv, err := s.app.PreviewCheckout(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, pv)
+}

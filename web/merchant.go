@@ -73,3 +73,37 @@ func (s *Server) deleteProviderAccount(w http.ResponseWriter, r *http.Request, p
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// putPrices handles PUT /v1/merchants/{id}/prices: the body, a list of
+// {"gtin", "price", "currency"}, replaces the merchant's price list. The
+// answer is the list as stored, by GTIN.
+func (s *Server) putPrices(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	var prices []genuine.Price
+	if err := s.decode(w, r, &prices); err != nil {
+		return err
+	}
+	if prices == nil {
+		return genuine.Errorf(genuine.EInvalid, "the body must be a list of prices, [] for none")
+	}
+	list, err := s.app.SetPrices(r.Context(), p, r.PathValue("id"), prices)
+	if err != nil {
+		return err
+	}
+	return writePrices(w, list)
+}
+
+// getPrices handles GET /v1/merchants/{id}/prices.
+func (s *Server) getPrices(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	list, err := s.app.Prices(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writePrices(w, list)
+}
+
+func writePrices(w http.ResponseWriter, list []genuine.Price) error {
+	if list == nil {
+		list = []genuine.Price{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"prices": list})
+}

@@ -97,6 +97,8 @@ func (s *Server) apiRoutes() []route {
 		{Method: "GET", Pattern: "/v1/merchants/{id}/providers", Roles: byMerchantOrAdmin, Handle: s.listProviderAccounts},
 		{Method: "PUT", Pattern: "/v1/merchants/{id}/providers/{name}", Roles: byMerchantOrAdmin, Handle: s.putProviderAccount},
 		{Method: "DELETE", Pattern: "/v1/merchants/{id}/providers/{name}", Roles: byMerchantOrAdmin, Handle: s.deleteProviderAccount},
+		{Method: "GET", Pattern: "/v1/merchants/{id}/prices", Roles: byMerchantOrAdmin, Handle: s.getPrices},
+		{Method: "PUT", Pattern: "/v1/merchants/{id}/prices", Roles: byMerchantOrAdmin, Handle: s.putPrices},
 
 		{Method: "POST", Pattern: "/v1/keys", Roles: byAdmin, Handle: s.createAPIKey},
 		{Method: "GET", Pattern: "/v1/keys", Roles: byKeyManager, Handle: s.listAPIKeys},
@@ -118,6 +120,7 @@ func (s *Server) apiRoutes() []route {
 		{Method: "GET", Pattern: "/v1/policies/{scope}", Roles: byBrand, Handle: s.getPolicy},
 
 		{Method: "POST", Pattern: "/v1/checkouts", Roles: byMerchant, Handle: s.createCheckout},
+		{Method: "POST", Pattern: "/v1/checkouts/preview", Roles: byMerchant, Handle: s.previewCheckout},
 		{Method: "GET", Pattern: "/v1/checkouts/{id}", Roles: byMerchantOrAdmin, Handle: s.getCheckout},
 		{Method: "POST", Pattern: "/v1/checkouts/{id}/cancel", Roles: byMerchant, Handle: s.cancelCheckout},
 		{Method: "POST", Pattern: "/v1/checkouts/{id}/refund", Roles: byMerchant, Handle: s.refundCheckout},

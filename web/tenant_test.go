@@ -83,6 +83,9 @@ func TestTenantIsolation(t *testing.T) {
 		return func(caller) (string, any) { return path, body }
 	}
 	accountPath := "/v1/merchants/" + a.merchant.ID + "/providers/testpay"
+	pricesPath := "/v1/merchants/" + a.merchant.ID + "/prices"
+	// A preview changes nothing: every caller previews the same unit.
+	previewed := codes[len(codes)-1].Code
 	cases := map[string]tenantCase{
 		"POST /v1/brands":                                {"", 201, fixed("/v1/brands", map[string]any{"name": "New"})},
 		"GET /v1/brands/{id}":                            {"brand", 200, fixed("/v1/brands/"+a.brand.ID, nil)},
@@ -100,14 +103,16 @@ func TestTenantIsolation(t *testing.T) {
 			ts.call("PUT", accountPath, ts.admin, map[string]any{"mode": "test", "key": "key_12345678"}, 200, nil)
 			return accountPath, nil
 		}},
-		"POST /v1/keys":                {"", 201, fixed("/v1/keys", map[string]any{"role": "admin"})},
-		"GET /v1/products/{gtin}":      {"brand", 200, fixed("/v1/products/"+a.product.GTIN, nil)},
-		"POST /v1/batches":             {"brand", 201, fixed("/v1/batches", map[string]any{"gtin": a.product.GTIN, "lot": "T1", "expiry": "2030-01-01", "quantity": 10})},
-		"GET /v1/batches":              {"", 200, fixed("/v1/batches", nil)},
-		"GET /v1/batches/{id}":         {"brand", 200, fixed("/v1/batches/"+a.batch.ID, nil)},
-		"GET /v1/batches/{id}/codes":   {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/codes", nil)},
-		"POST /v1/batches/{id}/events": {"brand", 201, fixed("/v1/batches/"+a.batch.ID+"/events", map[string]any{"type": "ship"})},
-		"GET /v1/batches/{id}/events":  {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/events", nil)},
+		"GET /v1/merchants/{id}/prices": {"merchant", 200, fixed(pricesPath, nil)},
+		"PUT /v1/merchants/{id}/prices": {"merchant", 200, fixed(pricesPath, []any{map[string]any{"gtin": b.product.GTIN, "price": 3500, "currency": "CNY"}})},
+		"POST /v1/keys":                 {"", 201, fixed("/v1/keys", map[string]any{"role": "admin"})},
+		"GET /v1/products/{gtin}":       {"brand", 200, fixed("/v1/products/"+a.product.GTIN, nil)},
+		"POST /v1/batches":              {"brand", 201, fixed("/v1/batches", map[string]any{"gtin": a.product.GTIN, "lot": "T1", "expiry": "2030-01-01", "quantity": 10})},
+		"GET /v1/batches":               {"", 200, fixed("/v1/batches", nil)},
+		"GET /v1/batches/{id}":          {"brand", 200, fixed("/v1/batches/"+a.batch.ID, nil)},
+		"GET /v1/batches/{id}/codes":    {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/codes", nil)},
+		"POST /v1/batches/{id}/events":  {"brand", 201, fixed("/v1/batches/"+a.batch.ID+"/events", map[string]any{"type": "ship"})},
+		"GET /v1/batches/{id}/events":   {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/events", nil)},
 		"POST /v1/batches/{id}/serials": {"brand", 200, func(c caller) (string, any) {
 			return "/v1/batches/" + registered.ID + "/serials", map[string]any{"serials": []string{"S-" + strings.ReplaceAll(c.name, " ", "")}}
 		}},
@@ -132,7 +137,8 @@ func TestTenantIsolation(t *testing.T) {
 		"POST /v1/checkouts": {"", 201, func(caller) (string, any) {
 			return "/v1/checkouts", cartOf(1000, nextCode())
 		}},
-		"GET /v1/checkouts/{id}": {"merchant", 200, fixed("/v1/checkouts/"+awaiting.ID, nil)},
+		"POST /v1/checkouts/preview": {"", 200, fixed("/v1/checkouts/preview", map[string]any{"items": []any{map[string]any{"code": previewed}}, "currency": "CNY"})},
+		"GET /v1/checkouts/{id}":     {"merchant", 200, fixed("/v1/checkouts/"+awaiting.ID, nil)},
 		"POST /v1/checkouts/{id}/cancel": {"merchant", 200, func(c caller) (string, any) {
 			return "/v1/checkouts/" + fresh(c, awaiting, false) + "/cancel", nil
 		}},
@@ -196,7 +202,7 @@ func TestTenantIsolation(t *testing.T) {
 				// Whatever another tenant may read holds nothing of tenant A's.
 				if c.tenant == "B" {
 					secrets := []string{a.batch.ID, registered.ID, a.brand.ID, a.product.GTIN}
-					if c.role == genuine.RoleMerchant && (name == "POST /v1/units/events" || name == "POST /v1/checkouts") {
+					if c.role == genuine.RoleMerchant && (name == "POST /v1/units/events" || name == "POST /v1/checkouts" || name == "POST /v1/checkouts/preview") {
 						// A merchant acts on any brand's units it holds, named by
 						// codes that carry the GTIN, and checks them out; it
 						// learns no identifier.
