@@ -7,11 +7,15 @@ import (
 
 // Merchant is a seller with a till, registered in a region.
 type Merchant struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Region    string    `json:"region"` // ISO 3166-1/3166-2 code, finer levels below with "-": "CN-GD-SZ"
-	Lat       *float64  `json:"lat,omitempty"`
-	Lon       *float64  `json:"lon,omitempty"`
+	ID     string   `json:"id"`
+	Name   string   `json:"name"`
+	Region string   `json:"region"` // ISO 3166-1/3166-2 code, finer levels below with "-": "CN-GD-SZ"
+	Lat    *float64 `json:"lat,omitempty"`
+	Lon    *float64 `json:"lon,omitempty"`
+	// TimeZone is the IANA time zone its pages and receipts show times
+	// in, such as "Asia/Shanghai": given when it is made, or its region's
+	// default (DefaultTimeZone).
+	TimeZone  string    `json:"time_zone"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -31,6 +35,11 @@ func (a *App) CreateMerchant(ctx context.Context, p *Principal, m *Merchant) err
 	}
 	if m.Lat != nil && (*m.Lat < -90 || *m.Lat > 90 || *m.Lon < -180 || *m.Lon > 180 || *m.Lat != *m.Lat || *m.Lon != *m.Lon) {
 		return Errorf(EInvalid, "lat must be within ±90 and lon within ±180")
+	}
+	if m.TimeZone == "" {
+		m.TimeZone = DefaultTimeZone(m.Region)
+	} else if err := validTimeZone(m.TimeZone); err != nil {
+		return err
 	}
 	m.ID, m.CreatedAt = newID("mer"), a.Now()
 	return a.store.Update(ctx, func(tx Tx) error {
@@ -54,5 +63,8 @@ func (a *App) Merchant(ctx context.Context, p *Principal, id string) (*Merchant,
 		m, err = tx.Merchant(ctx, id)
 		return err
 	})
+	if err == nil && m.TimeZone == "" {
+		m.TimeZone = DefaultTimeZone(m.Region) // made before merchants had one
+	}
 	return m, err
 }

@@ -9,10 +9,11 @@ import (
 
 // merchantRequest is the body of POST /v1/merchants.
 type merchantRequest struct {
-	Name   string   `json:"name"`
-	Region string   `json:"region"`
-	Lat    *float64 `json:"lat"`
-	Lon    *float64 `json:"lon"`
+	Name     string   `json:"name"`
+	Region   string   `json:"region"`
+	Lat      *float64 `json:"lat"`
+	Lon      *float64 `json:"lon"`
+	TimeZone string   `json:"time_zone"`
 }
 
 // createMerchant handles POST /v1/merchants.
@@ -21,7 +22,7 @@ func (s *Server) createMerchant(w http.ResponseWriter, r *http.Request, p *genui
 	if err := s.decode(w, r, &req); err != nil {
 		return err
 	}
-	m := &genuine.Merchant{Name: req.Name, Region: req.Region, Lat: req.Lat, Lon: req.Lon}
+	m := &genuine.Merchant{Name: req.Name, Region: req.Region, Lat: req.Lat, Lon: req.Lon, TimeZone: req.TimeZone}
 	if err := s.app.CreateMerchant(r.Context(), p, m); err != nil {
 		return err
 	}
