@@ -34,7 +34,7 @@ func TestMerchantTimeZone(t *testing.T) {
 			t.Errorf("%s %q: time zone %q, %v; want %q", tc.region, tc.given, got.TimeZone, err, tc.want)
 		}
 	}
-	// One stored without a time zone, as before migration 0017.
+	// One stored without a time zone, as before migration 0018.
 	old := &genuine.Merchant{ID: "mer_0000000000000000old0", Name: "Old", Region: "JP"}
 	if err := w.db.Update(ctx, func(tx genuine.Tx) error { return tx.CreateMerchant(ctx, old) }); err != nil {
 		t.Fatal(err)
