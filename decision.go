@@ -30,7 +30,7 @@ type Alert struct {
 	Code       string    `json:"code"`
 	Action     string    `json:"action"`
 	Message    string    `json:"message"`
-	MerchantID string    `json:"merchant_id"` // where it was last raised
+	MerchantID string    `json:"merchant_id"` // where it was last raised; "" for a shopper's report from no shop
 	Count      int64     `json:"count"`
 	FirstAt    time.Time `json:"first_at"`
 	LastAt     time.Time `json:"last_at"`

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 
 	"genuine"
 )
@@ -9,6 +10,11 @@ import (
 // alertColumns are the columns scanAlert reads, in its order.
 const alertColumns = `id, brand_id, gtin, serial, rule, code, action, message, merchant_id,
 	count, first_at, last_at`
+
+// selectAlertColumns are alertColumns as scanned: an alert that names no
+// merchant (a shopper's report) has merchant_id NULL, read as "".
+const selectAlertColumns = `id, brand_id, gtin, serial, rule, code, action, message,
+	COALESCE(merchant_id, ''), count, first_at, last_at`
 
 // raiseAlert inserts an alert with a count of 1 or, if the brand has one
 // for the unit and code, counts that one up; either way it returns the
@@ -32,13 +38,14 @@ const raiseAlert = `
 // alert counts 1.
 func (t *tx) RaiseAlert(ctx context.Context, a *genuine.Alert) error {
 	err := t.queryRow(ctx, raiseAlert,
-		a.ID, a.BrandID, a.GTIN, a.Serial, a.Rule, a.Code, a.Action, a.Message, a.MerchantID,
+		a.ID, a.BrandID, a.GTIN, a.Serial, a.Rule, a.Code, a.Action, a.Message,
+		sql.NullString{String: a.MerchantID, Valid: a.MerchantID != ""},
 		timeValue(a.FirstAt), timeValue(a.LastAt)).Scan(&a.ID, &a.Count)
 	return storeError(err, "alert %s", a.ID)
 }
 
 const selectAlerts = `
-	SELECT ` + alertColumns + `
+	SELECT ` + selectAlertColumns + `
 	FROM alerts
 	WHERE brand_id = ?
 	ORDER BY last_at DESC, rowid DESC

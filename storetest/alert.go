@@ -129,6 +129,38 @@ func testRaiseAlert(t *testing.T, s genuine.Store) {
 	wantCode(t, "RaiseAlert of a missing brand", raiseAlert(t, s, orphan), genuine.ENotFound)
 }
 
+// testRaiseAlertNoMerchant raises an alert that names no merchant (a
+// shopper's report): it is stored and read back with MerchantID "", and a
+// repeat from a merchant, then from none again, counts it up and takes each
+// one's merchant.
+func testRaiseAlertNoMerchant(t *testing.T, s genuine.Store) {
+	w := newWorld(t, s)
+	ms := newMerchants(t, s, 1)
+	first := newAlert(1, w.brand.ID, "")
+	if err := raiseAlert(t, s, first); err != nil {
+		t.Fatal(err)
+	}
+	got := alerts(t, s, w.brand.ID, 10)
+	if len(got) != 1 {
+		t.Fatalf("Alerts = %v, want one", alertIDs(got))
+	}
+	same(t, "an alert of no merchant", got[0], first)
+	for i, m := range []string{ms[0].ID, ""} {
+		a := newAlert(2+i, w.brand.ID, m)
+		if err := raiseAlert(t, s, a); err != nil {
+			t.Fatal(err)
+		}
+		if a.ID != first.ID || a.Count != int64(2+i) {
+			t.Errorf("repeat %d: ID %s, Count %d; want %s, %d", i+1, a.ID, a.Count, first.ID, 2+i)
+		}
+		if got := alerts(t, s, w.brand.ID, 10); len(got) != 1 || got[0].MerchantID != m {
+			t.Errorf("after repeat %d from merchant %q: %v, want one of merchant %q", i+1, m, got, m)
+		}
+	}
+	// A merchant that does not exist is still refused.
+	wantCode(t, "RaiseAlert of a missing merchant", raiseAlert(t, s, newAlert(9, w.brand.ID, id("mer", 9))), genuine.ENotFound)
+}
+
 func testAlertsLimit(t *testing.T, s genuine.Store) {
 	w := newWorld(t, s)
 	ms := newMerchants(t, s, 1)

@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"Decisions", testDecisions},
 		{"DecisionsLimit", testDecisionsLimit},
 		{"RaiseAlert", testRaiseAlert},
+		{"RaiseAlertNoMerchant", testRaiseAlertNoMerchant},
 		{"AlertsLimit", testAlertsLimit},
 		{"RaiseAlertConcurrently", testRaiseAlertConcurrently},
 		{"MarkNotification", testMarkNotification},

@@ -135,6 +135,10 @@ func (s *Server) apiRoutes() []route {
 
 		{Method: "POST", Pattern: "/v1/verify", Roles: anyone, CORS: true, Handle: s.verify},
 		{Method: "OPTIONS", Pattern: "/v1/verify", Roles: anyone, CORS: true, Handle: preflight("POST, OPTIONS")},
+		// A shopper's report of a suspected fake: public and rate-limited
+		// per address as verification is; the resolver page posts it from
+		// its own origin, so no CORS.
+		{Method: "POST", Pattern: "/v1/reports", Roles: anyone, Handle: s.report},
 		{Method: "GET", Pattern: "/01/{rest...}", Roles: anyone, CORS: true, Browser: true, Handle: s.resolve},
 		{Method: "HEAD", Pattern: "/01/{rest...}", Roles: anyone, CORS: true, Browser: true, Handle: s.resolve},
 		{Method: "OPTIONS", Pattern: "/01/{rest...}", Roles: anyone, CORS: true, Browser: true, Handle: preflight("GET, HEAD, OPTIONS")},

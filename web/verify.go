@@ -124,3 +124,16 @@ func quality(accept, typ, sub string) float64 {
 	}
 	return q
 }
+
+// report handles POST /v1/reports: anyone reports a suspected fake to the
+// brand of the product its code names. 202 once the brand is alerted.
+func (s *Server) report(w http.ResponseWriter, r *http.Request, _ *genuine.Principal) error {
+	var in genuine.ReportInput
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.app.Report(r.Context(), in); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusAccepted, map[string]string{"status": "received"})
+}

@@ -84,6 +84,7 @@ var catalogue = map[Key]Text{
 	"reason.not_in_custody":            {"This shop does not hold this item", "本店并未持有此商品"},
 	"reason.not_shipped":               {"This item was not shipped to this shop", "此商品并未发往本店"},
 	"reason.custody_report":            {"A shop that does not hold this item reported it stolen or destroyed", "有未持有此商品的门店报告其失窃或被销毁"},
+	"reason.consumer_report":           {"A shopper reported this item as a suspected fake", "有消费者举报此商品疑似假冒"},
 	"reason.payment_mismatch":          {"The payment does not match this sale (amount, currency or account): nothing was sold", "付款与本笔交易不符（金额、币种或收款账户），未售出任何商品"},
 	"reason.gtin_prefix":               {"This product number is outside the brand's GS1 company prefix", "该商品条码不在品牌的 GS1 厂商识别代码范围内"},
 
