@@ -122,6 +122,7 @@ func (s *Server) apiRoutes() []route {
 		{Method: "POST", Pattern: "/v1/checkouts", Roles: byMerchant, Handle: s.createCheckout},
 		{Method: "POST", Pattern: "/v1/checkouts/preview", Roles: byMerchant, Handle: s.previewCheckout},
 		{Method: "GET", Pattern: "/v1/checkouts/{id}", Roles: byMerchantOrAdmin, Handle: s.getCheckout},
+		{Method: "GET", Pattern: "/v1/checkouts/{id}/events", Roles: byMerchantOrAdmin, Handle: s.checkoutEvents},
 		{Method: "POST", Pattern: "/v1/checkouts/{id}/cancel", Roles: byMerchant, Handle: s.cancelCheckout},
 		{Method: "POST", Pattern: "/v1/checkouts/{id}/refund", Roles: byMerchant, Handle: s.refundCheckout},
 		// Providers call it server to server, authenticated by their

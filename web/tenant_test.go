@@ -139,6 +139,8 @@ func TestTenantIsolation(t *testing.T) {
 		}},
 		"POST /v1/checkouts/preview": {"", 200, fixed("/v1/checkouts/preview", map[string]any{"items": []any{map[string]any{"code": previewed}}, "currency": "CNY"})},
 		"GET /v1/checkouts/{id}":     {"merchant", 200, fixed("/v1/checkouts/"+awaiting.ID, nil)},
+		// A paid checkout's stream tells its status once and ends.
+		"GET /v1/checkouts/{id}/events": {"merchant", 200, fixed("/v1/checkouts/"+paid.ID+"/events", nil)},
 		"POST /v1/checkouts/{id}/cancel": {"merchant", 200, func(c caller) (string, any) {
 			return "/v1/checkouts/" + fresh(c, awaiting, false) + "/cancel", nil
 		}},
