@@ -65,3 +65,17 @@ func DescribeKey(kind string, pub *rsa.PublicKey) string {
 	sum := sha256.Sum256(der)
 	return fmt.Sprintf("RSA %d-bit %s key, SHA-256 fingerprint %s…", pub.N.BitLen(), kind, hex.EncodeToString(sum[:8]))
 }
+
+// IsDigits reports whether s is one or more ASCII digits, as providers'
+// account numbers and ids are.
+func IsDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

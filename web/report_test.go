@@ -110,6 +110,10 @@ func TestReport(t *testing.T) {
 		if resp.status != tt.status {
 			t.Errorf("%s: %d %s, want %d", tt.name, resp.status, resp.body, tt.status)
 		}
+		// The shopper is told why there is no one to report to.
+		if tt.name == "unknown product" && !strings.Contains(string(resp.body), "is not a product of a brand here") {
+			t.Errorf("%s: %s, want it to say the GTIN is no brand's product", tt.name, resp.body)
+		}
 	}
 	if _, ok := alertsOf(ts, a.brandKey)[codes[2].Serial]; ok {
 		t.Errorf("a refused report raised an alert")

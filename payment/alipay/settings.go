@@ -53,9 +53,9 @@ func parseSettings(data []byte) (*account, error) {
 	switch {
 	case a.Mode != genuine.ModeTest && a.Mode != genuine.ModeLive:
 		return nil, invalid("mode", `must be "test" or "live"`)
-	case len(a.AppID) != 16 || !isDigits(a.AppID):
+	case len(a.AppID) != 16 || !payment.IsDigits(a.AppID):
 		return nil, invalid("app_id", "must be the app's id at Alipay, 16 digits")
-	case a.SellerID != "" && (len(a.SellerID) != 16 || !strings.HasPrefix(a.SellerID, "2088") || !isDigits(a.SellerID)):
+	case a.SellerID != "" && (len(a.SellerID) != 16 || !strings.HasPrefix(a.SellerID, "2088") || !payment.IsDigits(a.SellerID)):
 		return nil, invalid("seller_id", "must be an Alipay user id, 16 digits beginning 2088")
 	case a.Mode == genuine.ModeTest && !strings.HasPrefix(a.AppID, sandboxAppPrefix):
 		return nil, invalid("mode", "is test, but app_id %s is not a sandbox app's (they begin %s)", a.AppID, sandboxAppPrefix)
@@ -176,16 +176,4 @@ func (a *account) masked() map[string]string {
 		m["seller_id"] = a.SellerID
 	}
 	return m
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }

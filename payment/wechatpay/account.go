@@ -58,7 +58,7 @@ func parseSettings(data []byte) (*account, error) {
 	switch {
 	case s.Mode != genuine.ModeTest && s.Mode != genuine.ModeLive:
 		return nil, invalid("mode", `must be "test" or "live"`)
-	case !isDigits(s.MchID) || len(s.MchID) > 32:
+	case !payment.IsDigits(s.MchID) || len(s.MchID) > 32:
 		return nil, invalid("mchid", "must be WeChat Pay's merchant number, 1 to 32 digits")
 	case !strings.HasPrefix(s.AppID, "wx") || len(s.AppID) != 18 || !isAlnum(s.AppID):
 		return nil, invalid("appid", `must be an app id of 18 letters and digits starting "wx"`)
@@ -187,18 +187,6 @@ func (a *account) canonical() []byte {
 		panic("wechatpay: settings of strings do not marshal: " + err.Error())
 	}
 	return data
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func isAlnum(s string) bool {
