@@ -126,6 +126,7 @@ func pageLang(r *http.Request) i18n.Lang {
 	}
 	return i18n.Negotiate(r.Header.Get("Accept-Language"), remembered)
 }
+
 // stateWords says what a unit's state means to someone holding it.
 func stateWords(s genuine.UnitState) string {
 	switch s {
