@@ -71,8 +71,47 @@ func (a *App) decide(ctx context.Context, tx Tx, base *Checkout, m *Merchant, ch
 	d.c.Status = CheckoutAwaitingPayment
 	if d.refused {
 		d.c.Status = CheckoutRefused
+		if err := saleDetails(ctx, tx, d); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
+}
+
+// saleDetails adds to each already_sold reason of a refused cart when
+// and by which shop the unit was sold (Reason.Detail "date" and "shop"),
+// so that a till can say "Already sold on 3 Dec 2026 at Shop X". A sale
+// whose checkout is gone (pruned) keeps its reason without them.
+func saleDetails(ctx context.Context, tx Tx, d *decided) error {
+	for i := range d.c.Items {
+		it, id := &d.c.Items[i], d.ids[i]
+		if it.Decision == nil || id == nil || id.unit == nil || id.unit.CheckoutID == "" {
+			continue
+		}
+		for j := range it.Decision.Reasons {
+			r := &it.Decision.Reasons[j]
+			if r.Code != EAlreadySold {
+				continue
+			}
+			c, err := tx.Checkout(ctx, id.unit.CheckoutID)
+			if ErrorCode(err) == ENotFound {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			m, err := tx.Merchant(ctx, c.MerchantID)
+			if err != nil {
+				return err
+			}
+			at := id.unit.UpdatedAt
+			if c.Payment != nil && !c.Payment.PaidAt.IsZero() {
+				at = c.Payment.PaidAt
+			}
+			r.Detail = map[string]string{"date": at.UTC().Format(time.RFC3339), "shop": m.Name}
+		}
+	}
+	return nil
 }
 
 // errStale is commitCheckout's answer when a unit or batch a checkout was

@@ -2,6 +2,7 @@ package genuine
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,13 @@ type Reason struct {
 	Message string `json:"message"` // for people
 	Action  string `json:"action"`  // refuse or flag
 	Shadow  bool   `json:"shadow,omitempty"`
+	// Detail holds the facts behind the reason that a page words for
+	// people, by name: "regions" (the batch's sales regions, codes joined
+	// by ","), "date" (an expiry day, 2027-12-31, or a sale's time in
+	// RFC 3339), "shop" (the merchant that sold the unit), "min", "max"
+	// (a price range in minor units of "currency"). Absent when there are
+	// none. An already_sold reason has the sale's "date" and "shop".
+	Detail map[string]string `json:"detail,omitempty"`
 }
 
 // RuleOutcome is what one rule of a policy found.
@@ -96,6 +104,7 @@ const samePlaceKM = 1
 // ruleFinding is what one rule found; message is for people, set on failure.
 type ruleFinding struct {
 	outcome, code, message string
+	detail                 map[string]string
 }
 
 var passFinding = ruleFinding{outcome: OutcomePass}
@@ -174,7 +183,7 @@ func (d *Decision) add(r *Rule, fd ruleFinding, shadowPolicy bool) {
 	if action == "" || r.Rule == RuleAuthentic {
 		action, shadow = ActionRefuse, false
 	}
-	d.Reasons = append(d.Reasons, Reason{Rule: r.Rule, Code: fd.code, Message: fd.message, Action: action, Shadow: shadow})
+	d.Reasons = append(d.Reasons, Reason{Rule: r.Rule, Code: fd.code, Message: fd.message, Action: action, Shadow: shadow, Detail: fd.detail})
 	if action == ActionRefuse && !shadow {
 		d.Outcome = OutcomeRefuse
 	}
@@ -182,6 +191,15 @@ func (d *Decision) add(r *Rule, fd ruleFinding, shadowPolicy bool) {
 
 func failFinding(code, format string, args ...any) ruleFinding {
 	return ruleFinding{outcome: OutcomeFail, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+// with returns the finding with a detail set (Reason.Detail).
+func (fd ruleFinding) with(name, value string) ruleFinding {
+	d := make(map[string]string, len(fd.detail)+1)
+	maps.Copy(d, fd.detail)
+	d[name] = value
+	fd.detail = d
+	return fd
 }
 
 func evalAuthentic(f *Facts) ruleFinding {
@@ -211,9 +229,9 @@ func (r *Rule) evaluate(f *Facts) ruleFinding {
 		case !f.Batch.Expired(limit):
 			return passFinding
 		case f.Batch.Expired(f.Now):
-			return failFinding(ReasonExpired, "the batch expired on %s", f.Batch.Expiry)
+			return failFinding(ReasonExpired, "the batch expired on %s", f.Batch.Expiry).with("date", f.Batch.Expiry.String())
 		}
-		return failFinding(ReasonExpired, "the batch expires on %s, within %d days", f.Batch.Expiry, r.WithinDays)
+		return failFinding(ReasonExpired, "the batch expires on %s, within %d days", f.Batch.Expiry, r.WithinDays).with("date", f.Batch.Expiry.String())
 	case RuleMerchant:
 		switch {
 		case f.Merchant == nil:
@@ -276,10 +294,22 @@ func (r *Rule) evalRegion(f *Facts) ruleFinding {
 	case len(r.Geofences) > 0:
 		where += ", and it has no coordinates for the brand's geofences"
 	}
-	return failFinding(ReasonOutsideRegion, "merchant region %s: %s", m.Region, where)
+	fd := failFinding(ReasonOutsideRegion, "merchant region %s: %s", m.Region, where)
+	if len(f.Batch.Regions) > 0 {
+		fd = fd.with("regions", strings.Join(f.Batch.Regions, ","))
+	}
+	return fd
 }
 
 func (r *Rule) evalPrice(f *Facts) ruleFinding {
+	fd := r.priceFinding(f)
+	if fd.outcome == OutcomeFail && r.Min != nil && r.Max != nil {
+		fd = fd.with("min", strconv.FormatInt(*r.Min, 10)).with("max", strconv.FormatInt(*r.Max, 10)).with("currency", r.Currency)
+	}
+	return fd
+}
+
+func (r *Rule) priceFinding(f *Facts) ruleFinding {
 	switch {
 	case !strings.EqualFold(f.Currency, r.Currency):
 		return failFinding(ReasonPriceOutOfRange, "the price is in %.10q; the brand's range is in %s", f.Currency, r.Currency)

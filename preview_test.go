@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"genuine"
 )
@@ -119,6 +120,18 @@ func TestPreviewDecidesAsCheckout(t *testing.T) {
 		if it.PriceFrom != genuine.PriceFromCart || it.Price == nil || *it.Price != 3500 || it.Currency != "CNY" {
 			t.Errorf("item %d: price %v %q from %q, want 3500 CNY from the cart", i+1, it.Price, it.Currency, it.PriceFrom)
 		}
+	}
+	// A refusal carries what a till words for the cashier: when and where
+	// the unit was sold, where the batch may be sold.
+	paidAt := w.clock.now().UTC().Format(time.RFC3339)
+	if got, want := pv.Items[1].Decision.Reasons[0].Detail, map[string]string{"date": paidAt, "shop": "Shop CN-GD-SZ"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("already sold: detail %v, want %v", got, want)
+	}
+	if got, want := pv.Items[2].Decision.Reasons[0].Detail, map[string]string{"regions": "CN-BJ"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("outside region: detail %v, want %v", got, want)
+	}
+	if got := pv.Items[3].Decision.Reasons[0].Detail; got != nil {
+		t.Errorf("forged: detail %v, want none", got)
 	}
 	// The checkout of the same cart, now, decides every item the same.
 	c, err := w.app.Checkout(ctx, w.merchant, "same", cart(3500, units...))
