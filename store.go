@@ -247,6 +247,10 @@ type Tx interface {
 	UpdateCheckout(ctx context.Context, c *Checkout) error
 	// Checkouts returns the checkouts that match f, oldest deadline first.
 	Checkouts(ctx context.Context, f CheckoutFilter) ([]*Checkout, error)
+	// MerchantCheckouts returns a merchant's checkouts, newest first (by
+	// CreatedAt, then by id), only those after before in that order if
+	// before is not nil, at most limit.
+	MerchantCheckouts(ctx context.Context, merchantID string, before *CheckoutCursor, limit int) ([]*Checkout, error)
 
 	AddDecision(ctx context.Context, d *DecisionRecord) error
 	// Decisions returns a brand's decisions, newest first.
@@ -345,6 +349,12 @@ type CheckoutFilter struct {
 type CheckoutPosition struct {
 	Deadline time.Time
 	ID       string
+}
+
+// CheckoutCursor is a checkout's place in the order of MerchantCheckouts.
+type CheckoutCursor struct {
+	CreatedAt time.Time
+	ID        string
 }
 
 // LatePayments reports whether f selects only late payments: checkouts

@@ -128,6 +128,49 @@ func (t *tx) Checkouts(ctx context.Context, f genuine.CheckoutFilter) ([]*genuin
 	return cs, storeError(rows.Err(), "checkouts")
 }
 
+const (
+	selectMerchantCheckouts = `
+	SELECT ` + checkoutColumns + `
+	FROM checkouts
+	WHERE merchant_id = ?
+	ORDER BY created_at DESC, id DESC
+	LIMIT ?`
+	selectMerchantCheckoutsBefore = `
+	SELECT ` + checkoutColumns + `
+	FROM checkouts
+	WHERE merchant_id = ? AND (created_at, id) < (?, ?)
+	ORDER BY created_at DESC, id DESC
+	LIMIT ?`
+)
+
+// MerchantCheckouts returns a merchant's checkouts, newest first (then by
+// id), after before in that order if it is not nil, at most limit
+// (defaultLimit if not positive), through the index
+// checkouts_merchant_created (migration 0020).
+func (t *tx) MerchantCheckouts(ctx context.Context, merchantID string, before *genuine.CheckoutCursor, limit int) ([]*genuine.Checkout, error) {
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	query, args := selectMerchantCheckouts, []any{merchantID, limit}
+	if before != nil {
+		query, args = selectMerchantCheckoutsBefore, []any{merchantID, timeValue(before.CreatedAt), before.ID, limit}
+	}
+	rows, err := t.query(ctx, query, args...)
+	if err != nil {
+		return nil, storeError(err, "checkouts of merchant %s", merchantID)
+	}
+	defer rows.Close()
+	var cs []*genuine.Checkout
+	for rows.Next() {
+		c, err := scanCheckout(rows)
+		if err != nil {
+			return nil, storeError(err, "checkouts of merchant %s", merchantID)
+		}
+		cs = append(cs, c)
+	}
+	return cs, storeError(rows.Err(), "checkouts of merchant %s", merchantID)
+}
+
 // latePaid is the condition of the partial index checkouts_paid_late
 // (migration 0006), written out in the query of late payments, as SQLite
 // requires to use a partial index; that query names the index too, since

@@ -634,3 +634,21 @@ func TestPending(t *testing.T) {
 		}
 	}
 }
+
+// A merchant's recent checkouts are read through checkouts_merchant_created
+// in the order asked for, never by sorting or scanning every checkout.
+func TestMerchantCheckoutsPlan(t *testing.T) {
+	db := openTest(t)
+	for name, q := range map[string]struct {
+		query string
+		args  []any
+	}{
+		"first page": {selectMerchantCheckouts, []any{"mer_1", 20}},
+		"next page":  {selectMerchantCheckoutsBefore, []any{"mer_1", timeValue(time.Now()), "chk_1", 20}},
+	} {
+		all := queryPlan(t, db, q.query, q.args...)
+		if !strings.Contains(all, "USING INDEX checkouts_merchant_created (merchant_id=?") || strings.Contains(all, "SCAN") || strings.Contains(all, "TEMP B-TREE") {
+			t.Errorf("%s: the plan does not search checkouts_merchant_created in order:\n%s", name, all)
+		}
+	}
+}

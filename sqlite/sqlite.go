@@ -184,7 +184,7 @@ func queries() []string {
 		addVerifications, addVerificationClients, selectVerifications,
 		insertPolicy, selectPolicy, selectFirstPolicy,
 		insertCheckout, selectCheckout, selectCheckoutByIdempotencyKey, selectCheckoutByPayment,
-		updateCheckout,
+		updateCheckout, selectMerchantCheckouts, selectMerchantCheckoutsBefore,
 		insertDecision, selectDecisions, raiseAlert, selectAlerts,
 		insertNotification,
 		selectUnitScan, upsertUnitScan,

@@ -429,3 +429,64 @@ func ReconcilerSearches(now time.Time) []ReconcilerSearch {
 		{"late", genuine.CheckoutFilter{Statuses: closed, PaymentStatus: genuine.PaymentPaid, Limit: 500}},
 	}
 }
+
+// testMerchantCheckouts: a merchant's checkouts come newest first, by id
+// within the same time, none of another merchant's, a page after another
+// with a cursor that is strict.
+func testMerchantCheckouts(t *testing.T, s genuine.Store) {
+	ms := newMerchants(t, s, 2)
+	var cs []*genuine.Checkout
+	for n, created := range []int{5, 1, 9, 5, 3} {
+		c := newCheckout(n+1, ms[0].ID)
+		c.CreatedAt = at(created)
+		cs = append(cs, c)
+	}
+	other := newCheckout(6, ms[1].ID)
+	other.CreatedAt = at(7)
+	createCheckouts(t, s, append(cs, other)...)
+	page := func(merchantID string, before *genuine.CheckoutCursor, limit int) []string {
+		var got []*genuine.Checkout
+		view(t, s, func(tx genuine.Tx) (err error) {
+			got, err = tx.MerchantCheckouts(t.Context(), merchantID, before, limit)
+			return err
+		})
+		return checkoutIDs(got)
+	}
+	chk := func(ns ...int) []string {
+		ids := make([]string, len(ns))
+		for i, n := range ns {
+			ids[i] = id("chk", n)
+		}
+		return ids
+	}
+	tests := []struct {
+		name     string
+		merchant string
+		before   *genuine.CheckoutCursor
+		limit    int
+		want     []string
+	}{
+		{"all", ms[0].ID, nil, 0, chk(3, 4, 1, 5, 2)},
+		{"limit", ms[0].ID, nil, 2, chk(3, 4)},
+		{"before", ms[0].ID, &genuine.CheckoutCursor{CreatedAt: at(5), ID: id("chk", 4)}, 2, chk(1, 5)},
+		{"before a time", ms[0].ID, &genuine.CheckoutCursor{CreatedAt: at(5), ID: ""}, 10, chk(5, 2)},
+		// A time in another zone is the same instant.
+		{"before in UTC", ms[0].ID, &genuine.CheckoutCursor{CreatedAt: at(9).UTC(), ID: id("chk", 3)}, 10, chk(4, 1, 5, 2)},
+		{"another merchant", ms[1].ID, nil, 10, chk(6)},
+		{"no merchant", id("mer", 9), nil, 10, nil},
+	}
+	for _, tt := range tests {
+		if got := page(tt.merchant, tt.before, tt.limit); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("MerchantCheckouts(%s) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	// Every field comes back.
+	var got []*genuine.Checkout
+	view(t, s, func(tx genuine.Tx) (err error) {
+		got, err = tx.MerchantCheckouts(t.Context(), ms[1].ID, nil, 1)
+		return err
+	})
+	if len(got) == 1 {
+		sameCheckout(t, "MerchantCheckouts[0]", got[0], other)
+	}
+}

@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) genuine.Store) {
 		{"CheckoutUniqueness", testCheckoutUniqueness},
 		{"UpdateCheckout", testUpdateCheckout},
 		{"Checkouts", testCheckouts},
+		{"MerchantCheckouts", testMerchantCheckouts},
 		{"Decisions", testDecisions},
 		{"DecisionsLimit", testDecisionsLimit},
 		{"RaiseAlert", testRaiseAlert},

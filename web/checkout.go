@@ -79,3 +79,20 @@ func (s *Server) previewCheckout(w http.ResponseWriter, r *http.Request, p *genu
 	}
 	return writeJSON(w, http.StatusOK, pv)
 }
+
+// listCheckouts handles GET /v1/checkouts?limit=&before=&merchant_id=: a
+// page of a merchant's checkouts, newest first (a merchant's own; an admin
+// names the merchant), with next, the before of the following page, while
+// there may be more.
+func (s *Server) listCheckouts(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	l, err := s.app.ListCheckouts(r.Context(), p, q.Get("merchant_id"), q.Get("before"), limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, l)
+}

@@ -137,6 +137,7 @@ func (s *Server) apiRoutes() []route {
 		{Method: "GET", Pattern: "/v1/policies/{scope}", Roles: byBrand, Handle: s.getPolicy},
 
 		{Method: "POST", Pattern: "/v1/checkouts", Roles: byMerchant, Handle: s.createCheckout},
+		{Method: "GET", Pattern: "/v1/checkouts", Roles: byMerchantOrAdmin, Handle: s.listCheckouts},
 		{Method: "POST", Pattern: "/v1/checkouts/preview", Roles: byMerchant, Handle: s.previewCheckout},
 		{Method: "GET", Pattern: "/v1/checkouts/{id}", Roles: byMerchantOrAdmin, Handle: s.getCheckout},
 		{Method: "GET", Pattern: "/v1/checkouts/{id}/events", Roles: byMerchantOrAdmin, Handle: s.checkoutEvents},

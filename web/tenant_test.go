@@ -137,6 +137,13 @@ func TestTenantIsolation(t *testing.T) {
 		"POST /v1/checkouts": {"", 201, func(caller) (string, any) {
 			return "/v1/checkouts", cartOf(1000, nextCode())
 		}},
+		// A merchant lists its own; an admin names merchant A.
+		"GET /v1/checkouts": {"", 200, func(c caller) (string, any) {
+			if c.role == genuine.RoleAdmin {
+				return "/v1/checkouts?merchant_id=" + a.merchant.ID, nil
+			}
+			return "/v1/checkouts?limit=5", nil
+		}},
 		"POST /v1/checkouts/preview": {"", 200, fixed("/v1/checkouts/preview", map[string]any{"items": []any{map[string]any{"code": previewed}}, "currency": "CNY"})},
 		"GET /v1/checkouts/{id}":     {"merchant", 200, fixed("/v1/checkouts/"+awaiting.ID, nil)},
 		// A paid checkout's stream tells its status once and ends.
@@ -204,10 +211,11 @@ func TestTenantIsolation(t *testing.T) {
 				// Whatever another tenant may read holds nothing of tenant A's.
 				if c.tenant == "B" {
 					secrets := []string{a.batch.ID, registered.ID, a.brand.ID, a.product.GTIN}
-					if c.role == genuine.RoleMerchant && (name == "POST /v1/units/events" || name == "POST /v1/checkouts" || name == "POST /v1/checkouts/preview") {
+					if c.role == genuine.RoleMerchant && (name == "POST /v1/units/events" || name == "POST /v1/checkouts" || name == "POST /v1/checkouts/preview" || name == "GET /v1/checkouts") {
 						// A merchant acts on any brand's units it holds, named by
 						// codes that carry the GTIN, and checks them out; it
-						// learns no identifier.
+						// learns no identifier; its list of checkouts holds
+						// those it made.
 						secrets = []string{a.batch.ID, registered.ID, a.brand.ID}
 					}
 					for _, secret := range secrets {
