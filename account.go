@@ -3,6 +3,7 @@ package genuine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -335,4 +336,24 @@ func (a *App) NotificationReply(provider string, err error) (contentType string,
 	}
 	contentType, body = r.ReplyNotification(err)
 	return contentType, body, true
+}
+
+// PaymentProviders returns the names of the payment providers a merchant
+// may start a checkout's payment at: those it has an account at, then the
+// server's own (the simulated provider in development), each sorted. A
+// merchant asks for its own; an admin for any merchant's.
+func (a *App) PaymentProviders(ctx context.Context, p *Principal, merchantID string) ([]string, error) {
+	accts, err := a.ProviderAccounts(ctx, p, merchantID)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, acct := range accts {
+		if _, ok := a.connectors[acct.Provider]; ok {
+			names = append(names, acct.Provider)
+		}
+	}
+	slices.Sort(names)
+	own := slices.Sorted(maps.Keys(a.providers))
+	return append(names, own...), nil
 }

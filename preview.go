@@ -189,10 +189,23 @@ func (a *App) publicProduct(ctx context.Context, id *identity) (*PublicProduct, 
 	if id == nil || id.gtin == "" || id.reason == ReasonUnknownProduct {
 		return nil, nil
 	}
-	pr, err := a.product(ctx, id.gtin)
+	pr, err := a.PublicProduct(ctx, id.gtin)
 	if ErrorCode(err) == ENotFound {
 		return nil, nil
 	}
+	return pr, err
+}
+
+// PublicProduct returns the product with a GTIN as anyone may see it (its
+// name and brand's name, as the resolver shows them), from the App's
+// caches when it can: a receipt names its items' products this way.
+// ENotFound for a GTIN no brand here has.
+func (a *App) PublicProduct(ctx context.Context, gtin string) (*PublicProduct, error) {
+	g, err := NormalizeGTIN(gtin)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := a.product(ctx, g)
 	if err != nil {
 		return nil, err
 	}

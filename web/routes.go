@@ -90,6 +90,11 @@ func (s *Server) routes() []route {
 func (s *Server) webRoutes() []route {
 	return []route{
 		{Method: "POST", Pattern: "/lang", Roles: anyone, Browser: true, Web: true, Handle: s.switchLang},
+		// The till: pages that ask for a merchant's session themselves.
+		{Method: "GET", Pattern: "/till", Roles: anyone, Browser: true, Web: true, Handle: s.till},
+		{Method: "GET", Pattern: "/till/checkouts/{id}/qr", Roles: anyone, Browser: true, Web: true, Handle: s.tillQR},
+		{Method: "GET", Pattern: "/till/receipt/{id}", Roles: anyone, Browser: true, Web: true, Handle: s.tillReceipt},
+		{Method: "GET", Pattern: "/till/shop-qr", Roles: anyone, Browser: true, Web: true, Handle: s.tillShopQR},
 		// Cheap, cached and loaded by every page: not counted against
 		// the public rate limit.
 		{Method: "GET", Pattern: "/static/{name...}", Roles: anyone, Web: true, Unlimited: true, Handle: s.serveStatic},

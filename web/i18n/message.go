@@ -92,3 +92,17 @@ func fill(s string, detail map[string]string) (string, bool) {
 		s = s[open+n+1:]
 	}
 }
+
+// Messages returns every message of the catalogue whose key starts with
+// prefix, in language l, by key without the prefix: Messages(ZH,
+// "reason.") gives a page's script the words of every reason, to fill
+// with Fill as Reason does.
+func Messages(l Lang, prefix string) map[string]string {
+	out := make(map[string]string)
+	for k, t := range catalogue {
+		if rest, ok := strings.CutPrefix(string(k), prefix); ok {
+			out[rest] = t.in(l)
+		}
+	}
+	return out
+}

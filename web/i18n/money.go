@@ -59,3 +59,11 @@ func group(digits string) string {
 	}
 	return b.String()
 }
+
+// Symbol returns the symbol Money writes before an amount of currency in
+// language l ("¥" for CNY), and false for a currency written with its
+// code after the amount.
+func Symbol(l Lang, currency string) (string, bool) {
+	s, ok := symbols[currency]
+	return s.in(l), ok
+}
