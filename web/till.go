@@ -106,16 +106,15 @@ func (s *Server) tillConfig(ctx context.Context, l i18n.Lang, p *genuine.Princip
 	}
 	cur := tillCurrency(m.Region, prices)
 	sym, _ := i18n.Symbol(l, cur)
-	words := i18n.Messages(l, "till.")
+	words := map[string]string{}
+	for _, prefix := range []string{"till.", "status.", "provider."} {
+		for k, v := range i18n.Messages(l, prefix) {
+			words[prefix+k] = v
+		}
+	}
 	for _, k := range []string{"pay", "cancel", "paid", "refunded", "receipt", "print", "total", "price", "product",
 		"self_checkout", "waiting_for_payment", "payment_timed_out", "payment_reference", "genuine", "camera"} {
 		words[k] = i18n.T(l, i18n.Key(k))
-	}
-	for k, v := range i18n.Messages(l, "status.") {
-		words["status."+k] = v
-	}
-	for k, v := range i18n.Messages(l, "provider.") {
-		words["provider."+k] = v
 	}
 	return tillConfig{
 		Lang: l, MerchantID: m.ID, Zone: m.TimeZone, Currency: cur, Symbol: sym, Digits: genuine.CurrencyDigits(cur),
