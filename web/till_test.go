@@ -164,7 +164,7 @@ func TestTillReceipt(t *testing.T) {
 	tw := newTillWorld(t, 3)
 	ts := tw.ts
 	c := checkoutOf(t, ts.checkout(tw.w.merchantKey, "two", map[string]any{
-		"items": []any{map[string]any{"code": tw.codes[0].Code, "price": 3500}, map[string]any{"code": tw.codes[1].Code, "price": 123456}},
+		"items":    []any{map[string]any{"code": tw.codes[0].Code, "price": 3500}, map[string]any{"code": tw.codes[1].Code, "price": 123456}},
 		"currency": "CNY", "provider": "simulated"}), 201)
 	ts.pay(c)
 	paid := ts.waitCheckout(tw.w.merchantKey, c.ID, genuine.CheckoutPaid)
