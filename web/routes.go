@@ -95,6 +95,7 @@ func (s *Server) webRoutes() []route {
 		{Method: "GET", Pattern: "/till/checkouts/{id}/qr", Roles: anyone, Browser: true, Web: true, Handle: s.tillQR},
 		{Method: "GET", Pattern: "/till/receipt/{id}", Roles: anyone, Browser: true, Web: true, Handle: s.tillReceipt},
 		{Method: "GET", Pattern: "/till/shop-qr", Roles: anyone, Browser: true, Web: true, Handle: s.tillShopQR},
+		{Method: "GET", Pattern: "/till/product-names", Roles: anyone, Browser: true, Web: true, Handle: s.tillProductNames},
 		// Cheap, cached and loaded by every page: not counted against
 		// the public rate limit.
 		{Method: "GET", Pattern: "/static/{name...}", Roles: anyone, Web: true, Unlimited: true, Handle: s.serveStatic},

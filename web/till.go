@@ -297,3 +297,33 @@ func providerName(l i18n.Lang, name string) string {
 	}
 	return name
 }
+
+// maxProductNames bounds the GTINs of one request for product names.
+const maxProductNames = 100
+
+// tillProductNames handles GET /till/product-names?gtin=…&gtin=…: the
+// names of the products the till's recent sales hold, by GTIN, for the
+// merchant signed in (a product no brand here has is left out). Names are
+// public (the resolver shows them) and cached by the App.
+func (s *Server) tillProductNames(w http.ResponseWriter, r *http.Request, _ *genuine.Principal) error {
+	if _, _, ok := s.tillSession(w, r); !ok {
+		return nil
+	}
+	gtins := r.URL.Query()["gtin"]
+	if len(gtins) > maxProductNames {
+		return genuine.Errorf(genuine.EInvalid, "at most %d GTINs at once", maxProductNames)
+	}
+	names := make(map[string]string, len(gtins))
+	for _, g := range gtins {
+		pr, err := s.app.PublicProduct(r.Context(), g)
+		switch genuine.ErrorCode(err) {
+		case "":
+			names[g] = pr.Name
+		case genuine.ENotFound, genuine.EInvalid:
+		default:
+			return err
+		}
+	}
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	return writeJSON(w, http.StatusOK, names)
+}

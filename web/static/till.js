@@ -345,7 +345,7 @@
     const focused = document.activeElement && document.activeElement.id;
     cart.replaceChildren(...lines.map(renderLine));
     $("cart-empty").hidden = lines.length > 0;
-    const total = lines.reduce((s, l) => s + (Number.isInteger(l.price) ? l.price : 0), 0);
+    const total = lines.reduce((s, l) => s + (l.state === "pass" && Number.isInteger(l.price) ? l.price : 0), 0);
     $("total").textContent = money(total);
     const ok = ready();
     payBtn.setAttribute("aria-disabled", ok ? "false" : "true");
@@ -412,6 +412,7 @@
 
   function showPayment(c) {
     current = c;
+    say("");
     const p = c.payment || {};
     $("pay-qr").src = "/till/checkouts/" + encodeURIComponent(c.id) + "/qr";
     $("pay-amount").textContent = money(c.total, c.currency);
@@ -505,8 +506,21 @@
     if (r.status !== 200) return;
     lastSales = r.body.checkouts;
     olderCursor = r.body.next || "";
+    await nameProducts(lastSales);
     const inside = salesList.contains(document.activeElement);
     if (!confirming && !inside) renderSales(lastSales);
+  }
+
+  // nameProducts learns the names of the products of sales the till has
+  // not scanned itself (self-checkout sales, sales before a reload).
+  async function nameProducts(list) {
+    const missing = new Set();
+    for (const c of list) for (const it of c.items) if (it.gtin && !(it.gtin in names)) missing.add(it.gtin);
+    if (missing.size === 0) return;
+    const q = [...missing].slice(0, 100).map((g) => "gtin=" + encodeURIComponent(g)).join("&");
+    const r = await api("GET", "/till/product-names?" + q);
+    if (r.status !== 200) return;
+    for (const g of missing) names[g] = r.body[g] || "";
   }
 
   function renderSales(list) {
@@ -585,6 +599,7 @@
     if (r.status !== 200) return;
     lastSales = lastSales.concat(r.body.checkouts);
     olderCursor = r.body.next || "";
+    await nameProducts(r.body.checkouts);
     renderSales(lastSales);
   });
 
