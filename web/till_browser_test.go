@@ -247,6 +247,29 @@ func TestTillBrowser(t *testing.T) {
 		browsertest.Screenshot(t, ctx, "till-camera-en-412")
 		tabTo(t, ctx, "#camera-stop")
 		do(t, ctx, "stop", chromedp.KeyEvent(kb.Enter), chromedp.WaitNotVisible(chromedp.CSS("#camera-video")))
+
+		// A code in brackets, as typed from a label; then Pay, and Cancel:
+		// nothing was paid, and the cart is back.
+		bracketed := strings.TrimPrefix(sc.honey[1].Code, ts.url+"/01/")
+		gtin, serial, _ := strings.Cut(bracketed, "/21/")
+		do(t, ctx, "scan in brackets", browsertest.Wedge("(01)"+gtin+"(21)"+serial))
+		if class, text := line(t, ctx, 2); class != "line pass" || !strings.Contains(text, "Acme honey") {
+			t.Fatalf("bracketed code: %q %q", class, text)
+		}
+		tabTo(t, ctx, "#cart li:nth-child(2) input")
+		do(t, ctx, "price", chromedp.KeyEvent("8\r"), browsertest.WaitText("#total", "¥43.00"))
+		tabTo(t, ctx, "#pay")
+		do(t, ctx, "Pay", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS("#pay-qr")))
+		if id := eval[string](t, ctx, `document.activeElement.id`); id != "cancel" {
+			t.Errorf("while the buyer pays, focus is on %q, not Cancel", id)
+		}
+		browsertest.Screenshot(t, ctx, "till-paying-en-412")
+		do(t, ctx, "Cancel", chromedp.KeyEvent(kb.Enter), browsertest.WaitText("#status", "Canceled: nothing was paid"),
+			chromedp.WaitVisible(chromedp.CSS("#cart li:nth-child(2)")))
+		if id := eval[string](t, ctx, `document.activeElement.id`); id != "scan" {
+			t.Errorf("after Cancel, focus is on %q", id)
+		}
+		browsertest.Screenshot(t, ctx, "till-canceled-en-412")
 	})
 
 	t.Run("shop-qr-zh-CN-412", func(t *testing.T) {
