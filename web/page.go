@@ -19,7 +19,7 @@ var templateFS embed.FS
 
 // langCookie names the cookie that remembers the language a person chose
 // with the switch every page shows.
-const langCookie = "genuine_lang"
+const langCookie = i18n.Cookie
 
 // pages holds the HTML pages, parsed once from the embedded templates for
 // each language of the catalogue: a page's words come from template
