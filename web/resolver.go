@@ -87,6 +87,14 @@ func resolverFuncs(l i18n.Lang) template.FuncMap {
 		// localTime is when a step happened in the time zone of its
 		// location's region, or in UTC, saying so, where that is unknown.
 		"localTime": func(t time.Time, location string) string { return localTime(l, t, location) },
+		// why is why a code is not genuine, as a shopper needs it: the
+		// resolver's own words where it has them, else the reason's.
+		"why": func(reason string) string {
+			if key := i18n.Key("resolver.why." + reason); i18n.Has(key) {
+				return i18n.T(l, key)
+			}
+			return i18n.Reason(l, reason, nil)
+		},
 		// expiry is a batch's expiry date as people write it.
 		"expiry": func(d genuine.Date) string { return i18n.FormatDate(l, d.Time(), time.UTC) },
 	}

@@ -131,7 +131,7 @@ func TestScenario(t *testing.T) {
 		t.Fatalf("forged code's verification %+v", v)
 	}
 	page = checkPage(t, ts.do(request{method: "GET", path: forged}), 200)
-	if !strings.Contains(page, "Not genuine") || !strings.Contains(page, "the brand never issued this code") || !strings.Contains(page, "Report a fake") {
+	if !strings.Contains(page, "Not genuine") || !strings.Contains(page, "The brand never issued this code") || !strings.Contains(page, "Report a fake") {
 		t.Errorf("page of a forged code:\n%s", page)
 	}
 
