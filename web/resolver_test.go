@@ -45,7 +45,7 @@ func TestVerificationPage(t *testing.T) {
 				"Shenzhen, Guangdong, China", "GLN 9520123456781</span><time class=\"when\" datetime=\"2026-01-02T03:04:05Z\">2 Jan 2026 03:04 UTC"},
 				[]string{"<title>正品，可以销售</title>", "此商品由 Acme &amp; Co 生产", "此前已被验证 1 次", "此码每被核验一次都会计数", "放行销售</span><span class=\"where\">中国广东</span>",
 					"2026年1月2日 11:04</time>", "中国广东深圳"}},
-			[]string{`class="copied"`, "report.js", `role="alert"`}},
+			[]string{`class="copied"`, "report.js", `role="alert"`, `<p class="state">`}},
 		{"sold", authentic(genuine.StateSold, batch, 7), verdictSold, "caution", genuine.ReportSoldBefore,
 			words{[]string{"Genuine, but already sold", "Sold to a customer", "If you are buying it new, the code may have been copied.", "Verified 7 times before",
 				"Bought it new? Tell the brand.", "Report to the brand", "Thank you — the brand has been told.", "Too many requests"},
