@@ -208,7 +208,8 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 		// payment is started first, or else after the commit.
 		payment := d.payment
 		if payment == nil {
-			if payment, created, err = a.paymentFirst(ctx, prov, &base); err != nil {
+			// d.c is base with its units' GTINs, for the products' names.
+			if payment, created, err = a.paymentFirst(ctx, prov, &d.c); err != nil {
 				a.logf(ctx, "checkout %s: %v (the payment is started after the commit)", base.ID, err)
 			}
 		}

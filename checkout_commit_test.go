@@ -3,6 +3,7 @@ package genuine_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -272,4 +273,35 @@ func (p recordCreate) Create(ctx context.Context, r genuine.PaymentRequest) (*ge
 		p.made <- pay.Reference
 	}
 	return pay, err
+}
+
+// recordRequest keeps the requests its provider's Create was given.
+type recordRequest struct {
+	genuine.Provider
+	got chan genuine.PaymentRequest
+}
+
+func (p recordRequest) Create(ctx context.Context, r genuine.PaymentRequest) (*genuine.Payment, error) {
+	p.got <- r
+	return p.Provider.Create(ctx, r)
+}
+
+// A provider is told the shop's name and each item with its product's
+// name and price, for its page to show the buyer.
+func TestPaymentRequestLines(t *testing.T) {
+	w := newWorld(t)
+	codes := w.released(t, 2)
+	got := make(chan genuine.PaymentRequest, 1)
+	app := w.appOn(t, w.db, recordRequest{callOnly{w.sim}, got})
+	in := cart(100, codes...)
+	in.Items[1].Price = 250
+	c, err := app.Checkout(context.Background(), w.merchant, "lines", in)
+	if err != nil || c.Status != genuine.CheckoutAwaitingPayment {
+		t.Fatalf("checkout: %+v, %v", c, err)
+	}
+	r := <-got
+	want := []genuine.PaymentLine{{Name: "Acme Tonic", Amount: 100}, {Name: "Acme Tonic", Amount: 250}}
+	if r.Shop != "Shop CN-GD-SZ" || !slices.Equal(r.Lines, want) || r.Amount != 350 {
+		t.Errorf("payment request: shop %q, lines %+v, amount %d; want Shop CN-GD-SZ, %+v, 350", r.Shop, r.Lines, r.Amount, want)
+	}
 }

@@ -83,6 +83,18 @@ type PaymentRequest struct {
 	// IdempotencyKey is ours (the checkout's id): the same key again
 	// starts no second payment.
 	IdempotencyKey string
+	// Shop is the merchant's name and Lines what is paid for, one line a
+	// unit in the checkout's order, for a provider's page to show the
+	// buyer; a provider may ignore them.
+	Shop  string
+	Lines []PaymentLine
+}
+
+// PaymentLine is one item of a payment as the buyer sees it: the
+// product's name ("" if unknown) and its price in minor units.
+type PaymentLine struct {
+	Name   string `json:"name"`
+	Amount int64  `json:"amount"`
 }
 
 // Notification is a provider's signed word that a payment changed, once
@@ -170,7 +182,7 @@ func (a *App) paymentFirst(ctx context.Context, prov Provider, c *Checkout) (pay
 	if pay := a.preparePayment(ctx, prov, c); pay != nil {
 		return pay, nil, nil
 	}
-	pay, err = prov.Create(ctx, paymentRequest(c))
+	pay, err = prov.Create(ctx, a.paymentRequest(ctx, c))
 	if err != nil {
 		a.logf(ctx, "checkout %s: payment provider %s: %v", c.ID, c.Provider, err)
 		if ErrorCode(err) == EInvalid {
@@ -200,7 +212,7 @@ func (a *App) preparePayment(ctx context.Context, prov Provider, c *Checkout) *P
 	if !ok {
 		return nil
 	}
-	pay, err := prep.Prepare(paymentRequest(c))
+	pay, err := prep.Prepare(a.paymentRequest(ctx, c))
 	if err != nil {
 		a.logf(ctx, "checkout %s: payment provider %s: prepare: %v", c.ID, c.Provider, err)
 		return nil
@@ -208,12 +220,42 @@ func (a *App) preparePayment(ctx context.Context, prov Provider, c *Checkout) *P
 	return pay
 }
 
-// paymentRequest is what a provider is asked for the payment of c.
-func paymentRequest(c *Checkout) PaymentRequest {
-	return PaymentRequest{
+// paymentRequest is what a provider is asked for the payment of c, with
+// its shop's name and its products' names from the App's caches (a name
+// that cannot be read is left out: the payment does not wait for it).
+func (a *App) paymentRequest(ctx context.Context, c *Checkout) PaymentRequest {
+	r := PaymentRequest{
 		CheckoutID: c.ID, MerchantID: c.MerchantID, Amount: c.Total, Currency: c.Currency,
 		Description: "checkout " + c.ID, ExpiresAt: c.Deadline, IdempotencyKey: c.ID,
+		Lines: make([]PaymentLine, len(c.Items)),
 	}
+	if m, err := a.merchant(ctx, c.MerchantID); err == nil {
+		r.Shop = m.Name
+	}
+	for i, it := range c.Items {
+		r.Lines[i].Amount = it.Price
+		if it.GTIN == "" {
+			continue
+		}
+		if p, err := a.product(ctx, it.GTIN); err == nil {
+			r.Lines[i].Name = p.Name
+		}
+	}
+	return r
+}
+
+// merchant returns a merchant, from the cache when it can (merchants
+// never change once made); ENotFound for an unknown id.
+func (a *App) merchant(ctx context.Context, id string) (*Merchant, error) {
+	if m, ok := a.merchants.get(id, time.Now()); ok {
+		return m, nil
+	}
+	var m *Merchant
+	err := a.store.Peek(ctx, func(tx Tx) (err error) {
+		m, err = snapshotTx{Tx: tx, a: a}.Merchant(ctx, id)
+		return err
+	})
+	return m, err
 }
 
 // startPayment starts the payment of a checkout whose units are reserved,
@@ -224,7 +266,7 @@ func (a *App) startPayment(ctx context.Context, c *Checkout) (*Checkout, error) 
 	if err != nil {
 		return nil, err
 	}
-	pay, err := prov.Create(ctx, paymentRequest(c))
+	pay, err := prov.Create(ctx, a.paymentRequest(ctx, c))
 	if err != nil {
 		a.logf(ctx, "checkout %s: payment provider %s: %v", c.ID, c.Provider, err)
 		var failed *Checkout

@@ -186,7 +186,7 @@ func (a *App) recoverPayment(ctx context.Context, c *Checkout) (*Checkout, error
 	if err != nil {
 		return nil, err
 	}
-	pay, err := prov.Create(ctx, paymentRequest(c))
+	pay, err := prov.Create(ctx, a.paymentRequest(ctx, c))
 	if err != nil {
 		return nil, Errorf(EUnavailable, "checkout %s: the payment provider did not answer for its payment: %v", c.ID, ErrorMessage(err))
 	}

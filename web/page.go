@@ -6,11 +6,11 @@ import (
 	"embed"
 	"encoding/base64"
 	"html/template"
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
 
-	"genuine"
 	"genuine/web/i18n"
 )
 
@@ -19,7 +19,7 @@ var templateFS embed.FS
 
 // langCookie names the cookie that remembers the language a person chose
 // with the switch every page shows.
-const langCookie = "genuine_lang"
+const langCookie = i18n.Cookie
 
 // pages holds the HTML pages, parsed once from the embedded templates for
 // each language of the catalogue: a page's words come from template
@@ -71,7 +71,7 @@ func mustParsePages() *pages {
 
 // pageFuncs returns the template functions of the pages in language l.
 func pageFuncs(l i18n.Lang, css []byte) template.FuncMap {
-	return template.FuncMap{
+	funcs := template.FuncMap{
 		"css":    func() template.CSS { return template.CSS(css) },
 		"static": staticURL,
 		// t is a page word of the catalogue, formatted with args.
@@ -86,15 +86,9 @@ func pageFuncs(l i18n.Lang, css []byte) template.FuncMap {
 		"date": func(t time.Time, zone string) string { return i18n.FormatDate(l, t, i18n.Zone(zone)) },
 		// titled is the page with its title set to a page word.
 		"titled": func(p page, key string) page { p.Title = i18n.T(l, i18n.Key(key)); return p },
-
-		"stateWords":   stateWords,
-		"stateWarns":   stateWarns,
-		"reasonWords":  reasonWords,
-		"eventWords":   eventWords,
-		"day":          func(d genuine.Date) string { return d.Time().Format("2 January 2006") },
-		"plural":       plural,
-		"statusNumber": strconv.Itoa,
 	}
+	maps.Copy(funcs, resolverFuncs(l))
+	return funcs
 }
 
 // render writes the page named name with data, in the language the
@@ -125,109 +119,4 @@ func pageLang(r *http.Request) i18n.Lang {
 		remembered = c.Value
 	}
 	return i18n.Negotiate(r.Header.Get("Accept-Language"), remembered)
-}
-
-// stateWords says what a unit's state means to someone holding it.
-func stateWords(s genuine.UnitState) string {
-	switch s {
-	case genuine.StateCommissioned:
-		return "Not released for sale by the brand yet"
-	case genuine.StateInChannel:
-		return "Released for sale"
-	case genuine.StateReserved:
-		return "Being paid for at a till"
-	case genuine.StateSold:
-		return "Sold to a customer"
-	case genuine.StateConsumed:
-		return "Already opened or used"
-	case genuine.StateStolen:
-		return "Reported stolen"
-	case genuine.StateDestroyed:
-		return "Reported destroyed"
-	case genuine.StateLocked:
-		return "Under investigation by the brand"
-	case genuine.StateReturned:
-		return "Returned by a customer"
-	case genuine.StateRecalled:
-		return "Recalled by the brand: do not use it"
-	case genuine.StateWithdrawn:
-		return "Withdrawn from sale by the brand"
-	}
-	return string(s)
-}
-
-// stateWarns reports whether a state should alarm someone about to buy or
-// use the unit, so that the page shows it as a warning.
-func stateWarns(s genuine.UnitState) bool {
-	switch s {
-	case genuine.StateInChannel, genuine.StateReserved, genuine.StateSold, genuine.StateReturned:
-		return false
-	}
-	return true
-}
-
-// reasonWords explains why a code is not authentic.
-func reasonWords(reason string) string {
-	switch reason {
-	case genuine.ReasonInvalidCode:
-		return "This code does not name a product and a serial number."
-	case genuine.ReasonUnknownProduct:
-		return "No brand here makes a product with this number."
-	case genuine.ReasonCounterfeit:
-		return "The brand did not issue this code. The product may be counterfeit."
-	case genuine.ReasonBatchMismatch:
-		return "The lot or expiry date in this code does not match the brand's records. The label may be forged."
-	case genuine.ReasonKeyRevoked:
-		return "The brand withdrew the key this code was made with, after it leaked. The code cannot be trusted."
-	}
-	return "This code could not be confirmed."
-}
-
-// eventWords names a step of a unit's journey.
-func eventWords(t genuine.EventType) string {
-	switch t {
-	case genuine.EventCommission:
-		return "Made and labelled"
-	case genuine.EventRelease:
-		return "Released for sale"
-	case genuine.EventShip:
-		return "Shipped"
-	case genuine.EventReceive:
-		return "Received"
-	case genuine.EventRecall:
-		return "Recalled"
-	case genuine.EventWithdraw:
-		return "Withdrawn from sale"
-	case genuine.EventDestroy:
-		return "Destroyed"
-	case genuine.EventStolen:
-		return "Reported stolen"
-	case genuine.EventConsume:
-		return "Opened or used"
-	case genuine.EventLock:
-		return "Put under investigation"
-	case genuine.EventUnlock:
-		return "Investigation closed"
-	case genuine.EventReturn:
-		return "Returned"
-	case genuine.EventRestock:
-		return "Back on sale"
-	case genuine.EventReserve:
-		return "Reserved at a till"
-	case genuine.EventUnreserve:
-		return "Released by a till"
-	case genuine.EventSell:
-		return "Sold"
-	case genuine.EventRefund:
-		return "Refunded"
-	}
-	return string(t)
-}
-
-// plural returns "1 time" or "n times".
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.FormatInt(n, 10) + " " + many
 }

@@ -44,7 +44,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request, _ *genuine.Prin
 	if prefersJSON(r) {
 		return writeJSON(w, http.StatusOK, v)
 	}
-	s.pages.render(w, r, http.StatusOK, "verification.html", v)
+	s.pages.render(w, r, http.StatusOK, "verification.html", newVerificationPage(v))
 	return nil
 }
 

@@ -2,6 +2,7 @@ package simulated
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -11,29 +12,53 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/skip2/go-qrcode"
 
 	"genuine"
+	"genuine/web/i18n"
 )
 
 //go:embed page
 var pageFS embed.FS
 
-// parsePage parses the pay page and returns it with the page's
-// Content-Security-Policy: nothing loads, the one inline style is allowed
-// by its hash, and forms post only to this server.
-func parsePage() (*template.Template, string) {
+// parsePage parses the pay page once for each language of the catalogue,
+// its words bound to it ({{t "pay"}}, {{money .Amount .Currency}}), and
+// returns it with the page's Content-Security-Policy: nothing loads, the
+// one inline style is allowed by its hash, and forms post only to this
+// server.
+func parsePage() (map[i18n.Lang]*template.Template, string) {
 	css, err := pageFS.ReadFile("page/page.css")
 	if err != nil {
 		panic(err)
 	}
 	sum := sha256.Sum256(css)
-	funcs := template.FuncMap{"css": func() template.CSS { return template.CSS(css) }}
-	tmpl := template.Must(template.New("page.html").Funcs(funcs).ParseFS(pageFS, "page/page.html"))
+	pages := map[i18n.Lang]*template.Template{}
+	for _, l := range i18n.Langs() {
+		funcs := template.FuncMap{
+			"css":   func() template.CSS { return template.CSS(css) },
+			"t":     func(key string, args ...any) string { return i18n.T(l, i18n.Key(key), args...) },
+			"money": func(minor int64, currency string) string { return i18n.Money(l, minor, currency) },
+			"when":  func(t time.Time, zone string) string { return i18n.FormatTime(l, t, i18n.Zone(zone)) },
+		}
+		pages[l] = template.Must(template.New("page.html").Funcs(funcs).ParseFS(pageFS, "page/page.html"))
+	}
 	csp := "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
 		"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-	return tmpl, csp
+	return pages, csp
+}
+
+// pageLang returns the language a request asks for: the one its person
+// chose with the switch of genuine's pages (the cookie i18n.Cookie, sent
+// here too, since the provider's pages are on genuine's server), else
+// the best of Accept-Language.
+func pageLang(r *http.Request) i18n.Lang {
+	var remembered string
+	if c, err := r.Cookie(i18n.Cookie); err == nil {
+		remembered = c.Value
+	}
+	return i18n.Negotiate(r.Header.Get("Accept-Language"), remembered)
 }
 
 // Handler returns the pay pages, to be mounted at "/pay/simulated/"
@@ -58,15 +83,18 @@ func (p *Provider) routes() http.Handler {
 
 // pageData is what the pay page shows.
 type pageData struct {
+	Lang        i18n.Lang
 	Found       bool
 	Reference   string
-	Amount      string // formatted in the currency's major unit
+	Amount      int64 // minor units
 	Currency    string
 	Description string
+	Shop        string
+	Lines       []genuine.PaymentLine
 	State       string // the payment's status, or "expired" for a pending one past its expiry
-	StateWords  string
-	Open        bool // payable: show the buttons
-	ExpiresAt   string
+	Open        bool   // payable: show the buttons
+	ExpiresAt   time.Time
+	Zone        string // the time zone of the shop, for ExpiresAt
 	Message     string // why the last press failed
 	QR          template.HTML
 }
@@ -102,7 +130,7 @@ func (p *Provider) press(to genuine.PaymentStatus) http.HandlerFunc {
 // given status.
 func (p *Provider) renderPage(w http.ResponseWriter, r *http.Request, status int, ref, message string) {
 	data := pageData{Message: message}
-	pm, err := p.payment(r.Context(), ref)
+	pm, zone, err := p.paymentAndZone(r.Context(), ref)
 	switch {
 	case genuine.ErrorCode(err) == genuine.ENotFound:
 		status = http.StatusNotFound
@@ -111,10 +139,11 @@ func (p *Provider) renderPage(w http.ResponseWriter, r *http.Request, status int
 		http.Error(w, "internal error: the page cannot be shown", http.StatusInternalServerError)
 		return
 	default:
-		data = p.pageData(pm, message)
+		data = p.pageData(pm, zone, message)
 	}
+	data.Lang = pageLang(r)
 	var buf bytes.Buffer
-	if err := p.page.Execute(&buf, data); err != nil {
+	if err := p.pages[data.Lang].Execute(&buf, data); err != nil {
 		p.log.ErrorContext(r.Context(), "simulated pay page", "reference", ref, "err", err)
 		http.Error(w, "internal error: the page cannot be shown", http.StatusInternalServerError)
 		return
@@ -123,20 +152,25 @@ func (p *Provider) renderPage(w http.ResponseWriter, r *http.Request, status int
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", p.csp)
 	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", string(data.Lang))
+	h.Add("Vary", "Accept-Language, Cookie")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
 
-func (p *Provider) pageData(pm *payment, message string) pageData {
+func (p *Provider) pageData(pm *payment, zone, message string) pageData {
 	d := pageData{
 		Found:       true,
 		Reference:   pm.Reference,
-		Amount:      genuine.FormatAmount(pm.Amount, pm.Currency),
+		Amount:      pm.Amount,
 		Currency:    pm.Currency,
 		Description: pm.Description,
+		Shop:        pm.Shop,
+		Lines:       pm.Lines,
 		State:       string(pm.Status),
-		ExpiresAt:   pm.ExpiresAt.UTC().Format("2 Jan 2006, 15:04:05 UTC"),
+		ExpiresAt:   pm.ExpiresAt,
+		Zone:        zone,
 		Message:     message,
 	}
 	expired := pm.Status == genuine.PaymentPending && !p.now().Before(pm.ExpiresAt)
@@ -144,7 +178,6 @@ func (p *Provider) pageData(pm *payment, message string) pageData {
 	if expired {
 		d.State = "expired"
 	}
-	d.StateWords = stateWords[d.State]
 	svg, err := qrSVG(p.PayURL(pm.Reference))
 	if err != nil {
 		p.log.Error("simulated pay page QR code", "reference", pm.Reference, "err", err)
@@ -153,14 +186,25 @@ func (p *Provider) pageData(pm *payment, message string) pageData {
 	return d
 }
 
-// stateWords says what a payment's state means to the buyer.
-var stateWords = map[string]string{
-	"pending":  "Waiting for payment",
-	"expired":  "Expired: this payment can no longer be paid",
-	"paid":     "Paid. Thank you!",
-	"failed":   "Declined",
-	"canceled": "Canceled by the shop",
-	"refunded": "Paid and refunded",
+// paymentAndZone returns a stored payment and the time zone of its
+// merchant ("" if it has none, or there is no such merchant), in which
+// its page shows times.
+func (p *Provider) paymentAndZone(ctx context.Context, reference string) (*payment, string, error) {
+	pm, err := p.payment(ctx, reference)
+	if err != nil || pm.MerchantID == "" {
+		return pm, "", err
+	}
+	var zone string
+	err = p.store.View(ctx, func(tx genuine.Tx) error {
+		m, err := tx.Merchant(ctx, pm.MerchantID)
+		if err == nil {
+			zone = m.TimeZone
+		} else if genuine.ErrorCode(err) == genuine.ENotFound {
+			err = nil
+		}
+		return err
+	})
+	return pm, zone, err
 }
 
 // qrSVG returns a QR code of content as an inline SVG image: a white

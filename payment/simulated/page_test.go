@@ -14,6 +14,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"genuine"
+	"genuine/web/i18n"
 )
 
 // response is an answer of the test server, read in full.
@@ -54,11 +55,11 @@ func TestPage(t *testing.T) {
 		t.Fatalf("GET page: %d %s", resp.status, resp.body)
 	}
 	for _, want := range []string{
-		`<span class="amount">19.99</span>`, "CNY", "2 bottles", "Waiting for payment",
+		`<span class="amount">¥19.99</span>`, "2 bottles", "Waiting for payment",
 		`<form method="post" action="` + pm.Reference + `/pay"><button type="submit" class="pay">Pay</button>`,
 		`<form method="post" action="` + pm.Reference + `/decline"><button type="submit" class="decline">Decline</button>`,
 		"<svg ", `<path fill="#000" d="M`,
-		"<title>TEST MODE · ", `<p class="banner" role="note"><strong>TEST MODE</strong>`,
+		"<title>TEST MODE: no real money is taken · Pay ¥19.99</title>", `<p class="banner" role="note"><strong>TEST MODE: no real money is taken</strong>`,
 	} {
 		if !strings.Contains(resp.body, want) {
 			t.Errorf("page lacks %q:\n%s", want, resp.body)
@@ -70,6 +71,56 @@ func TestPage(t *testing.T) {
 	}
 	if ct := resp.header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
 		t.Errorf("Content-Type %q", ct)
+	}
+}
+
+// TestPageLines: the page lists the shop and the items paid for, with
+// their prices, under the TEST MODE banner, in the buyer's language.
+func TestPageLines(t *testing.T) {
+	f := newFixture(t)
+	pm, err := f.p.Create(context.Background(), genuine.PaymentRequest{
+		CheckoutID: "chk_2", MerchantID: "mer_1", Amount: 4500, Currency: "CNY", Description: "checkout chk_2",
+		Shop: "Acme <Shenzhen>", Lines: []genuine.PaymentLine{{Name: "Acme tea", Amount: 3500}, {Name: "Acme cup", Amount: 1000}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string][]string{
+		"en": {`<html lang="en">`, "<strong>TEST MODE: no real money is taken</strong>", `<p class="shop">Acme &lt;Shenzhen&gt;</p>`,
+			"<tr><td>Acme tea</td><td>¥35.00</td></tr>", "<tr><td>Acme cup</td><td>¥10.00</td></tr>",
+			`<th scope="row">Total</th><td>¥45.00</td>`, ">Pay</button>", ">Decline</button>", "Payable until"},
+		"zh-CN,zh;q=0.9": {`<html lang="zh-CN">`, "<strong>测试模式：不会真实扣款</strong>", "<tr><td>Acme tea</td><td>¥35.00</td></tr>",
+			`<th scope="row">合计</th><td>¥45.00</td>`, ">付款</button>", ">拒绝付款</button>", "等待付款", "请在"},
+	} {
+		req, _ := http.NewRequest("GET", f.srv.URL+"/pay/simulated/"+pm.Reference, nil)
+		req.Header.Set("Accept-Language", lang)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, s := range want {
+			if !strings.Contains(string(body), s) {
+				t.Errorf("%s: the page lacks %q:\n%s", lang, s, body)
+			}
+		}
+		if strings.Contains(string(body), "checkout chk_2") {
+			t.Errorf("%s: the page shows the description beside its lines:\n%s", lang, body)
+		}
+	}
+	// The language the switch of genuine's pages remembered comes first.
+	req, _ := http.NewRequest("GET", f.srv.URL+"/pay/simulated/"+pm.Reference, nil)
+	req.Header.Set("Accept-Language", "en")
+	req.AddCookie(&http.Cookie{Name: i18n.Cookie, Value: "zh-CN"})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "测试模式") || resp.Header.Get("Content-Language") != "zh-CN" {
+		t.Errorf("with the cookie: %s\n%s", resp.Header.Get("Content-Language"), body)
 	}
 }
 
@@ -156,7 +207,7 @@ func TestPageNotFound(t *testing.T) {
 	f := newFixture(t)
 	for _, path := range []string{"sim_AAAAAAAAAAAAAAAAAAAA", "nonsense", "%3Cscript%3E"} {
 		resp := f.do(t, "GET", "/pay/simulated/"+path, "")
-		if resp.status != 404 || !strings.Contains(resp.body, "Payment not found") || !strings.Contains(resp.body, "<strong>TEST MODE</strong>") || strings.Contains(resp.body, "<script") {
+		if resp.status != 404 || !strings.Contains(resp.body, "Payment not found") || !strings.Contains(resp.body, "<strong>TEST MODE: no real money is taken</strong>") || strings.Contains(resp.body, "<script") {
 			t.Errorf("GET %s: %d\n%s", path, resp.status, resp.body)
 		}
 		if resp := f.do(t, "POST", "/pay/simulated/"+path+"/decline", ""); resp.status != 404 {

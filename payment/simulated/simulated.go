@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"genuine"
+	"genuine/web/i18n"
 )
 
 // name is the provider's name in URLs, checkouts and store records.
@@ -50,7 +51,7 @@ type Provider struct {
 	client  *http.Client
 	now     func() time.Time
 	log     *slog.Logger
-	page    *template.Template
+	pages   map[i18n.Lang]*template.Template
 	csp     string
 	handler http.Handler
 
@@ -97,7 +98,7 @@ func New(cfg Config) *Provider {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
-	p.page, p.csp = parsePage()
+	p.pages, p.csp = parsePage()
 	p.handler = p.routes()
 	return p
 }
@@ -114,6 +115,10 @@ type payment struct {
 	CheckoutID  string                `json:"checkout_id"`
 	MerchantID  string                `json:"merchant_id,omitempty"`
 	Description string                `json:"description,omitempty"`
+	// Shop and Lines are what the pay page shows the buyer: the shop's
+	// name and the items paid for.
+	Shop  string                `json:"shop,omitempty"`
+	Lines []genuine.PaymentLine `json:"lines,omitempty"`
 	// Refunded is how much was refunded; Refunds, how much under each of
 	// the App's idempotency keys, so that a key refunds once.
 	Refunded  int64            `json:"refunded,omitempty"`
@@ -200,6 +205,8 @@ func (p *Provider) newPayment(r genuine.PaymentRequest) (*payment, error) {
 		CheckoutID:  r.CheckoutID,
 		MerchantID:  r.MerchantID,
 		Description: r.Description,
+		Shop:        r.Shop,
+		Lines:       r.Lines,
 		CreatedAt:   now,
 		ExpiresAt:   r.ExpiresAt.UTC(),
 		UpdatedAt:   now,
@@ -407,7 +414,9 @@ func get(ctx context.Context, tx genuine.Tx, reference string) (*payment, error)
 // prepared returns a prepared payment as its checkout holds it: pending,
 // whatever became of the checkout, since the App tells the provider of
 // every change (Cancel, Refund) and the buyer's come through Pay and
-// Decline, all of which write the provider's own record.
+// Decline, all of which write the provider's own record. Its shop and
+// lines are the checkout's merchant and items, named as the store names
+// them, as the App named them when it prepared the payment.
 func prepared(ctx context.Context, tx genuine.Tx, reference string) (*payment, error) {
 	c, err := tx.CheckoutByPayment(ctx, name, reference)
 	if genuine.ErrorCode(err) == genuine.ENotFound {
@@ -418,7 +427,7 @@ func prepared(ctx context.Context, tx genuine.Tx, reference string) (*payment, e
 	if c.Payment == nil || c.Payment.Reference != reference {
 		return nil, notFound(reference)
 	}
-	return &payment{
+	pm := &payment{
 		Reference:   reference,
 		Status:      genuine.PaymentPending,
 		Amount:      c.Payment.Amount,
@@ -429,7 +438,41 @@ func prepared(ctx context.Context, tx genuine.Tx, reference string) (*payment, e
 		CreatedAt:   c.CreatedAt,
 		ExpiresAt:   c.Payment.ExpiresAt,
 		UpdatedAt:   c.CreatedAt,
-	}, nil
+	}
+	if err := describe(ctx, tx, pm, c); err != nil {
+		return nil, fmt.Errorf("name the items of simulated payment %s: %w", reference, err)
+	}
+	return pm, nil
+}
+
+// describe sets a prepared payment's shop and lines from its checkout c.
+func describe(ctx context.Context, tx genuine.Tx, pm *payment, c *genuine.Checkout) error {
+	m, err := tx.Merchant(ctx, c.MerchantID)
+	if err != nil && genuine.ErrorCode(err) != genuine.ENotFound {
+		return err
+	} else if err == nil {
+		pm.Shop = m.Name
+	}
+	names := map[string]string{}
+	pm.Lines = make([]genuine.PaymentLine, len(c.Items))
+	for i, it := range c.Items {
+		pm.Lines[i].Amount = it.Price
+		if it.GTIN == "" {
+			continue
+		}
+		n, ok := names[it.GTIN]
+		if !ok {
+			p, err := tx.Product(ctx, it.GTIN)
+			if err != nil && genuine.ErrorCode(err) != genuine.ENotFound {
+				return err
+			} else if err == nil {
+				n = p.Name
+			}
+			names[it.GTIN] = n
+		}
+		pm.Lines[i].Name = n
+	}
+	return nil
 }
 
 // put writes a payment in a transaction.

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -79,6 +80,14 @@ var codePattern = regexp.MustCompile(`^(Reason|Alert|Warning|E)[A-Z]\w*$`)
 // the value of every code constant, by the constant's name.
 func rootCodes(t *testing.T) map[string]string {
 	t.Helper()
+	return rootConstants(t, func(name string, _ ast.Expr) bool { return codePattern.MatchString(name) })
+}
+
+// rootConstants parses the root package's Go files (not its tests) and
+// returns the value of every string constant that keep accepts, given
+// its name and declared type (nil if it has none), by the constant's name.
+func rootConstants(t *testing.T, keep func(name string, typ ast.Expr) bool) map[string]string {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join("..", "..", "*.go"))
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +114,7 @@ func rootCodes(t *testing.T) map[string]string {
 				v := spec.(*ast.ValueSpec)
 				for i, id := range v.Names {
 					lit, ok := valueAt(v, i).(*ast.BasicLit)
-					if !codePattern.MatchString(id.Name) || !ok || lit.Kind != token.STRING {
+					if !keep(id.Name, v.Type) || !ok || lit.Kind != token.STRING {
 						continue
 					}
 					s, err := strconv.Unquote(lit.Value)
@@ -161,6 +170,32 @@ func TestReasonCodes(t *testing.T) {
 	for name, code := range codes {
 		if !Has(Key("reason." + code)) {
 			t.Errorf("genuine.%s = %q has no text in the catalogue (reason.%s)", name, code, code)
+		}
+	}
+}
+
+// TestStatesAndEvents fails when the root package defines a unit state or
+// an event type that the catalogue does not name (state.<state>,
+// event.<type>), so that a shopper's page never shows a bare code.
+func TestStatesAndEvents(t *testing.T) {
+	for typ, c := range map[string]struct {
+		prefix string
+		known  string // one constant the parse must find
+	}{
+		"UnitState": {"state.", string(genuine.StateSold)},
+		"EventType": {"event.", string(genuine.EventShip)},
+	} {
+		values := rootConstants(t, func(_ string, e ast.Expr) bool {
+			id, ok := e.(*ast.Ident)
+			return ok && id.Name == typ
+		})
+		if !slices.Contains(slices.Collect(maps.Values(values)), c.known) || len(values) < 10 {
+			t.Fatalf("parsing the root package found the %s constants %v, without %q", typ, values, c.known)
+		}
+		for name, v := range values {
+			if !Has(Key(c.prefix + v)) {
+				t.Errorf("genuine.%s = %q has no text in the catalogue (%s%s)", name, v, c.prefix, v)
+			}
 		}
 	}
 }

@@ -20,6 +20,10 @@ const (
 	ZH Lang = "zh-CN" // Simplified Chinese, as written in mainland China
 )
 
+// Cookie names the cookie that remembers the language a person chose
+// with the switch genuine's pages show.
+const Cookie = "genuine_lang"
+
 // Langs returns the languages of the catalogue, the default first.
 func Langs() []Lang { return []Lang{EN, ZH} }
 

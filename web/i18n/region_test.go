@@ -1,6 +1,37 @@
 package i18n
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
+
+func TestPlace(t *testing.T) {
+	for _, c := range []struct {
+		l            Lang
+		region, want string
+	}{
+		{EN, "CN", "China"},
+		{ZH, "CN", "中国"},
+		{EN, "CN-GD", "Guangdong, China"},
+		{ZH, "CN-GD", "中国广东"},
+		{EN, "CN-GD-SZ", "Shenzhen, Guangdong, China"},
+		{ZH, "CN-GD-SZ", "中国广东深圳"},
+		{ZH, "HK", "中国香港"},
+		{EN, "CN-GD-XX", "CN-GD-XX"},
+		{ZH, "US-CA", "US-CA"},
+		{EN, "GLN 9520123456781", "GLN 9520123456781"},
+		{EN, "", ""},
+	} {
+		if got := Place(c.l, c.region); got != c.want {
+			t.Errorf("Place(%s, %q) = %q, want %q", c.l, c.region, got, c.want)
+		}
+	}
+	for code, name := range places {
+		if !hasHan(name.ZH) || hasHan(name.EN) || strings.TrimSpace(name.EN) == "" {
+			t.Errorf("%s: %+v lacks a name in a language", code, name)
+		}
+	}
+}
 
 func TestRegionName(t *testing.T) {
 	for _, tt := range []struct {
@@ -10,20 +41,15 @@ func TestRegionName(t *testing.T) {
 		{EN, "CN-GD", "Guangdong"},
 		{ZH, "CN-GD", "广东"},
 		{ZH, "cn-bj", "北京"},
-		{EN, "CN-GD-SZ", "CN-GD-SZ"}, // not listed: its code
+		{EN, "CN-GD-XX", "CN-GD-XX"}, // not listed: its code
 		{ZH, "XX", "XX"},
 	} {
 		if got := RegionName(tt.l, tt.code); got != tt.want {
 			t.Errorf("RegionName(%s, %s) = %q, want %q", tt.l, tt.code, got, tt.want)
 		}
 	}
-	if n := RegionNames(ZH); n["CN-SH"] != "上海" || len(n) != len(regionNames) {
+	if n := RegionNames(ZH); n["CN-SH"] != "上海" || len(n) != len(places) {
 		t.Errorf("RegionNames: %d names, CN-SH %q", len(n), n["CN-SH"])
-	}
-	for code, name := range regionNames {
-		if !hasHan(name.ZH) || hasHan(name.EN) {
-			t.Errorf("%s: %q / %q", code, name.EN, name.ZH)
-		}
 	}
 }
 
