@@ -15,8 +15,11 @@ type Merchant struct {
 	// TimeZone is the IANA time zone its pages and receipts show times
 	// in, such as "Asia/Shanghai": given when it is made, or its region's
 	// default (DefaultTimeZone).
-	TimeZone  string    `json:"time_zone"`
-	CreatedAt time.Time `json:"created_at"`
+	TimeZone string `json:"time_zone"`
+	// SelfCheckout says whether shoppers may scan and pay on their own
+	// phones at /shop/{id}; off unless the merchant turns it on.
+	SelfCheckout SelfCheckout `json:"self_checkout"`
+	CreatedAt    time.Time    `json:"created_at"`
 }
 
 // CreateMerchant registers a merchant. An admin calls it.
@@ -63,8 +66,12 @@ func (a *App) Merchant(ctx context.Context, p *Principal, id string) (*Merchant,
 		m, err = tx.Merchant(ctx, id)
 		return err
 	})
-	if err == nil && m.TimeZone == "" {
+	if err != nil {
+		return nil, err
+	}
+	if m.TimeZone == "" {
 		m.TimeZone = DefaultTimeZone(m.Region) // made before merchants had one
 	}
-	return m, err
+	m.SelfCheckout.MaxOpenCarts = a.maxOpenCarts(m)
+	return m, nil
 }

@@ -86,7 +86,14 @@ var catalogue = map[Key]Text{
 	"reason.custody_report":            {"A shop that does not hold this item reported it stolen or destroyed", "有未持有此商品的门店报告其失窃或被销毁"},
 	"reason.consumer_report":           {"A shopper reported this item as a suspected fake", "有消费者举报此商品疑似假冒"},
 	"reason.payment_mismatch":          {"The payment does not match this sale (amount, currency or account): nothing was sold", "付款与本笔交易不符（金额、币种或收款账户），未售出任何商品"},
+	"reason.not_priced":                {"Not priced at this shop: ask at the till", "本店未标价：请到收银台咨询"},
 	"reason.gtin_prefix":               {"This product number is outside the brand's GS1 company prefix", "该商品条码不在品牌的 GS1 厂商识别代码范围内"},
+
+	// Self-checkout on a shopper's phone.
+	"reason.self_checkout_off": {"This shop does not offer self-checkout: please pay at the till", "本店未开通自助结账：请到收银台付款"},
+	"reason.cart_full":         {"Your cart is full (20 items): pay for these first", "购物车已满（20 件）：请先为这些商品付款"},
+	"reason.too_many_carts":    {"You have 2 carts open already: pay for one, or wait until it expires", "您已有 2 个未结的购物车：请先付款，或等其过期"},
+	"reason.shop_busy":         {"Too many shoppers are checking out here right now: try again in a few minutes, or pay at the till", "此刻自助结账的顾客过多：请几分钟后再试，或到收银台付款"},
 
 	// General errors.
 	"reason.invalid":      {"Something in the request is not right", "请求内容有误"},
