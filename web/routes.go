@@ -30,7 +30,12 @@ type route struct {
 	// signature and come in bursts from a few addresses that must not be
 	// turned away.
 	Unlimited bool
-	Handle    handlerFunc
+	// Web marks a page for people, or a file pages load: public, as
+	// browser routes are, and not part of the API, so the OpenAPI
+	// document leaves it out. A page that needs a signed-in person asks
+	// for the browser's session itself (sessionPrincipal).
+	Web    bool
+	Handle handlerFunc
 	// Mount, when set, serves the route instead of Handle: a page another
 	// package serves (Config.Pages), for every method under Pattern, a path
 	// prefix. A mounted page is not API: it is public, rate-limited and
@@ -47,8 +52,9 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p *genuine.Princip
 // Public reports whether anyone may call the route without a key.
 func (rt route) Public() bool { return len(rt.Roles) == 0 }
 
-// Page reports whether the route is a mounted page, not part of the API.
-func (rt route) Page() bool { return rt.Mount != nil }
+// Page reports whether the route is a page or a mounted page, not part of
+// the API.
+func (rt route) Page() bool { return rt.Web || rt.Mount != nil }
 
 // muxPattern returns the route's ServeMux pattern; a mounted page has no
 // method, so it serves them all.
@@ -73,10 +79,21 @@ var (
 	byMerchantOrAdmin = []genuine.Role{genuine.RoleMerchant, genuine.RoleAdmin}
 )
 
-// routes returns every route of the server: the API, then the pages
-// mounted from Config.Pages.
+// routes returns every route of the server: the API, genuine's pages,
+// then the pages mounted from Config.Pages.
 func (s *Server) routes() []route {
-	return append(s.apiRoutes(), s.pageRoutes()...)
+	return slices.Concat(s.apiRoutes(), s.webRoutes(), s.pageRoutes())
+}
+
+// webRoutes returns genuine's own pages for people and the files they
+// load.
+func (s *Server) webRoutes() []route {
+	return []route{
+		{Method: "POST", Pattern: "/lang", Roles: anyone, Browser: true, Web: true, Handle: s.switchLang},
+		// Cheap, cached and loaded by every page: not counted against
+		// the public rate limit.
+		{Method: "GET", Pattern: "/static/{name...}", Roles: anyone, Web: true, Unlimited: true, Handle: s.serveStatic},
+	}
 }
 
 // apiRoutes returns the routes of the API, which the OpenAPI document
@@ -172,7 +189,7 @@ func (s *Server) pageRoutes() []route {
 func (s *Server) wrap(rt route) http.Handler {
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := info(r)
-		if rt.Page() {
+		if rt.Mount != nil {
 			rt.Mount.ServeHTTP(w, r)
 			return
 		}
@@ -248,12 +265,20 @@ func (s *Server) authenticateLimited(w http.ResponseWriter, r *http.Request, bro
 }
 
 // authenticate returns the caller of a request from its Authorization
-// header: nil without one, an EUnauthorized error for a malformed header
-// or an invalid key.
+// header, or, without one, from its browser session's cookie, so that the
+// pages' scripts call the API as the person signed in: nil with neither,
+// an EUnauthorized error for a malformed header, an invalid key or a
+// session that no longer works. A cookie is sent only with requests this
+// server's own pages start (SameSite=Strict), and unsafe cross-origin
+// requests are refused before they get here (Server.csrf), so a session
+// cannot be used from another site.
 func (s *Server) authenticate(r *http.Request) (*genuine.Principal, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return nil, nil
+		if _, err := r.Cookie(sessionCookie); err != nil {
+			return nil, nil
+		}
+		return s.sessionPrincipal(r)
 	}
 	scheme, key, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {

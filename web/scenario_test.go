@@ -178,8 +178,8 @@ func forge(code string) string {
 var styleRE = regexp.MustCompile(`(?s)<style>(.*?)</style>`)
 
 // checkPage checks an HTML response: status, type, security headers, and
-// a Content-Security-Policy that allows the page's own style and nothing
-// else. It returns the page.
+// a Content-Security-Policy that allows the page's own inline style and
+// this server's scripts and styles, nothing inline besides. It returns the page.
 func checkPage(t *testing.T, resp *response, status int) string {
 	t.Helper()
 	if resp.status != status || resp.header.Get("Content-Type") != "text/html; charset=utf-8" {
@@ -192,7 +192,8 @@ func checkPage(t *testing.T, resp *response, status int) string {
 		t.Fatalf("page without a style")
 	}
 	sum := sha256.Sum256(m[1])
-	if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "style-src 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'") {
+	if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "style-src 'self' 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'") ||
+		!strings.Contains(csp, "script-src 'self';") || strings.Contains(csp, "unsafe") {
 		t.Fatalf("CSP %q does not allow exactly the page's style", csp)
 	}
 	if bytes.Contains(resp.body, []byte("<script")) || bytes.Contains(resp.body, []byte("http")) && bytes.Contains(resp.body, []byte(`src="http`)) {

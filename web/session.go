@@ -11,22 +11,20 @@ import (
 )
 
 // sessionCookie names the cookie that holds a browser session's token.
-//
-// Only pages read it (sessionPrincipal): the API stays Bearer-only, so
-// that no API call is ever made on a browser's behalf by its cookie, and
-// the API needs no protection against cross-site requests beyond what a
-// key gives it.
+// Pages read it (sessionPrincipal), and the API takes it in place of an
+// Authorization header (authenticate), so that a page's script calls the
+// API as the person signed in.
 const sessionCookie = "genuine_session"
 
 // loginPage is what the sign-in page shows: a message after a failed
-// attempt, never the key tried.
+// attempt (a key of the catalogue), never the key tried.
 type loginPage struct {
 	Message string
 }
 
 // loginForm handles GET /login: the sign-in form.
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, _ *genuine.Principal) error {
-	s.pages.renderForm(w, r, http.StatusOK, "login.html", loginPage{})
+	s.pages.render(w, r, http.StatusOK, "login.html", loginPage{})
 	return nil
 }
 
@@ -51,8 +49,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *genuine.Princi
 		s.authLimiter.allow(client)
 		// As for every 401 of the server; a browser shows no prompt for it.
 		w.Header().Set("WWW-Authenticate", `Bearer realm="genuine"`)
-		s.pages.renderForm(w, r, http.StatusUnauthorized, "login.html",
-			loginPage{Message: "That key did not work: it is not a key of this service, or it was revoked or has expired."})
+		s.pages.render(w, r, http.StatusUnauthorized, "login.html",
+			loginPage{Message: "key_did_not_work"})
 		return nil
 	}
 	if err != nil {
@@ -64,24 +62,33 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *genuine.Princi
 	return nil
 }
 
-// formKey returns the key field of a sign-in form: an
-// application/x-www-form-urlencoded body within the size limit. The key
-// is read from the body only, never from the URL. A body that is not
-// form data holds no key: "", which no key is.
+// formKey returns the key field of a sign-in form (form). The key is
+// read from the body only, never from the URL.
 func (s *Server) formKey(w http.ResponseWriter, r *http.Request) (string, error) {
-	ct := r.Header.Get("Content-Type")
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
-		return "", httpError(http.StatusUnsupportedMediaType, genuine.EInvalid, "the sign-in form must be sent as application/x-www-form-urlencoded (got %.60q)", ct)
-	}
-	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
+	form, err := s.form(w, r)
 	if err != nil {
 		return "", err
 	}
+	return strings.TrimSpace(form.Get("key")), nil
+}
+
+// form returns the fields of a form a page posts: an
+// application/x-www-form-urlencoded body within the size limit, never the
+// URL's query. A body that does not parse has no fields.
+func (s *Server) form(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	ct := r.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, httpError(http.StatusUnsupportedMediaType, genuine.EInvalid, "the form must be sent as application/x-www-form-urlencoded (got %.60q)", ct)
+	}
+	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return nil, err
+	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		return "", nil
+		return url.Values{}, nil
 	}
-	return strings.TrimSpace(form.Get("key")), nil
+	return form, nil
 }
 
 // logout handles POST /logout: it ends the browser's session, if any,
@@ -99,8 +106,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *genuine.Princ
 
 // sessionPrincipal returns the caller of a page request from its session
 // cookie, as genuine.App.SessionPrincipal does: EUnauthorized without a
-// session that works. Pages call it; API routes never do (see
-// sessionCookie).
+// session that works.
 func (s *Server) sessionPrincipal(r *http.Request) (*genuine.Principal, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {

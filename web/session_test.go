@@ -82,8 +82,8 @@ func (ts *testServer) newMerchantKey(merchantID string) (id, key string) {
 }
 
 // Signing in sets exactly the session cookie the brief of issue 19 asks
-// for and sends the browser on; the cookie is the key's holder for pages,
-// and is no key for the API, which stays Bearer-only.
+// for and sends the browser on; the cookie then calls the API as the key
+// does, from this server's pages and never from another site's.
 func TestLogin(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	w := ts.newWorld("Acme", "09520123456788", 1)
@@ -107,10 +107,19 @@ func TestLogin(t *testing.T) {
 	if err != nil || p.Role != genuine.RoleMerchant || p.MerchantID != w.merchant.ID {
 		t.Fatalf("the session's principal: %+v, %v; want merchant %s", p, err, w.merchant.ID)
 	}
-	// The API takes keys only: the cookie alone is no caller.
-	api := ts.do(request{method: "GET", path: "/v1/merchants/" + w.merchant.ID, header: map[string]string{"Cookie": sessionCookie + "=" + c.Value}})
-	if api.status != 401 {
-		t.Errorf("GET /v1/merchants/{id} with the session cookie and no key: %d, want 401", api.status)
+	cookie := sessionCookie + "=" + c.Value
+	if api := ts.do(request{method: "GET", path: "/v1/merchants/" + w.merchant.ID, header: map[string]string{"Cookie": cookie}}); api.status != 200 {
+		t.Errorf("GET /v1/merchants/{id} with the session cookie and no key: %d, want 200", api.status)
+	}
+	if api := ts.do(request{method: "GET", path: "/v1/merchants/" + w.merchant.ID, header: map[string]string{"Cookie": sessionCookie + "=gs_" + strings.Repeat("a", 52)}}); api.status != 401 {
+		t.Errorf("GET /v1/merchants/{id} with a made-up session cookie: %d, want 401", api.status)
+	}
+	preview := map[string]any{"items": []map[string]any{{"code": ts.codes(w.brandKey, w.batch.ID)[0].Code}}}
+	for site, want := range map[string]int{"same-origin": 200, "cross-site": 403, "same-site": 403} {
+		api := ts.do(request{method: "POST", path: "/v1/checkouts/preview", body: preview, header: map[string]string{"Cookie": cookie, "Sec-Fetch-Site": site}})
+		if api.status != want {
+			t.Errorf("POST /v1/checkouts/preview with the session cookie, Sec-Fetch-Site %s: %d, want %d; body %s", site, api.status, want, api.body)
+		}
 	}
 	if _, err := ts.principalOf("gs_" + strings.Repeat("a", 52)); genuine.ErrorCode(err) != genuine.EUnauthorized {
 		t.Errorf("a made-up session token: %v, want %s", err, genuine.EUnauthorized)

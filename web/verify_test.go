@@ -186,7 +186,7 @@ func TestPages(t *testing.T) {
 		not  []string
 	}{
 		{genuine.Verification{Authentic: true, GTIN: product.GTIN, Serial: "S1", State: genuine.StateInChannel, Product: product, Batch: batch, Verifications: 1, Events: events},
-			[]string{"Genuine", "Tea &lt;green&gt;", "Acme &amp; Co", "verified 1 time before", "Released for sale, CN-GD", "2 Jan 2026, 03:04 UTC"}, []string{"Warning", "Not genuine"}},
+			[]string{"Genuine", "Tea &lt;green&gt;", "Acme &amp; Co", "verified 1 time before", "Released for sale, CN-GD", "2 Jan 2026 03:04"}, []string{"Warning", "Not genuine"}},
 		{genuine.Verification{Authentic: true, State: genuine.StateRecalled, Product: product, Batch: &genuine.PublicBatch{Lot: "L1", Expiry: genuine.NewDate(2020, 1, 1), Expired: true}, Events: events},
 			[]string{"Warning: Recalled by the brand", "Warning: expired on 1 January 2020", "(expired)", "first verification"}, nil},
 		{genuine.Verification{Authentic: true, State: genuine.StateSold, Product: product, Batch: batch},

@@ -28,7 +28,7 @@ import (
 
 const benchUsage = `Usage:
   genuine bench [--store embedded|postgres://…] [--duration 10s] [--connections 64]
-                [--scenario checkout,verify,forged,export] [--json]
+                [--scenario checkout,verify,forged,export,preview] [--json]
                 [--provider simulated,stripe,alipay,wechatpay] [--cpuprofile PREFIX]
 
 Measures genuine under load on this machine (docs/benchmarks.md). It
@@ -50,6 +50,8 @@ HTTP on loopback, and stops by itself:
             (success: 200, not authentic, counterfeit_suspected)
   export    GET /v1/batches/{id}/codes?format=csv of a batch of 100,000
             units; ops are codes, latency is that of one whole export
+  preview   POST /v1/checkouts/preview of one authentic code, as a till
+            checks each scan (success: 200, pass); nothing is reserved
 
 Before and after each scenario it measures the ceiling for as long: an
 empty handler that answers "ok" on another loopback port of this process,
@@ -92,7 +94,7 @@ const (
 	benchGTIN  = "09520123456788"
 )
 
-var benchScenarios = []string{"checkout", "verify", "forged", "export"}
+var benchScenarios = []string{"checkout", "verify", "forged", "export", "preview"}
 
 // benchConfig is what bench needs, from its flags.
 type benchConfig struct {
@@ -276,6 +278,7 @@ type bench struct {
 	brandKey, merchantKey string
 	exportBatch           string
 	verifyBodies          [][]byte // {"code": …} of authentic codes
+	previewBodies         [][]byte // {"items": [{"code": …}]} of the same codes
 	forgedBodies          [][]byte
 	feed                  *codeFeed
 	// fakes are the local fakes of the real providers the run pays
@@ -374,7 +377,7 @@ func (b *bench) setup(ctx context.Context) error {
 			return err
 		}
 	}
-	if slices.Contains(b.cfg.scenarios, "verify") || slices.Contains(b.cfg.scenarios, "forged") {
+	if slices.ContainsFunc(b.cfg.scenarios, func(s string) bool { return s == "verify" || s == "forged" || s == "preview" }) {
 		pool, err := b.batch(ctx, "BENCH-VERIFY", poolSize)
 		if err != nil {
 			return err
@@ -382,7 +385,9 @@ func (b *bench) setup(ctx context.Context) error {
 		return b.streamCodes(ctx, pool, func(code string) bool {
 			v, _ := json.Marshal(map[string]string{"code": code})
 			f, _ := json.Marshal(map[string]string{"code": forgeSerial(code)})
+			p, _ := json.Marshal(map[string]any{"items": []map[string]string{{"code": code}}})
 			b.verifyBodies, b.forgedBodies = append(b.verifyBodies, v), append(b.forgedBodies, f)
+			b.previewBodies = append(b.previewBodies, p)
 			return true
 		})
 	}

@@ -59,6 +59,8 @@ func (b *bench) scenario(name string) benchScenario {
 		return b.verifyScenario("verify", b.verifyBodies, `"authentic":true`)
 	case "forged":
 		return b.verifyScenario("forged", b.forgedBodies, `"authentic":false`, `"reason":"counterfeit_suspected"`)
+	case "preview":
+		return b.postScenario("preview", "/v1/checkouts/preview", b.merchantKey, b.previewBodies, `"outcome":"pass"`)
 	}
 	return b.exportScenario()
 }
@@ -102,6 +104,12 @@ func (b *bench) checkoutScenario(provider string) benchScenario {
 // verifyScenario verifies bodies in turn, each worker from its own place,
 // and expects 200 with every one of want in the answer.
 func (b *bench) verifyScenario(name string, bodies [][]byte, want ...string) benchScenario {
+	return b.postScenario(name, "/v1/verify", "", bodies, want...)
+}
+
+// postScenario posts bodies to path in turn with key ("" for none); an
+// answer other than 200 with every one of want is an error.
+func (b *bench) postScenario(name, path, key string, bodies [][]byte, want ...string) benchScenario {
 	return benchScenario{
 		name: name, unit: "requests",
 		prepare: func(w *benchWorker) bool {
@@ -113,7 +121,7 @@ func (b *bench) verifyScenario(name string, bodies [][]byte, want ...string) ben
 			return true
 		},
 		once: func(ctx context.Context, w *benchWorker) (int64, error) {
-			status, body, err := b.send(ctx, w, "POST", b.server+"/v1/verify", "", w.body)
+			status, body, err := b.send(ctx, w, "POST", b.server+path, key, w.body)
 			if err == nil && status != http.StatusOK {
 				err = unexpected(status, body)
 			}

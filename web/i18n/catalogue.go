@@ -43,6 +43,12 @@ var catalogue = map[Key]Text{
 	"journey":             {"Journey", "流转记录"},
 	"language":            {"Language", "语言"},
 	"test_mode":           {"TEST MODE: no real money is taken", "测试模式：不会真实扣款"},
+	"footer":              {"Verified by genuine: pay only for genuine goods.", "由 genuine 核验：只为正品付款。"},
+	"api_key":             {"API key", "API 密钥"},
+	"sign_in_lasts":       {"This browser stays signed in for 12 hours, until you sign out, or until the key stops working.", "此浏览器将保持登录 12 小时，直到您退出登录或密钥失效为止。"},
+	"key_did_not_work":    {"That key did not work: it is not a key of this service, or it was revoked or has expired.", "此密钥无效：它不是本服务的密钥，或已被撤销或已过期。"},
+	"not_a_code":          {"Not a product code", "不是商品码"},
+	"not_a_code_detail":   {"This is not a code we can read: it is not GS1 data, so it does not name a genuine product.", "无法识别此码：它不是 GS1 数据，因此不代表任何正品。"},
 
 	// What each reason, alert and error code means. The general refusal
 	// names a code the catalogue lacks.

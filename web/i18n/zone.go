@@ -18,12 +18,25 @@ var zones sync.Map
 // Asia/Shanghai), by its country (genuine.DefaultTimeZone).
 func ZoneForRegion(region string) *time.Location {
 	name := genuine.DefaultTimeZone(region)
+	loc := Zone(name)
+	if loc.String() != name {
+		panic(fmt.Sprintf("i18n: time zone %s of %s is missing", name, region)) // time/tzdata has them all
+	}
+	return loc
+}
+
+// Zone returns the IANA time zone called name ("Asia/Shanghai"), loaded
+// once; UTC for "" or a name the zone database lacks.
+func Zone(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
 	if loc, ok := zones.Load(name); ok {
 		return loc.(*time.Location)
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		panic(fmt.Sprintf("i18n: time zone %s of %s: %v", name, region, err)) // time/tzdata has them all
+		return time.UTC
 	}
 	zones.Store(name, loc)
 	return loc
