@@ -50,6 +50,26 @@ var catalogue = map[Key]Text{
 	"not_a_code":          {"Not a product code", "不是商品码"},
 	"not_a_code_detail":   {"This is not a code we can read: it is not GS1 data, so it does not name a genuine product.", "无法识别此码：它不是 GS1 数据，因此不代表任何正品。"},
 
+	// Self-checkout on a shopper's phone (/shop/{merchant}).
+	"shop.intro":          {"Scan each product's code: every item is checked before you pay for it.", "扫描每件商品的码：每件商品在付款前都会经过核验。"},
+	"shop.code":           {"Product code", "商品码"},
+	"shop.code_hint":      {"Scan with the camera, or type or paste the code", "用摄像头扫码，或输入、粘贴商品码"},
+	"shop.add":            {"Add", "加入"},
+	"shop.checking":       {"Checking…", "正在核验…"},
+	"shop.added":          {"Added: %[1]s", "已加入：%[1]s"},
+	"shop.duplicate":      {"Already in your cart: %[1]s", "已在购物车中：%[1]s"},
+	"shop.not_added":      {"Not added: %[1]s", "未加入：%[1]s"},
+	"shop.empty":          {"Your cart is empty: scan a product.", "购物车是空的：请扫描商品。"},
+	"shop.remove_item":    {"Remove %[1]s", "移除 %[1]s"},
+	"shop.pay_now":        {"Open the payment page", "打开付款页面"},
+	"shop.paid":           {"Paid. Thank you! Show this screen if you are asked.", "已付款，谢谢！如有需要请出示此页面。"},
+	"shop.refused_at_pay": {"Something in your cart changed: remove the items marked in red, then pay again. Nothing was paid.", "购物车中有商品状态已变化：请移除标红的商品后再付款。未扣任何款项。"},
+	"shop.camera_stop":    {"Stop the camera", "关闭摄像头"},
+	"shop.camera_off":     {"The camera cannot be used here: type the code instead.", "此处无法使用摄像头：请手动输入商品码。"},
+	"shop.camera_video":   {"Camera view", "摄像头画面"},
+	"shop.ended":          {"Your visit ended: reload the page to go on shopping.", "本次购物已结束：请刷新页面继续购物。"},
+	"shop.refused_list":   {"Not added", "未加入的商品"},
+
 	// What each reason, alert and error code means. The general refusal
 	// names a code the catalogue lacks.
 	"reason.unknown": {"Refused ({code})", "不予通过（{code}）"},
