@@ -160,7 +160,10 @@
       cart = res.body.cart;
       if (res.status === 422) { status(words['shop.refused_at_pay']); }
       render();
-      if (res.status === 201) { $('pay-link').focus(); }
+      if (res.status === 201) {
+        status(words.waiting_for_payment);
+        $('pay-link').focus();
+      }
     });
   }
 
@@ -208,7 +211,8 @@
       $('camera-box').hidden = false;
       $('camera').hidden = true;
       $('camera-stop').focus();
-      video.play();
+      var playing = video.play();
+      if (playing && playing.catch) { playing.catch(function () {}); }
       requestAnimationFrame(look);
     }, function () {
       status(words['shop.camera_off']);
