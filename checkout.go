@@ -113,8 +113,8 @@ type CheckoutInput struct {
 	// Channel is where the sale is made: "" at a till, or
 	// ChannelSelfCheckout. The App sets it; no request body can.
 	Channel string `json:"-"`
-	// Reservation is how long the units are held unpaid: 0 for the App's
-	// ReservationTTL, or 1 minute to that TTL. The App sets it (a
+	// Reservation is how long the units are held unpaid, if shorter than
+	// the App's ReservationTTL; 0 for that TTL. The App sets it (a
 	// self-checkout's is ShopReservation); no request body can.
 	Reservation time.Duration `json:"-"`
 }
@@ -172,7 +172,7 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 		IdempotencyKey: idempotencyKey, RequestHash: hash, CreatedAt: now, UpdatedAt: now,
 		Deadline: now.Add(a.reservationTTL), Channel: in.Channel,
 	}
-	if in.Reservation > 0 {
+	if in.Reservation > 0 && in.Reservation < a.reservationTTL {
 		base.Deadline = now.Add(in.Reservation)
 	}
 	for _, it := range in.Items {
@@ -286,8 +286,8 @@ func (a *App) validCart(ctx context.Context, merchantID string, in CheckoutInput
 	if in.Channel != "" && in.Channel != ChannelSelfCheckout {
 		return nil, Errorf(EInvalid, "channel %.20q is not a sales channel", in.Channel)
 	}
-	if in.Reservation != 0 && (in.Reservation < time.Minute || in.Reservation > a.reservationTTL) {
-		return nil, Errorf(EInvalid, "a reservation lasts 1 minute to %s", a.reservationTTL)
+	if in.Reservation < 0 {
+		return nil, Errorf(EInvalid, "a reservation cannot last %s", in.Reservation)
 	}
 	if _, ok := a.connectors[in.Provider]; ok {
 		return a.accountProvider(ctx, in.Provider, merchantID)

@@ -338,3 +338,31 @@ func TestShopSessionsApart(t *testing.T) {
 		t.Fatalf("own cart: %+v, %v", c, err)
 	}
 }
+
+// TestShopPrune: an hour after a shop session ends, Prune deletes it with
+// its carts; its sale stays.
+func TestShopPrune(t *testing.T) {
+	s := newShop(t, 1)
+	ctx := context.Background()
+	token := s.open(t)
+	s.add(t, token, s.codes[0])
+	_, k, err := s.app.PayCart(ctx, token, s.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.sim.Pay(ctx, k.Payment.Reference)
+	s.waitStatus(t, s.merchant, k.ID, genuine.CheckoutPaid)
+	s.clock.add(genuine.ShopSessionTTL + 59*time.Minute)
+	if got, err := s.app.Prune(ctx); err != nil || got.ShopSessions != 0 {
+		t.Fatalf("Prune before the hour: %+v, %v", got, err)
+	}
+	s.clock.add(2 * time.Minute)
+	if got, err := s.app.Prune(ctx); err != nil || got.ShopSessions != 1 {
+		t.Fatalf("Prune: %+v, %v; want one shop session", got, err)
+	}
+	_, err = s.app.ShopCart(ctx, token, s.id)
+	wantErrCode(t, "ShopCart of a pruned session", err, genuine.EUnauthorized)
+	if c, err := s.app.GetCheckout(ctx, s.merchant, k.ID); err != nil || c.Status != genuine.CheckoutPaid {
+		t.Errorf("the sale after pruning: %+v, %v", c, err)
+	}
+}

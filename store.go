@@ -296,6 +296,10 @@ type Tx interface {
 	// PruneSessions deletes at most limit sessions that expired before the
 	// given time, oldest first, and returns how many it deleted.
 	PruneSessions(ctx context.Context, before time.Time, limit int) (int, error)
+	// PruneShopSessions deletes at most limit shop sessions that expired
+	// before the given time, oldest first, each with its carts, and returns
+	// how many sessions it deleted.
+	PruneShopSessions(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// Scan returns how many distinct clients verified a unit (as
 	// AddVerifications counts them) and where it was last scanned by a

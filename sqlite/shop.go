@@ -124,6 +124,34 @@ func (t *tx) CountOpenCarts(ctx context.Context, merchantID string, now time.Tim
 	return n, nil
 }
 
+// pruneShopCarts and pruneShopSessions delete the same sessions' carts, then
+// the sessions: those that expired first, at most a page.
+const pruneShopCarts = `
+	DELETE FROM carts
+	WHERE session_hash IN (
+		SELECT hash FROM shop_sessions
+		WHERE expires_at < ?
+		ORDER BY expires_at, hash
+		LIMIT ?)`
+
+const pruneShopSessions = `
+	DELETE FROM shop_sessions
+	WHERE hash IN (
+		SELECT hash FROM shop_sessions
+		WHERE expires_at < ?
+		ORDER BY expires_at, hash
+		LIMIT ?)`
+
+// PruneShopSessions deletes at most limit shop sessions that expired
+// before the given time, oldest first, with their carts, and returns how
+// many sessions it deleted.
+func (t *tx) PruneShopSessions(ctx context.Context, before time.Time, limit int) (int, error) {
+	if _, err := t.exec(ctx, pruneShopCarts, timeValue(before), limit); err != nil {
+		return 0, storeError(err, "prune carts")
+	}
+	return t.prune(ctx, pruneShopSessions, "shop sessions", before, limit)
+}
+
 // cartItemsValue returns the JSON document a cart's items are stored as.
 func cartItemsValue(items []genuine.CartUnit) (string, error) {
 	if items == nil {

@@ -179,7 +179,7 @@ func queries() []string {
 		insertRegisteredSerial, selectRegisteredSerial, selectRegisteredSerials,
 		addRegistered, selectRegisteredCount,
 		upsertRangeWork, selectRangeWork, selectRangeWorks, deleteRangeWork,
-		pruneNotifications, pruneCheckouts, pruneSessions,
+		pruneNotifications, pruneCheckouts, pruneSessions, pruneShopCarts, pruneShopSessions,
 		selectUnit, upsertUnit, swapUnit, selectUnits, selectUnitInBatch,
 		insertEvent, selectEvents, selectUnitEvents, selectJourney, selectUnitJourney, selectLongUnitJourney,
 		addVerifications, addVerificationClients, selectVerifications,

@@ -189,4 +189,26 @@ func testCarts(t *testing.T, s genuine.Store) {
 	}); err == nil {
 		t.Error("CreateCart of a session that does not exist succeeded")
 	}
+
+	// Pruning takes the sessions that expired first, a page at a time,
+	// with their carts.
+	prune := func(before, limit int) int {
+		t.Helper()
+		var n int
+		update(t, s, func(tx genuine.Tx) (err error) {
+			n, err = tx.PruneShopSessions(ctx, at(before), limit)
+			return err
+		})
+		return n
+	}
+	if n := prune(7202, 1); n != 1 {
+		t.Errorf("PruneShopSessions with limit 1 deleted %d, want 1", n)
+	}
+	if n := prune(7202, 10); n != 0 {
+		t.Errorf("PruneShopSessions again deleted %d, want 0: the session expiring at the time given has not expired before it", n)
+	}
+	sameCarts("Carts of a pruned session", sessionCarts(a), nil)
+	sameCarts("Carts of a session kept", sessionCarts(b), []*genuine.Cart{carts[4], carts[3]})
+	err = s.View(ctx, func(tx genuine.Tx) error { _, err := tx.ShopSession(ctx, a.Hash); return err })
+	wantCode(t, "ShopSession of a pruned session", err, genuine.ENotFound)
 }

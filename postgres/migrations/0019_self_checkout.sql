@@ -14,6 +14,9 @@ CREATE TABLE shop_sessions (
 	expires_at  timestamptz NOT NULL
 );
 
+-- For pruning expired sessions with their carts.
+CREATE INDEX shop_sessions_expires_at ON shop_sessions (expires_at);
+
 -- A cart's items are a JSON document; checkout_id is '' until its checkout
 -- is known, and names no row (checkouts that ended unpaid are pruned).
 CREATE TABLE carts (
