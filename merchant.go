@@ -45,12 +45,17 @@ func (a *App) CreateMerchant(ctx context.Context, p *Principal, m *Merchant) err
 		return err
 	}
 	m.ID, m.CreatedAt = newID("mer"), a.Now()
-	return a.store.Update(ctx, func(tx Tx) error {
+	err := a.store.Update(ctx, func(tx Tx) error {
 		if err := tx.CreateMerchant(ctx, m); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, authorOf(p), "", "merchant.create", m.ID, map[string]any{"name": m.Name, "region": m.Region})
 	})
+	if err != nil {
+		return err
+	}
+	m.SelfCheckout.MaxOpenCarts = a.maxOpenCarts(m) // as Merchant shows it
+	return nil
 }
 
 // Merchant returns a merchant: its own to a merchant key, any to an admin.

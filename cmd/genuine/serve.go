@@ -90,7 +90,6 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	fs.Var(&proxies, "trusted-proxy", "address or CIDR prefix of a proxy whose X-Forwarded-For names the client; repeatable or comma-separated")
 	fs.DurationVar(&cfg.reconcileEvery, "reconcile-every", 5*time.Second, "how often the reconciler runs")
 	fs.DurationVar(&cfg.reservationTTL, "reservation-ttl", 15*time.Minute, "how long a checkout holds its units unpaid")
-	fs.IntVar(&cfg.maxOpenCarts, "max-open-carts", genuine.DefaultMaxOpenCarts, "how many self-checkout carts may be open at once at a merchant that sets no number of its own")
 	fs.DurationVar(&cfg.notifyGrace, "notify-grace", 30*time.Second, "how long to wait for a provider's notification before asking it")
 	fs.Int64Var(&cfg.limits.MaxBatch, "max-batch", genuine.DefaultMaxBatch, "the most units one batch may have")
 	fs.Int64Var(&cfg.limits.MaxRange, "max-range", genuine.DefaultMaxRange, "the most units one range event may move")

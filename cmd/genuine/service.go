@@ -29,7 +29,6 @@ type serviceConfig struct {
 	// trustedProxies are the proxies whose X-Forwarded-For is believed.
 	trustedProxies []netip.Prefix
 	reservationTTL time.Duration
-	maxOpenCarts   int
 	notifyGrace    time.Duration
 	reconcileEvery time.Duration
 	// verificationFlush is how often counted verifications are stored;
@@ -104,7 +103,7 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 		return nil, err
 	}
 	appCfg := genuine.Config{
-		BaseURL: s.baseURL, ReservationTTL: cfg.reservationTTL, MaxOpenCarts: cfg.maxOpenCarts,
+		BaseURL: s.baseURL, ReservationTTL: cfg.reservationTTL,
 		NotifyGrace: cfg.notifyGrace, VerificationFlush: cfg.verificationFlush, Logger: cfg.logger,
 		Failpoint: failpoint(cfg.failpoint), Limits: cfg.limits, Retention: cfg.retention,
 		Sealer: opened.sealer, ClientKey: clients,
