@@ -27,11 +27,14 @@ type App struct {
 	// simulated provider.
 	testMode       bool
 	reservationTTL time.Duration
-	refundWindow   time.Duration
-	notifyGrace    time.Duration
-	logger         *slog.Logger
-	observer       Observer
-	failpoint      func(string)
+	// defaultOpenCarts is the default bound of a merchant's open
+	// self-checkout carts (Config.MaxOpenCarts).
+	defaultOpenCarts int
+	refundWindow     time.Duration
+	notifyGrace      time.Duration
+	logger           *slog.Logger
+	observer         Observer
+	failpoint        func(string)
 	// sealer seals the signing keys this App makes and opens those it
 	// loads.
 	sealer *Sealer
@@ -97,6 +100,10 @@ type Config struct {
 	// ReservationTTL is how long a checkout holds its units unpaid
 	// (default 15 minutes).
 	ReservationTTL time.Duration
+	// MaxOpenCarts is how many self-checkout carts may be open at once at
+	// a merchant that set no number of its own (default
+	// DefaultMaxOpenCarts).
+	MaxOpenCarts int
 	// RefundWindow is how long after a sale it may be undone (default 10
 	// days, as EU FMD allows).
 	RefundWindow time.Duration
@@ -179,6 +186,9 @@ func NewApp(store Store, cfg Config) *App {
 	}
 	if a.reservationTTL <= 0 {
 		a.reservationTTL = 15 * time.Minute
+	}
+	if a.defaultOpenCarts = cfg.MaxOpenCarts; a.defaultOpenCarts <= 0 {
+		a.defaultOpenCarts = DefaultMaxOpenCarts
 	}
 	if a.refundWindow <= 0 {
 		a.refundWindow = 10 * 24 * time.Hour

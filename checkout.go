@@ -39,6 +39,9 @@ type Checkout struct {
 	Items      []CheckoutItem `json:"items"`
 	Provider   string         `json:"provider"`
 	Payment    *Payment       `json:"payment,omitempty"`
+	// Channel is where the sale was made: "" at a till,
+	// ChannelSelfCheckout on a shopper's own phone.
+	Channel string `json:"channel,omitempty"`
 	// Deadline is when reserved units are released if unpaid.
 	Deadline time.Time `json:"deadline"`
 	// IdempotencyKey and RequestHash make a retried request return the
@@ -107,7 +110,18 @@ type CheckoutInput struct {
 	Items    []CartItem `json:"items"`
 	Currency string     `json:"currency"`
 	Provider string     `json:"provider"`
+	// Channel is where the sale is made: "" at a till, or
+	// ChannelSelfCheckout. The App sets it; no request body can.
+	Channel string `json:"-"`
+	// Reservation is how long the units are held unpaid, if shorter than
+	// the App's ReservationTTL; 0 for that TTL. The App sets it (a
+	// self-checkout's is ShopReservation); no request body can.
+	Reservation time.Duration `json:"-"`
 }
+
+// ChannelSelfCheckout is the Channel of a checkout a shopper paid on
+// their own phone (/shop/{merchant}).
+const ChannelSelfCheckout = "self_checkout"
 
 // CartItem is one unit of a cart: its code as scanned and its price.
 type CartItem struct {
@@ -156,7 +170,10 @@ func (a *App) Checkout(ctx context.Context, p *Principal, idempotencyKey string,
 	base := Checkout{
 		ID: newID("chk"), MerchantID: p.MerchantID, Currency: in.Currency, Provider: prov.Name(),
 		IdempotencyKey: idempotencyKey, RequestHash: hash, CreatedAt: now, UpdatedAt: now,
-		Deadline: now.Add(a.reservationTTL),
+		Deadline: now.Add(a.reservationTTL), Channel: in.Channel,
+	}
+	if in.Reservation > 0 && in.Reservation < a.reservationTTL {
+		base.Deadline = now.Add(in.Reservation)
 	}
 	for _, it := range in.Items {
 		base.Total += it.Price
@@ -266,6 +283,12 @@ func (a *App) validCart(ctx context.Context, merchantID string, in CheckoutInput
 	}
 	if !ValidCurrency(in.Currency) {
 		return nil, Errorf(EInvalid, "currency %.10q is not an ISO 4217 code such as CNY", in.Currency)
+	}
+	if in.Channel != "" && in.Channel != ChannelSelfCheckout {
+		return nil, Errorf(EInvalid, "channel %.20q is not a sales channel", in.Channel)
+	}
+	if in.Reservation < 0 {
+		return nil, Errorf(EInvalid, "a reservation cannot last %s", in.Reservation)
 	}
 	if _, ok := a.connectors[in.Provider]; ok {
 		return a.accountProvider(ctx, in.Provider, merchantID)

@@ -15,8 +15,11 @@ type Merchant struct {
 	// TimeZone is the IANA time zone its pages and receipts show times
 	// in, such as "Asia/Shanghai": given when it is made, or its region's
 	// default (DefaultTimeZone).
-	TimeZone  string    `json:"time_zone"`
-	CreatedAt time.Time `json:"created_at"`
+	TimeZone string `json:"time_zone"`
+	// SelfCheckout says whether shoppers may scan and pay on their own
+	// phones at /shop/{id}; off unless the merchant turns it on.
+	SelfCheckout SelfCheckout `json:"self_checkout"`
+	CreatedAt    time.Time    `json:"created_at"`
 }
 
 // CreateMerchant registers a merchant. An admin calls it.
@@ -42,12 +45,17 @@ func (a *App) CreateMerchant(ctx context.Context, p *Principal, m *Merchant) err
 		return err
 	}
 	m.ID, m.CreatedAt = newID("mer"), a.Now()
-	return a.store.Update(ctx, func(tx Tx) error {
+	err := a.store.Update(ctx, func(tx Tx) error {
 		if err := tx.CreateMerchant(ctx, m); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, authorOf(p), "", "merchant.create", m.ID, map[string]any{"name": m.Name, "region": m.Region})
 	})
+	if err != nil {
+		return err
+	}
+	m.SelfCheckout.MaxOpenCarts = a.maxOpenCarts(m) // as Merchant shows it
+	return nil
 }
 
 // Merchant returns a merchant: its own to a merchant key, any to an admin.
@@ -63,8 +71,12 @@ func (a *App) Merchant(ctx context.Context, p *Principal, id string) (*Merchant,
 		m, err = tx.Merchant(ctx, id)
 		return err
 	})
-	if err == nil && m.TimeZone == "" {
+	if err != nil {
+		return nil, err
+	}
+	if m.TimeZone == "" {
 		m.TimeZone = DefaultTimeZone(m.Region) // made before merchants had one
 	}
-	return m, err
+	m.SelfCheckout.MaxOpenCarts = a.maxOpenCarts(m)
+	return m, nil
 }

@@ -55,11 +55,14 @@ type Pruned struct {
 	Notifications int
 	Checkouts     int
 	Sessions      int
+	ShopSessions  int
 }
 
 // Prune deletes the history older than its Retention, a page per write:
-// notification ids and checkouts that ended unpaid; and browser sessions
-// that have expired, which open nothing any more.
+// notification ids and checkouts that ended unpaid; browser sessions that
+// have expired, which open nothing any more; and shop sessions, with their
+// carts, ended more than shopPruneAfter ago, once no cart of theirs can
+// still be paying (their checkouts keep every sale).
 func (a *App) Prune(ctx context.Context) (Pruned, error) {
 	now := a.Now()
 	var out Pruned
@@ -79,8 +82,19 @@ func (a *App) Prune(ctx context.Context) (Pruned, error) {
 	out.Sessions, err = a.prunePages(ctx, func(tx Tx) (int, error) {
 		return tx.PruneSessions(ctx, now, prunePage)
 	})
+	if err != nil {
+		return out, err
+	}
+	out.ShopSessions, err = a.prunePages(ctx, func(tx Tx) (int, error) {
+		return tx.PruneShopSessions(ctx, now.Add(-shopPruneAfter), prunePage)
+	})
 	return out, err
 }
+
+// shopPruneAfter is how long after a shop session ends Prune keeps it and
+// its carts: longer than a cart pays after its session ended
+// (ShopReservation and the reconciler's pass).
+const shopPruneAfter = time.Hour
 
 // prunePages runs del in writes of its own until it deletes less than a
 // page, and returns how many rows it deleted in all.

@@ -88,6 +88,29 @@ type Tx interface {
 
 	CreateMerchant(ctx context.Context, m *Merchant) error
 	Merchant(ctx context.Context, id string) (*Merchant, error)
+	// SetSelfCheckout writes a merchant's self-checkout setting; ENotFound
+	// if there is no such merchant.
+	SetSelfCheckout(ctx context.Context, merchantID string, sc SelfCheckout) error
+
+	// CreateShopSession inserts a shopper's session at a merchant;
+	// EConflict if its hash exists.
+	CreateShopSession(ctx context.Context, s *ShopSession) error
+	// ShopSession returns the shop session with the given token hash,
+	// expired or not; ENotFound if there is none.
+	ShopSession(ctx context.Context, hash []byte) (*ShopSession, error)
+	// CreateCart inserts a cart of a shop session; EConflict if its id
+	// exists.
+	CreateCart(ctx context.Context, c *Cart) error
+	// UpdateCart writes a cart's status, currency, items, attempt,
+	// checkout id, UpdatedAt and ExpiresAt; ENotFound if there is no such
+	// cart.
+	UpdateCart(ctx context.Context, c *Cart) error
+	// Carts returns the carts of the shop session with the given hash,
+	// newest first (by CreatedAt, then id); nil if none.
+	Carts(ctx context.Context, session []byte) ([]*Cart, error)
+	// CountOpenCarts returns how many carts of a merchant are open or
+	// paying (CartOpen, CartPaying) and expire after now.
+	CountOpenCarts(ctx context.Context, merchantID string, now time.Time) (int, error)
 
 	// ReplacePrices replaces a merchant's price list with prices, whose
 	// GTINs are distinct; an empty list clears it.
@@ -277,6 +300,10 @@ type Tx interface {
 	// PruneSessions deletes at most limit sessions that expired before the
 	// given time, oldest first, and returns how many it deleted.
 	PruneSessions(ctx context.Context, before time.Time, limit int) (int, error)
+	// PruneShopSessions deletes at most limit shop sessions that expired
+	// before the given time, oldest first, each with its carts, and returns
+	// how many sessions it deleted.
+	PruneShopSessions(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// Scan returns how many distinct clients verified a unit (as
 	// AddVerifications counts them) and where it was last scanned by a

@@ -16,11 +16,11 @@ import (
 // checkoutColumns are the columns scanCheckout reads, in its order.
 const checkoutColumns = `id, merchant_id, status, currency, total, provider, payment,
 	payment_reference, payment_status, deadline, idempotency_key, request_hash, items,
-	created_at, updated_at`
+	created_at, updated_at, channel`
 
 const insertCheckout = `
 	INSERT INTO checkouts (` + checkoutColumns + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`
 
 // CreateCheckout inserts a checkout with its items; EConflict if its id
 // exists, the merchant used its idempotency key before, or its payment's
@@ -37,7 +37,7 @@ func (t *tx) CreateCheckout(ctx context.Context, c *genuine.Checkout) error {
 	}
 	t.execLater("checkout "+c.ID, insertCheckout,
 		c.ID, c.MerchantID, c.Status, c.Currency, c.Total, c.Provider, pay.document, pay.reference,
-		pay.status, c.Deadline, c.IdempotencyKey, slices.Clone(c.RequestHash), items, c.CreatedAt, c.UpdatedAt)
+		pay.status, c.Deadline, c.IdempotencyKey, slices.Clone(c.RequestHash), items, c.CreatedAt, c.UpdatedAt, c.Channel)
 	return nil
 }
 
@@ -243,7 +243,7 @@ func scanCheckout(s scanner) (*genuine.Checkout, error) {
 	var items string
 	err := s.Scan(&c.ID, &c.MerchantID, &c.Status, &c.Currency, &c.Total, &c.Provider, &payment,
 		&reference, &paymentStatus, &c.Deadline, &c.IdempotencyKey, &c.RequestHash, &items,
-		&c.CreatedAt, &c.UpdatedAt)
+		&c.CreatedAt, &c.UpdatedAt, &c.Channel)
 	if err != nil {
 		return nil, err
 	}

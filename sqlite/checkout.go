@@ -14,11 +14,11 @@ import (
 // checkoutColumns are the columns scanCheckout reads, in its order.
 const checkoutColumns = `id, merchant_id, status, currency, total, provider, payment,
 	payment_reference, payment_status, deadline, idempotency_key, request_hash, items,
-	created_at, updated_at`
+	created_at, updated_at, channel`
 
 const insertCheckout = `
 	INSERT INTO checkouts (` + checkoutColumns + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // CreateCheckout inserts a checkout with its items; EConflict if its id
 // exists, the merchant used its idempotency key before, or its payment's
@@ -36,7 +36,7 @@ func (t *tx) CreateCheckout(ctx context.Context, c *genuine.Checkout) error {
 	_, err = t.exec(ctx, insertCheckout,
 		c.ID, c.MerchantID, c.Status, c.Currency, c.Total, c.Provider, pay.document, pay.reference,
 		pay.status, timeValue(c.Deadline), c.IdempotencyKey, c.RequestHash, items,
-		timeValue(c.CreatedAt), timeValue(c.UpdatedAt))
+		timeValue(c.CreatedAt), timeValue(c.UpdatedAt), c.Channel)
 	return storeError(err, "checkout %s", c.ID)
 }
 
@@ -287,7 +287,7 @@ func scanCheckout(s scanner) (*genuine.Checkout, error) {
 	var items string
 	err := s.Scan(&c.ID, &c.MerchantID, &c.Status, &c.Currency, &c.Total, &c.Provider, &payment,
 		&reference, &paymentStatus, scanTime(&c.Deadline), &c.IdempotencyKey, &c.RequestHash, &items,
-		scanTime(&c.CreatedAt), scanTime(&c.UpdatedAt))
+		scanTime(&c.CreatedAt), scanTime(&c.UpdatedAt), &c.Channel)
 	if err != nil {
 		return nil, err
 	}

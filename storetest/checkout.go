@@ -133,6 +133,7 @@ func testCheckout(t *testing.T, s genuine.Store) {
 	paying.Payment = newPayment("simulated", 1, genuine.PaymentPending)
 	refused := newCheckout(2, ms[0].ID)
 	refused.Status, refused.Total = genuine.CheckoutRefused, 12346
+	refused.Channel = genuine.ChannelSelfCheckout
 	refused.Items[1].Decision = newDecision("refuse", "already_sold", "stolen")
 	// A code no brand owns has no unit to name.
 	refused.Items = append(refused.Items, genuine.CheckoutItem{Code: "not a code", Price: 1,

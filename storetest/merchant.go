@@ -11,7 +11,7 @@ func testMerchant(t *testing.T, s genuine.Store) {
 	lat, lon, zero := 22.543096, 114.057865, 0.0
 	ms := []*genuine.Merchant{
 		{ID: id("mer", 1), Name: "Shenzhen shop", Region: "CN-GD-SZ", Lat: &lat, Lon: &lon, CreatedAt: at(1), TimeZone: "Asia/Shanghai"},
-		{ID: id("mer", 2), Name: "Somewhere", Region: "CN", CreatedAt: at(2)},
+		{ID: id("mer", 2), Name: "Somewhere", Region: "CN", CreatedAt: at(2), SelfCheckout: genuine.SelfCheckout{Enabled: true, MaxOpenCarts: 5}},
 		// Zero coordinates are a place in the Gulf of Guinea, not "none".
 		{ID: id("mer", 3), Name: "Null Island", Region: "GH", Lat: &zero, Lon: &zero, CreatedAt: at(3)},
 	}

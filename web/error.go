@@ -48,6 +48,10 @@ var outcomes = func() map[string]outcome {
 		// checkout's: applied to nothing, and not worth sending again.
 		genuine.EPaymentMismatch: {http.StatusUnprocessableEntity, "Payment does not match its checkout"},
 		genuine.EGTINPrefix:      {http.StatusForbidden, "GTIN outside the brand's GS1 prefixes"},
+		genuine.ESelfCheckoutOff: {http.StatusForbidden, "No self-checkout at this shop"},
+		genuine.ECartFull:        {http.StatusConflict, "Cart full"},
+		genuine.ETooManyCarts:    {http.StatusConflict, "Too many carts open"},
+		genuine.EShopBusy:        {http.StatusTooManyRequests, "Too many carts open at this shop"},
 	}
 	for _, code := range append([]string{genuine.ExpiredCode}, genuine.TransitionCodes...) {
 		m[code] = outcome{http.StatusConflict, "Refused by the lifecycle"}

@@ -108,3 +108,19 @@ func writePrices(w http.ResponseWriter, list []genuine.Price) error {
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"prices": list})
 }
+
+// putSelfCheckout handles PUT /v1/merchants/{id}/self-checkout, {"enabled",
+// "max_open_carts"}: whether shoppers may scan and pay on their phones at
+// /shop/{id}, and how many carts may be open there at once (0 or absent
+// for the server's default). The answer is the merchant.
+func (s *Server) putSelfCheckout(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
+	var sc genuine.SelfCheckout
+	if err := s.decode(w, r, &sc); err != nil {
+		return err
+	}
+	m, err := s.app.SetSelfCheckout(r.Context(), p, r.PathValue("id"), sc)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
+}

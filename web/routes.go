@@ -99,6 +99,16 @@ func (s *Server) webRoutes() []route {
 		// Cheap, cached and loaded by every page: not counted against
 		// the public rate limit.
 		{Method: "GET", Pattern: "/static/{name...}", Roles: anyone, Web: true, Unlimited: true, Handle: s.serveStatic},
+
+		// Self-checkout on a shopper's phone: the shop page and what its
+		// script calls, each for the session of the genuine_shop cookie
+		// alone (shop.go). Public, rate-limited per address, unsafe
+		// cross-origin requests refused.
+		{Method: "GET", Pattern: "/shop/{merchant}", Roles: anyone, Browser: true, Web: true, Handle: s.shopPage},
+		{Method: "GET", Pattern: "/shop/{merchant}/cart", Roles: anyone, Browser: true, Web: true, Handle: s.shopCart},
+		{Method: "POST", Pattern: "/shop/{merchant}/add", Roles: anyone, Browser: true, Web: true, Handle: s.shopAdd},
+		{Method: "POST", Pattern: "/shop/{merchant}/remove", Roles: anyone, Browser: true, Web: true, Handle: s.shopRemove},
+		{Method: "POST", Pattern: "/shop/{merchant}/pay", Roles: anyone, Browser: true, Web: true, Handle: s.shopPay},
 	}
 }
 
@@ -122,6 +132,7 @@ func (s *Server) apiRoutes() []route {
 		{Method: "DELETE", Pattern: "/v1/merchants/{id}/providers/{name}", Roles: byMerchantOrAdmin, Handle: s.deleteProviderAccount},
 		{Method: "GET", Pattern: "/v1/merchants/{id}/prices", Roles: byMerchantOrAdmin, Handle: s.getPrices},
 		{Method: "PUT", Pattern: "/v1/merchants/{id}/prices", Roles: byMerchantOrAdmin, Handle: s.putPrices},
+		{Method: "PUT", Pattern: "/v1/merchants/{id}/self-checkout", Roles: byMerchantOrAdmin, Handle: s.putSelfCheckout},
 
 		{Method: "POST", Pattern: "/v1/keys", Roles: byAdmin, Handle: s.createAPIKey},
 		{Method: "GET", Pattern: "/v1/keys", Roles: byKeyManager, Handle: s.listAPIKeys},

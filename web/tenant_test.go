@@ -103,16 +103,17 @@ func TestTenantIsolation(t *testing.T) {
 			ts.call("PUT", accountPath, ts.admin, map[string]any{"mode": "test", "key": "key_12345678"}, 200, nil)
 			return accountPath, nil
 		}},
-		"GET /v1/merchants/{id}/prices": {"merchant", 200, fixed(pricesPath, nil)},
-		"PUT /v1/merchants/{id}/prices": {"merchant", 200, fixed(pricesPath, []any{map[string]any{"gtin": b.product.GTIN, "price": 3500, "currency": "CNY"}})},
-		"POST /v1/keys":                 {"", 201, fixed("/v1/keys", map[string]any{"role": "admin"})},
-		"GET /v1/products/{gtin}":       {"brand", 200, fixed("/v1/products/"+a.product.GTIN, nil)},
-		"POST /v1/batches":              {"brand", 201, fixed("/v1/batches", map[string]any{"gtin": a.product.GTIN, "lot": "T1", "expiry": "2030-01-01", "quantity": 10})},
-		"GET /v1/batches":               {"", 200, fixed("/v1/batches", nil)},
-		"GET /v1/batches/{id}":          {"brand", 200, fixed("/v1/batches/"+a.batch.ID, nil)},
-		"GET /v1/batches/{id}/codes":    {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/codes", nil)},
-		"POST /v1/batches/{id}/events":  {"brand", 201, fixed("/v1/batches/"+a.batch.ID+"/events", map[string]any{"type": "ship"})},
-		"GET /v1/batches/{id}/events":   {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/events", nil)},
+		"GET /v1/merchants/{id}/prices":        {"merchant", 200, fixed(pricesPath, nil)},
+		"PUT /v1/merchants/{id}/prices":        {"merchant", 200, fixed(pricesPath, []any{map[string]any{"gtin": b.product.GTIN, "price": 3500, "currency": "CNY"}})},
+		"PUT /v1/merchants/{id}/self-checkout": {"merchant", 200, fixed("/v1/merchants/"+a.merchant.ID+"/self-checkout", map[string]any{"enabled": true, "max_open_carts": 5})},
+		"POST /v1/keys":                        {"", 201, fixed("/v1/keys", map[string]any{"role": "admin"})},
+		"GET /v1/products/{gtin}":              {"brand", 200, fixed("/v1/products/"+a.product.GTIN, nil)},
+		"POST /v1/batches":                     {"brand", 201, fixed("/v1/batches", map[string]any{"gtin": a.product.GTIN, "lot": "T1", "expiry": "2030-01-01", "quantity": 10})},
+		"GET /v1/batches":                      {"", 200, fixed("/v1/batches", nil)},
+		"GET /v1/batches/{id}":                 {"brand", 200, fixed("/v1/batches/"+a.batch.ID, nil)},
+		"GET /v1/batches/{id}/codes":           {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/codes", nil)},
+		"POST /v1/batches/{id}/events":         {"brand", 201, fixed("/v1/batches/"+a.batch.ID+"/events", map[string]any{"type": "ship"})},
+		"GET /v1/batches/{id}/events":          {"brand", 200, fixed("/v1/batches/"+a.batch.ID+"/events", nil)},
 		"POST /v1/batches/{id}/serials": {"brand", 200, func(c caller) (string, any) {
 			return "/v1/batches/" + registered.ID + "/serials", map[string]any{"serials": []string{"S-" + strings.ReplaceAll(c.name, " ", "")}}
 		}},

@@ -33,6 +33,9 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, _ *genuine.Princ
 // clients that prefer it, and as a page for people otherwise. HEAD runs
 // the same and the server drops the body.
 func (s *Server) resolve(w http.ResponseWriter, r *http.Request, _ *genuine.Principal) error {
+	if s.shopScan(w, r, requestCode(r)) {
+		return nil // a shopper's phone opened the link while shopping
+	}
 	verify := s.app.Verify
 	if r.Method == http.MethodHead {
 		verify = s.app.Check // a HEAD only looks: it is not counted

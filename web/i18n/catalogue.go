@@ -197,6 +197,26 @@ var catalogue = map[Key]Text{
 	"pay.not_found":      {"Payment not found", "未找到此笔付款"},
 	"pay.not_found_text": {"There is no payment at this address. It may have been mistyped.", "此地址没有对应的付款，可能输入有误。"},
 
+	// Self-checkout on a shopper's phone (/shop/{merchant}).
+	"shop.intro":          {"Scan each product's code: every item is checked before you pay for it.", "扫描每件商品的码：每件商品在付款前都会经过核验。"},
+	"shop.code":           {"Product code", "商品码"},
+	"shop.code_hint":      {"Scan with the camera, or type or paste the code", "用摄像头扫码，或输入、粘贴商品码"},
+	"shop.add":            {"Add", "加入"},
+	"shop.checking":       {"Checking…", "正在核验…"},
+	"shop.added":          {"Added: %[1]s", "已加入：%[1]s"},
+	"shop.duplicate":      {"Already in your cart: %[1]s", "已在购物车中：%[1]s"},
+	"shop.not_added":      {"Not added: %[1]s", "未加入：%[1]s"},
+	"shop.empty":          {"Your cart is empty: scan a product.", "购物车是空的：请扫描商品。"},
+	"shop.remove_item":    {"Remove %[1]s", "移除 %[1]s"},
+	"shop.pay_now":        {"Open the payment page", "打开付款页面"},
+	"shop.paid":           {"Paid. Thank you! Show this screen if you are asked.", "已付款，谢谢！如有需要请出示此页面。"},
+	"shop.refused_at_pay": {"Something in your cart changed: remove the items marked in red, then pay again. Nothing was paid.", "购物车中有商品状态已变化：请移除标红的商品后再付款。未扣任何款项。"},
+	"shop.camera_stop":    {"Stop the camera", "关闭摄像头"},
+	"shop.camera_off":     {"The camera cannot be used here: type the code instead.", "此处无法使用摄像头：请手动输入商品码。"},
+	"shop.camera_video":   {"Camera view", "摄像头画面"},
+	"shop.ended":          {"Your visit ended: reload the page to go on shopping.", "本次购物已结束：请刷新页面继续购物。"},
+	"shop.refused_list":   {"Not added", "未加入的商品"},
+
 	// What each reason, alert and error code means. The general refusal
 	// names a code the catalogue lacks.
 	"reason.unknown": {"Refused ({code})", "不予通过（{code}）"},
@@ -239,7 +259,14 @@ var catalogue = map[Key]Text{
 	"reason.custody_report":            {"A shop that does not hold this item reported it stolen or destroyed", "有未持有此商品的门店报告其失窃或被销毁"},
 	"reason.consumer_report":           {"A shopper reported this item as a suspected fake", "有消费者举报此商品疑似假冒"},
 	"reason.payment_mismatch":          {"The payment does not match this sale (amount, currency or account): nothing was sold", "付款与本笔交易不符（金额、币种或收款账户），未售出任何商品"},
+	"reason.not_priced":                {"Not priced at this shop: ask at the till", "本店未标价：请到收银台咨询"},
 	"reason.gtin_prefix":               {"This product number is outside the brand's GS1 company prefix", "该商品条码不在品牌的 GS1 厂商识别代码范围内"},
+
+	// Self-checkout on a shopper's phone.
+	"reason.self_checkout_off": {"This shop does not offer self-checkout: please pay at the till", "本店未开通自助结账：请到收银台付款"},
+	"reason.cart_full":         {"Your cart is full (20 items): pay for these first", "购物车已满（20 件）：请先为这些商品付款"},
+	"reason.too_many_carts":    {"You have 2 carts open already: pay for one, or wait until it expires", "您已有 2 个未结的购物车：请先付款，或等其过期"},
+	"reason.shop_busy":         {"Too many shoppers are checking out here right now: try again in a few minutes, or pay at the till", "此刻自助结账的顾客过多：请几分钟后再试，或到收银台付款"},
 
 	// General errors.
 	"reason.invalid":      {"Something in the request is not right", "请求内容有误"},
