@@ -78,3 +78,21 @@ func TestStatic(t *testing.T) {
 		}
 	}
 }
+
+// The home page sends a browser signed in to the till, any other to the
+// sign-in page, which comes back to it.
+func TestHome(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	w := ts.newWorld("Acme", "09520123456788", 1)
+	if resp := ts.browser().do(request{method: "GET", path: "/"}); resp.status != 303 || resp.header.Get("Location") != "/login" {
+		t.Errorf("GET / without a session: %d, Location %q, want 303 to /login", resp.status, resp.header.Get("Location"))
+	}
+	c := sessionCookieOf(t, ts.login(w.merchantKey, "", nil))
+	resp := ts.browser().do(request{method: "GET", path: "/", header: map[string]string{"Cookie": sessionCookie + "=" + c.Value}})
+	if resp.status != 303 || resp.header.Get("Location") != "/till" {
+		t.Errorf("GET / signed in: %d, Location %q, want 303 to /till", resp.status, resp.header.Get("Location"))
+	}
+	if resp := ts.browser().do(request{method: "GET", path: "/nothing-here"}); resp.status != 404 {
+		t.Errorf("GET /nothing-here: %d, want 404", resp.status)
+	}
+}

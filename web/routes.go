@@ -89,6 +89,7 @@ func (s *Server) routes() []route {
 // load.
 func (s *Server) webRoutes() []route {
 	return []route{
+		{Method: "GET", Pattern: "/{$}", Roles: anyone, Browser: true, Web: true, Handle: s.home},
 		{Method: "POST", Pattern: "/lang", Roles: anyone, Browser: true, Web: true, Handle: s.switchLang},
 		// The till: pages that ask for a merchant's session themselves.
 		{Method: "GET", Pattern: "/till", Roles: anyone, Browser: true, Web: true, Handle: s.till},
