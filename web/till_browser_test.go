@@ -12,6 +12,7 @@ import (
 
 	"genuine"
 	"genuine/web/browsertest"
+	"genuine/web/i18n"
 )
 
 // tillScene is what the till's browser test sells and refuses: units of a
@@ -235,6 +236,51 @@ func TestTillBrowser(t *testing.T) {
 			}
 		})
 	}
+
+	// The language switch, by keyboard: the cashier stays signed in on the
+	// till, whose words, and the reasons of a new scan's refused line, are
+	// then in the other language.
+	t.Run("language-en-to-zh-CN-1280", func(t *testing.T) {
+		// A browser of its own: the switch is remembered in a cookie that
+		// would outweigh the other tabs' Accept-Language.
+		ctx := browsertest.New(t).Page(t, "en", 1280)
+		signIn(t, ctx, ts.url, sc.merchantKey)
+		do(t, ctx, "scan", browsertest.Wedge(sc.forged))
+		if class, text := line(t, ctx, 1); class != "line refuse" || !strings.Contains(text, "Not genuine: the brand never issued this code") {
+			t.Fatalf("in English: %q %q", class, text)
+		}
+		tabTo(t, ctx, "form.lang button")
+		do(t, ctx, "switch to Chinese", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS("#scan")),
+			browsertest.WaitText("#scan-hint", i18n.T(i18n.ZH, "till.scan_hint")))
+		if at := eval[string](t, ctx, `location.pathname + location.search`); at != "/till" {
+			t.Errorf("after the switch the page is %q, not /till", at)
+		}
+		if lang := eval[string](t, ctx, `document.documentElement.lang`); lang != "zh-CN" {
+			t.Errorf("after the switch the page is in %q", lang)
+		}
+		if id := eval[string](t, ctx, `document.activeElement.id`); id != "scan" {
+			t.Errorf("after the switch, focus is on %q, not the scan field", id)
+		}
+		for sel, key := range map[string]i18n.Key{"label[for=scan]": "till.scan_label", "#cart-h": "cart", "#pay": "pay"} {
+			if got := browsertest.Text(t, ctx, sel); !strings.Contains(got, i18n.T(i18n.ZH, key)) {
+				t.Errorf("%s says %q, want %q", sel, got, i18n.T(i18n.ZH, key))
+			}
+		}
+		n := eval[int](t, ctx, `document.querySelectorAll("#cart li").length`)
+		do(t, ctx, "scan after the switch", browsertest.Wedge(sc.outside))
+		if class, text := line(t, ctx, n+1); class != "line refuse" || !strings.Contains(text, "仅限在北京销售") {
+			t.Errorf("in Chinese, line %d: %q %q", n+1, class, text)
+		}
+		browsertest.Screenshot(t, ctx, "till-language-zh-CN-1280")
+		browsertest.Axe(t, ctx)
+		// And back.
+		tabTo(t, ctx, "form.lang button")
+		do(t, ctx, "switch back to English", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS("#scan")),
+			browsertest.WaitText("#scan-hint", i18n.T(i18n.EN, "till.scan_hint")))
+		if at := eval[string](t, ctx, `location.pathname + location.search`); at != "/till" {
+			t.Errorf("after the switch back the page is %q, not /till", at)
+		}
+	})
 
 	t.Run("camera-en-412", func(t *testing.T) {
 		ctx := b.Page(t, "en", 412)

@@ -211,16 +211,25 @@ func formatShanghai(at time.Time, lang string) string {
 }
 
 // The shop's QR page shows the shop's name, the link to its self-checkout
-// page on the origin the browser used, and its QR code inline.
+// page on the origin the browser used, and its QR code inline; while
+// self-checkout is off it tells the merchant to turn it on, in the page's
+// language.
 func TestTillShopQR(t *testing.T) {
 	tw := newTillWorld(t, 1)
 	ts := tw.ts
 	body := checkTillPage(t, ts.page("/till/shop-qr", tw.zh), 200)
 	link := ts.url + "/shop/" + tw.w.merchant.ID
-	for _, w := range []string{"Acme shop", link, "用手机扫码，核验商品并付款", `<img src="data:image/png;base64,`, "打印"} {
+	for _, w := range []string{"Acme shop", link, "用手机扫码，核验商品并付款", `<img src="data:image/png;base64,`, "打印", "请先开通自助结账"} {
 		if !strings.Contains(body, w) {
 			t.Errorf("the shop QR page lacks %q:\n%s", w, body)
 		}
+	}
+	if body := checkTillPage(t, ts.page("/till/shop-qr", tw.en), 200); !strings.Contains(body, "Self-checkout is off for this shop") {
+		t.Errorf("self-checkout off: the English shop QR page does not say so:\n%s", body)
+	}
+	ts.call("PUT", "/v1/merchants/"+tw.w.merchant.ID+"/self-checkout", tw.w.merchantKey, map[string]any{"enabled": true}, 200, nil)
+	if body := checkTillPage(t, ts.page("/till/shop-qr", tw.zh), 200); strings.Contains(body, "请先开通自助结账") {
+		t.Errorf("self-checkout on: the shop QR page says it is off:\n%s", body)
 	}
 	if resp := ts.page("/till/shop-qr", nil); resp.status != http.StatusSeeOther || resp.header.Get("Location") != "/login?next=%2Ftill%2Fshop-qr" {
 		t.Errorf("without a session: %d %q", resp.status, resp.header.Get("Location"))

@@ -90,6 +90,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	fs.Var(&proxies, "trusted-proxy", "address or CIDR prefix of a proxy whose X-Forwarded-For names the client; repeatable or comma-separated")
 	fs.DurationVar(&cfg.reconcileEvery, "reconcile-every", 5*time.Second, "how often the reconciler runs")
 	fs.DurationVar(&cfg.reservationTTL, "reservation-ttl", 15*time.Minute, "how long a checkout holds its units unpaid")
+	fs.IntVar(&cfg.maxOpenCarts, "max-open-carts", genuine.DefaultMaxOpenCarts, "how many self-checkout carts may be open at once at a merchant that sets no number of its own")
 	fs.DurationVar(&cfg.notifyGrace, "notify-grace", 30*time.Second, "how long to wait for a provider's notification before asking it")
 	fs.Int64Var(&cfg.limits.MaxBatch, "max-batch", genuine.DefaultMaxBatch, "the most units one batch may have")
 	fs.Int64Var(&cfg.limits.MaxRange, "max-range", genuine.DefaultMaxRange, "the most units one range event may move")
@@ -108,6 +109,9 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	if len(args) > 0 {
 		return usagef("serve takes no arguments")
+	}
+	if cfg.maxOpenCarts < 1 || cfg.maxOpenCarts > genuine.MaxOpenCartsLimit {
+		return usagef("--max-open-carts %d: want 1 to %d", cfg.maxOpenCarts, genuine.MaxOpenCartsLimit)
 	}
 	if v, ok := os.LookupEnv("GENUINE_SIMULATED"); ok {
 		on, err := strconv.ParseBool(v)

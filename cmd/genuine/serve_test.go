@@ -359,3 +359,35 @@ func TestTrustedProxyFlag(t *testing.T) {
 		t.Error("a host name was taken for a proxy")
 	}
 }
+
+// TestMaxOpenCartsFlag: --max-open-carts is the bound on open self-checkout
+// carts of a merchant that sets none, as its JSON shows; a number outside 1
+// to genuine.MaxOpenCartsLimit is a usage error.
+func TestMaxOpenCartsFlag(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "genuine.db")
+	stdout, _, _ := run(t, "", "init", "--db", db, "--json")
+	var init struct {
+		AdminKey string `json:"admin_key"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &init); err != nil {
+		t.Fatalf("init: %v: %s", err, stdout)
+	}
+	s := startServerWith(t, db, nil, "--max-open-carts", "3")
+	var created, got struct {
+		ID           string
+		SelfCheckout struct {
+			MaxOpenCarts int `json:"max_open_carts"`
+		} `json:"self_checkout"`
+	}
+	api(t, s, init.AdminKey, "POST", "/v1/merchants", map[string]any{"name": "Shop", "region": "CN-GD-SZ"}, &created)
+	api(t, s, init.AdminKey, "GET", "/v1/merchants/"+created.ID, nil, &got)
+	if created.SelfCheckout.MaxOpenCarts != 3 || got.SelfCheckout.MaxOpenCarts != 3 {
+		t.Errorf("--max-open-carts 3: a new merchant shows %d, then %d", created.SelfCheckout.MaxOpenCarts, got.SelfCheckout.MaxOpenCarts)
+	}
+	stopServer(t, s)
+	for _, n := range []string{"0", "-1", "10001"} {
+		if _, stderr, code := run(t, "", "serve", "--db", db, "--addr", "127.0.0.1:0", "--max-open-carts", n); code != 2 || !strings.Contains(stderr, "--max-open-carts") {
+			t.Errorf("--max-open-carts %s: exit %d, %s", n, code, stderr)
+		}
+	}
+}

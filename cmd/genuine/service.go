@@ -29,6 +29,9 @@ type serviceConfig struct {
 	// trustedProxies are the proxies whose X-Forwarded-For is believed.
 	trustedProxies []netip.Prefix
 	reservationTTL time.Duration
+	// maxOpenCarts is the App's default bound on a merchant's open
+	// self-checkout carts; 0 means genuine.DefaultMaxOpenCarts.
+	maxOpenCarts   int
 	notifyGrace    time.Duration
 	reconcileEvery time.Duration
 	// verificationFlush is how often counted verifications are stored;
@@ -103,7 +106,7 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 		return nil, err
 	}
 	appCfg := genuine.Config{
-		BaseURL: s.baseURL, ReservationTTL: cfg.reservationTTL,
+		BaseURL: s.baseURL, ReservationTTL: cfg.reservationTTL, MaxOpenCarts: cfg.maxOpenCarts,
 		NotifyGrace: cfg.notifyGrace, VerificationFlush: cfg.verificationFlush, Logger: cfg.logger,
 		Failpoint: failpoint(cfg.failpoint), Limits: cfg.limits, Retention: cfg.retention,
 		Sealer: opened.sealer, ClientKey: clients,

@@ -88,6 +88,7 @@ var catalogue = map[Key]Text{
 	"till.offline":              {"The server cannot be reached: try again", "无法连接服务器，请重试"},
 	"till.shop_qr":              {"Shop QR code", "门店二维码"},
 	"till.shop_qr_hint":         {"Scan to check and pay with your phone", "用手机扫码，核验商品并付款"},
+	"till.shop_qr_off":          {"Self-checkout is off for this shop: shoppers who scan this code are told to pay at the till. Turn self-checkout on, with your price list, before you print it.", "本店未开通自助结账：顾客扫此码只会被告知到收银台付款。请先开通自助结账并设置价目表，再打印此码。"},
 	"till.back":                 {"Back to the till", "返回收银台"},
 	"till.not_merchant_title":   {"The till is for a shop's cashier", "收银台仅供门店收银员使用"},
 	"till.not_merchant":         {"You are signed in with a key that does not belong to a shop. Sign out, then sign in with your shop's key.", "您登录所用的密钥不属于任何门店。请退出登录，再用门店的密钥登录。"},
