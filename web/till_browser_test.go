@@ -266,7 +266,12 @@ func TestTillBrowser(t *testing.T) {
 				t.Errorf("%s says %q, want %q", sel, got, i18n.T(i18n.ZH, key))
 			}
 		}
+		// The cart came through the reload, checked again, in Chinese.
+		do(t, ctx, "the cart kept", browsertest.WaitText("#cart li:nth-child(1)", i18n.Reason(i18n.ZH, genuine.ReasonCounterfeit, nil)))
 		n := eval[int](t, ctx, `document.querySelectorAll("#cart li").length`)
+		if n != 1 {
+			t.Errorf("after the switch the cart has %d lines, want the 1 scanned before", n)
+		}
 		do(t, ctx, "scan after the switch", browsertest.Wedge(sc.outside))
 		if class, text := line(t, ctx, n+1); class != "line refuse" || !strings.Contains(text, "仅限在北京销售") {
 			t.Errorf("in Chinese, line %d: %q %q", n+1, class, text)

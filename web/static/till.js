@@ -196,14 +196,16 @@
     }
   });
 
-  async function add(code) {
+  // add checks a scanned unit and puts it in the cart; typed, when the
+  // cart is restored, is the price the cashier had typed for it.
+  async function add(code, typed) {
     if (mode !== "cart") return;
     hideDone();
-    const line = { code, state: "checking" };
+    const line = { code, state: "checking", typed };
     lines.push(line);
     attempt = null;
     render();
-    const r = await api("POST", "/v1/checkouts/preview", { items: [{ code }], currency: cfg.currency });
+    const r = await api("POST", "/v1/checkouts/preview", { items: [{ code, price: typed }], currency: cfg.currency });
     if (r.status !== 200) {
       lines = lines.filter((l) => l !== line);
       render();
@@ -353,6 +355,32 @@
     if (focused && focused !== "scan") {
       const again = document.getElementById(focused);
       if (again) again.focus();
+    }
+    keep();
+  }
+
+  // The cart outlives a reload of the page in this tab (the language
+  // switch reloads it): its codes and typed prices are kept, and each unit
+  // is checked again when the page comes back, since it may have changed.
+  const kept = "genuine.till.cart." + cfg.merchant_id;
+  function keep() {
+    try {
+      sessionStorage.setItem(kept, JSON.stringify(lines.map((l) => ({ code: l.code, typed: l.typed }))));
+    } catch (e) {
+      // Storage is off in this browser: the cart ends with the page.
+    }
+  }
+  function kepts() {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(kept) || "[]");
+      return Array.isArray(saved) ? saved : [];
+    } catch (e) {
+      return [];
+    }
+  }
+  async function restore(saved) {
+    for (const k of saved) {
+      if (k && typeof k.code === "string") await add(k.code, Number.isInteger(k.typed) ? k.typed : undefined);
     }
   }
 
@@ -667,7 +695,9 @@
     focusScan();
   });
 
+  const saved = kepts(); // before render keeps the empty cart
   render();
+  restore(saved);
   refreshSales();
   focusScan();
 })();
