@@ -634,6 +634,10 @@
   setInterval(() => {
     if (mode === "cart" && !document.hidden) refreshSales();
   }, 5000);
+  // A cashier coming back to the tab sees the sales made meanwhile at once.
+  document.addEventListener("visibilitychange", () => {
+    if (mode === "cart" && !document.hidden) refreshSales();
+  });
 
   // ---- the camera: jsQR, loaded when first used, reads each frame ----
   let stream = null, loaded = null, lastRead = { code: "", at: 0 };
