@@ -158,9 +158,9 @@ func (s *Server) shopRemove(w http.ResponseWriter, r *http.Request, _ *genuine.P
 }
 
 // shopPayJSON is the answer of POST /shop/{merchant}/pay: the checkout,
-// and the cart as it now is.
+// as a shopper sees it, and the cart as it now is.
 type shopPayJSON struct {
-	*genuine.Checkout
+	*shopCheckoutJSON
 	Cart shopCartJSON `json:"cart"`
 }
 
@@ -176,7 +176,7 @@ func (s *Server) shopPay(w http.ResponseWriter, r *http.Request, _ *genuine.Prin
 	if k.Status == genuine.CheckoutRefused {
 		status = http.StatusUnprocessableEntity
 	}
-	return writeJSON(w, status, shopPayJSON{Checkout: k, Cart: cartJSON(pageLang(r), cart)})
+	return writeJSON(w, status, shopPayJSON{shopCheckoutJSON: shopCheckout(k), Cart: cartJSON(pageLang(r), cart)})
 }
 
 // shopScan is the resolver's hook for a shopper who is shopping: a page

@@ -264,3 +264,45 @@ func TestShopLimitsHTTP(t *testing.T) {
 		t.Errorf("max_open_carts 10001: %d %s", resp.status, resp.body)
 	}
 }
+
+// TestShopShowsNoMerchantFacts: a shopper's JSON says whether each unit
+// passed and the reason's code, never what only a merchant's till may see:
+// the brand's policy and rules, a reason's facts (which shop sold a unit
+// and when, the brand's price range, a batch's regions) or its message.
+// Here a rival shop sells one unit before the shopper scans it, and another
+// after the shopper scanned it and before they pay.
+func TestShopShowsNoMerchantFacts(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	sw := ts.shopWorld(t)
+	var rival genuine.Merchant
+	ts.call("POST", "/v1/merchants", ts.admin, map[string]any{"name": "Rival Emporium", "region": "CN-GD-SZ"}, 201, &rival)
+	rivalKey := ts.newKey(map[string]any{"role": "merchant", "merchant_id": rival.ID})
+	ts.paidCheckout(rivalKey, "before", sw.codes[2].Code)
+
+	s := sw.shopper(t, ts)
+	leaks := func(what string, resp *response) {
+		t.Helper()
+		for _, secret := range []string{"Rival Emporium", `"detail"`, `"rules"`, `"policy"`, `"message"`, `"rule"`} {
+			if strings.Contains(string(resp.body), secret) {
+				t.Errorf("%s tells the shopper %s: %s", what, secret, resp.body)
+			}
+		}
+	}
+	resp := s.do("POST", "/add", map[string]any{"code": sw.codes[2].Code}, nil)
+	var sold shopAddJSON
+	decodeJSON(t, resp, 200, "application/json", &sold)
+	if sold.Added || !sold.Item.Refused || sold.Item.Decision == nil || len(sold.Item.Decision.Reasons) == 0 ||
+		sold.Item.Decision.Reasons[0].Code != genuine.EAlreadySold || sold.Item.Why == "" {
+		t.Fatalf("a unit sold elsewhere: %s", resp.body)
+	}
+	leaks("a refused add", resp)
+
+	decodeJSON(t, s.do("POST", "/add", map[string]any{"code": sw.codes[3].Code}, nil), 200, "application/json", &shopAddJSON{})
+	ts.paidCheckout(rivalKey, "meanwhile", sw.codes[3].Code)
+	resp = s.do("POST", "/pay", nil, nil)
+	if resp.status != 422 || !strings.Contains(string(resp.body), genuine.EAlreadySold) {
+		t.Fatalf("pay for a unit sold meanwhile: %d %s", resp.status, resp.body)
+	}
+	leaks("a refused payment", resp)
+	leaks("the cart", s.do("GET", "/cart", nil, nil))
+}
