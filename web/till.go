@@ -284,18 +284,17 @@ type shopQRPage struct {
 }
 
 // tillShopQR handles GET /till/shop-qr: a printable page with the QR code
-// of the shop's self-checkout page, /shop/{merchant} on the origin the
-// browser reached (https when it came over HTTPS), and the shop's name.
+// of the shop's self-checkout page, /shop/{merchant} at the server's
+// public URL (genuine.App.BaseURL), and the shop's name. Not the origin
+// the till's browser reached, which may be an address only the shop's
+// network knows: shoppers' phones must reach the page, and its cookie must
+// go with the products' links, which have the public URL too.
 func (s *Server) tillShopQR(w http.ResponseWriter, r *http.Request, _ *genuine.Principal) error {
 	_, m, ok := s.tillSession(w, r)
 	if !ok {
 		return nil
 	}
-	scheme := "http"
-	if s.https(r) {
-		scheme = "https"
-	}
-	link := scheme + "://" + r.Host + "/shop/" + url.PathEscape(m.ID)
+	link := s.app.BaseURL() + "/shop/" + url.PathEscape(m.ID)
 	png, err := qrcode.Encode(link, qrcode.Medium, 512)
 	if err != nil {
 		return err
