@@ -35,26 +35,6 @@ func (ts *testServer) shopWorld(t *testing.T) *shopWorld {
 	return &shopWorld{world: w, codes: ts.codes(w.brandKey, w.batch.ID), page: "/shop/" + w.merchant.ID}
 }
 
-// shopCookieOf returns the shop cookie a response sets, failing the test
-// unless it sets exactly one.
-func shopCookieOf(tb testing.TB, resp *response) *http.Cookie {
-	tb.Helper()
-	var found []*http.Cookie
-	for _, line := range resp.header.Values("Set-Cookie") {
-		c, err := http.ParseSetCookie(line)
-		if err != nil {
-			tb.Fatalf("Set-Cookie %q: %v", line, err)
-		}
-		if c.Name == shopCookie {
-			found = append(found, c)
-		}
-	}
-	if len(found) != 1 {
-		tb.Fatalf("%d shop cookies set, want 1; Set-Cookie %q", len(found), resp.header.Values("Set-Cookie"))
-	}
-	return found[0]
-}
-
 // TestShopPage: the shop page opens a shop session with a cookie that is
 // HttpOnly and SameSite=Lax on Path=/ (Secure only over HTTPS), and shows
 // the shop in the page's language; a merchant without self-checkout is
@@ -67,7 +47,7 @@ func TestShopPage(t *testing.T) {
 		!strings.Contains(string(resp.body), `src="/static/shop.js?v=`) || strings.Contains(string(resp.body), "<script>") {
 		t.Fatalf("shop page: %d %s", resp.status, resp.body)
 	}
-	c := shopCookieOf(t, resp)
+	c := cookieOf(t, resp, shopCookie)
 	if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Secure || c.MaxAge != 7200 || !strings.HasPrefix(c.Value, "gc_") {
 		t.Errorf("shop cookie: %+v", c)
 	}
@@ -75,7 +55,7 @@ func TestShopPage(t *testing.T) {
 	proxied := newTestServer(t, Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}})
 	pw := proxied.shopWorld(t)
 	secure := proxied.do(request{method: "GET", path: pw.page, header: map[string]string{"X-Forwarded-Proto": "https"}})
-	if c := shopCookieOf(t, secure); !c.Secure {
+	if c := cookieOf(t, secure, shopCookie); !c.Secure {
 		t.Errorf("shop cookie over https: %+v", c)
 	}
 	// The page again with the cookie keeps the session.
@@ -103,7 +83,7 @@ type shopper struct {
 func (sw *shopWorld) shopper(t *testing.T, ts *testServer) *shopper {
 	t.Helper()
 	resp := ts.do(request{method: "GET", path: sw.page})
-	return &shopper{ts: ts, sw: sw, cookie: shopCookie + "=" + shopCookieOf(t, resp).Value}
+	return &shopper{ts: ts, sw: sw, cookie: shopCookie + "=" + cookieOf(t, resp, shopCookie).Value}
 }
 
 func (s *shopper) do(method, path string, body any, header map[string]string) *response {

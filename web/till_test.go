@@ -23,7 +23,7 @@ func (ts *testServer) sessionOf(key, lang string) map[string]string {
 	if resp.status != http.StatusSeeOther {
 		ts.tb.Fatalf("sign in: %d %s", resp.status, resp.body)
 	}
-	c := sessionCookieOf(ts.tb, resp)
+	c := cookieOf(ts.tb, resp, sessionCookie)
 	return map[string]string{"Cookie": c.Name + "=" + c.Value, "Accept-Language": lang}
 }
 
