@@ -225,6 +225,27 @@ func TestShopResolverHook(t *testing.T) {
 	}
 }
 
+// TestShopResolverHookRefused: a product link the cart cannot take (here
+// the shop has its most carts open) sends the phone back to the shop with
+// ?scan=, for the page to say why, not to the product's verification.
+func TestShopResolverHookRefused(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	b := ts.browser()
+	sw := ts.shopWorld(t)
+	ts.call("PUT", "/v1/merchants/"+sw.merchant.ID+"/self-checkout", sw.merchantKey, map[string]any{"enabled": true, "max_open_carts": 1}, 200, nil)
+	if resp := sw.shopper(t, ts).do("POST", "/add", map[string]any{"code": sw.codes[0].Code}, nil); resp.status != 200 {
+		t.Fatalf("add: %d %s", resp.status, resp.body)
+	}
+	u, err := url.Parse(sw.codes[1].Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := b.do(request{method: "GET", path: u.RequestURI(), header: map[string]string{"Cookie": sw.shopper(t, ts).cookie}})
+	if want := sw.page + "?scan=" + url.QueryEscape(sw.codes[1].Code); resp.status != 303 || resp.header.Get("Location") != want {
+		t.Errorf("a link the busy shop cannot take: %d, Location %q; want 303 to %q", resp.status, resp.header.Get("Location"), want)
+	}
+}
+
 // TestShopLimitsHTTP: the limits answer with their codes and statuses.
 func TestShopLimitsHTTP(t *testing.T) {
 	ts := newTestServer(t, Config{})
