@@ -6,7 +6,8 @@ import (
 )
 
 // shopCartJSON is a cart as the shop page's script reads it: the cart,
-// with its items and total in the shopper's words.
+// with its items and total in the shopper's words ("" while it has no
+// currency: empty).
 type shopCartJSON struct {
 	*genuine.Cart
 	Items     []shopItemJSON    `json:"items"`
@@ -86,8 +87,11 @@ func shopCheckout(k *genuine.Checkout) *shopCheckoutJSON {
 
 // cartJSON returns a cart as the shop page reads it, in language l.
 func cartJSON(l i18n.Lang, c *genuine.Cart) shopCartJSON {
-	out := shopCartJSON{Cart: c, Items: make([]shopItemJSON, len(c.Items)), TotalText: i18n.Money(l, c.Total, c.Currency),
-		Checkout: shopCheckout(c.Checkout)}
+	out := shopCartJSON{Cart: c, Items: make([]shopItemJSON, len(c.Items)), Checkout: shopCheckout(c.Checkout)}
+	if c.Currency != "" {
+		// An empty cart has no currency yet: no total to write ("0 ").
+		out.TotalText = i18n.Money(l, c.Total, c.Currency)
+	}
 	for i, it := range c.Items {
 		out.Items[i] = itemJSON(l, it, c.Currency)
 	}

@@ -58,6 +58,10 @@ func TestShopPage(t *testing.T) {
 	if c := cookieOf(t, secure, shopCookie); !c.Secure {
 		t.Errorf("shop cookie over https: %+v", c)
 	}
+	// The empty cart has no total to write, not "0 " without a currency.
+	if !strings.Contains(string(resp.body), `"total_text":""`) {
+		t.Errorf("an empty cart's total is written: %s", resp.body)
+	}
 	// The page again with the cookie keeps the session.
 	again := ts.do(request{method: "GET", path: sw.page, header: map[string]string{"Cookie": shopCookie + "=" + c.Value}})
 	if again.status != 200 || len(again.header.Values("Set-Cookie")) != 0 {
