@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 )
@@ -221,6 +222,11 @@ func NewApp(store Store, cfg Config) *App {
 // Now returns the App's current time in UTC, to the microsecond: what every
 // store keeps, so an answer replayed from the store is the same as the first.
 func (a *App) Now() time.Time { return a.now().UTC().Truncate(time.Microsecond) }
+
+// BaseURL returns the public URL of the server (Config.BaseURL), without a
+// trailing slash: the stem of the codes of brands that set none of their
+// own.
+func (a *App) BaseURL() string { return strings.TrimRight(a.baseURL, "/") }
 
 // validLength checks the length of a text field in characters.
 func validLength(field, s string, min, max int) error {

@@ -87,7 +87,7 @@ func TestHome(t *testing.T) {
 	if resp := ts.browser().do(request{method: "GET", path: "/"}); resp.status != 303 || resp.header.Get("Location") != "/login" {
 		t.Errorf("GET / without a session: %d, Location %q, want 303 to /login", resp.status, resp.header.Get("Location"))
 	}
-	c := sessionCookieOf(t, ts.login(w.merchantKey, "", nil))
+	c := cookieOf(t, ts.login(w.merchantKey, "", nil), sessionCookie)
 	resp := ts.browser().do(request{method: "GET", path: "/", header: map[string]string{"Cookie": sessionCookie + "=" + c.Value}})
 	if resp.status != 303 || resp.header.Get("Location") != "/till" {
 		t.Errorf("GET / signed in: %d, Location %q, want 303 to /till", resp.status, resp.header.Get("Location"))

@@ -138,3 +138,23 @@ func TestReportRateLimit(t *testing.T) {
 		t.Errorf("alert count %d after two reports and one refused, want 2", al.Count)
 	}
 }
+
+// TestReportOwnLimit: reports have a per-address budget of their own, far
+// below the public one (each new serial reported is a new alert for a
+// brand to read), and spending it leaves verification alone.
+func TestReportOwnLimit(t *testing.T) {
+	ts := newTestServer(t, Config{ReportRateLimit: 0.01, ReportBurst: 2})
+	a := ts.newWorld("Acme", "09520123456788", 3)
+	codes := ts.codes(a.brandKey, a.batch.ID)
+	for _, c := range codes[:2] {
+		ts.call("POST", "/v1/reports", "", map[string]any{"code": c.Code, "reason": "counterfeit"}, 202, nil)
+	}
+	resp := ts.do(request{method: "POST", path: "/v1/reports", body: map[string]any{"code": codes[2].Code, "reason": "counterfeit"}})
+	if p := resp.problem(t); resp.status != 429 || p.Code != genuine.ERateLimited || resp.header.Get("Retry-After") == "" {
+		t.Fatalf("third report: %d %+v, Retry-After %q; want 429 with Retry-After", resp.status, p, resp.header.Get("Retry-After"))
+	}
+	if n := len(alertsOf(ts, a.brandKey)); n != 2 {
+		t.Errorf("%d report alerts after two reports and one refused, want 2", n)
+	}
+	ts.call("POST", "/v1/verify", "", map[string]any{"code": codes[2].Code}, 200, nil)
+}

@@ -43,6 +43,13 @@ type Config struct {
 	// is allowed again.
 	AuthFailureRate  float64
 	AuthFailureBurst int
+	// ReportRateLimit is how many shoppers' reports (POST /v1/reports) a
+	// second one client may make, refilled continuously, within the public
+	// limit; 0 disables the limit. Each report of a new serial is a new
+	// alert for a brand's people to read, so it is far below the public
+	// limit. ReportBurst is as PublicBurst.
+	ReportRateLimit float64
+	ReportBurst     int
 	// TrustedProxies are the proxies (load balancers) whose
 	// X-Forwarded-For header names the client: a request from one of them
 	// counts against the rightmost address of that header that is not a
@@ -85,12 +92,14 @@ type Server struct {
 	limiter     *limiter[netip.Prefix]
 	keyLimiter  *limiter[string]
 	authLimiter *limiter[netip.Prefix]
-	metrics     RequestObserver
-	pages       *pages
-	csrf        *http.CrossOriginProtection
-	mux         *http.ServeMux
-	handler     http.Handler
-	http        *http.Server
+	// reportLimiter bounds shoppers' reports per client (Config.ReportRateLimit).
+	reportLimiter *limiter[netip.Prefix]
+	metrics       RequestObserver
+	pages         *pages
+	csrf          *http.CrossOriginProtection
+	mux           *http.ServeMux
+	handler       http.Handler
+	http          *http.Server
 }
 
 // NewServer returns a Server for app. It panics if the embedded templates
@@ -118,6 +127,7 @@ func NewServer(app *genuine.App, cfg Config) *Server {
 	s.limiter = newLimiter[netip.Prefix](cfg.PublicRateLimit, cfg.PublicBurst, now)
 	s.keyLimiter = newLimiter[string](cfg.KeyRateLimit, cfg.KeyBurst, now)
 	s.authLimiter = newLimiter[netip.Prefix](cfg.AuthFailureRate, cfg.AuthFailureBurst, now)
+	s.reportLimiter = newLimiter[netip.Prefix](cfg.ReportRateLimit, cfg.ReportBurst, now)
 	s.csrf = http.NewCrossOriginProtection()
 	s.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, genuine.Errorf(genuine.EForbidden, "cross-origin request refused"), false)

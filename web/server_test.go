@@ -176,6 +176,9 @@ func (ts *testServer) do(req request) *response {
 	for k, v := range req.header {
 		r.Header.Set(k, v)
 	}
+	if h := req.header["Host"]; h != "" {
+		r.Host = h
+	}
 	resp, err := ts.client.Do(r)
 	if err != nil {
 		ts.tb.Fatalf("%s %s: %v", req.method, req.path, err)

@@ -42,9 +42,9 @@ func (ts *testServer) login(key, next string, header map[string]string) *respons
 	return ts.browser().do(request{method: "POST", path: path, body: url.Values{"key": {key}}.Encode(), header: h})
 }
 
-// sessionCookieOf returns the session cookie a response sets, failing the
-// test if it sets none or more than one.
-func sessionCookieOf(tb testing.TB, resp *response) *http.Cookie {
+// cookieOf returns the cookie of a name a response sets, failing the test
+// if it sets none or more than one.
+func cookieOf(tb testing.TB, resp *response, name string) *http.Cookie {
 	tb.Helper()
 	var found []*http.Cookie
 	for _, line := range resp.header.Values("Set-Cookie") {
@@ -52,12 +52,12 @@ func sessionCookieOf(tb testing.TB, resp *response) *http.Cookie {
 		if err != nil {
 			tb.Fatalf("Set-Cookie %q: %v", line, err)
 		}
-		if c.Name == sessionCookie {
+		if c.Name == name {
 			found = append(found, c)
 		}
 	}
 	if len(found) != 1 {
-		tb.Fatalf("%d session cookies set, want 1; Set-Cookie %q", len(found), resp.header.Values("Set-Cookie"))
+		tb.Fatalf("%d %s cookies set, want 1; Set-Cookie %q", len(found), name, resp.header.Values("Set-Cookie"))
 	}
 	return found[0]
 }
@@ -98,7 +98,7 @@ func TestLogin(t *testing.T) {
 	if resp.status != 303 || resp.header.Get("Location") != "/" {
 		t.Fatalf("POST /login: %d, Location %q, want 303 to /; body: %s", resp.status, resp.header.Get("Location"), resp.body)
 	}
-	c := sessionCookieOf(t, resp)
+	c := cookieOf(t, resp, sessionCookie)
 	if c.Path != "/" || c.MaxAge != 12*60*60 || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Secure || c.Domain != "" ||
 		!strings.HasPrefix(c.Value, "gs_") || strings.Contains(c.Value, w.merchantKey) {
 		t.Errorf("session cookie %+v: want Path=/, Max-Age=43200, HttpOnly, SameSite=Strict, not Secure over http, a gs_ token", c)
@@ -151,7 +151,7 @@ func TestLoginSecureCookie(t *testing.T) {
 			if resp.status != 303 {
 				t.Fatalf("POST /login: %d; body: %s", resp.status, resp.body)
 			}
-			if c := sessionCookieOf(t, resp); c.Secure != tt.secure {
+			if c := cookieOf(t, resp, sessionCookie); c.Secure != tt.secure {
 				t.Errorf("cookie Secure %v, want %v", c.Secure, tt.secure)
 			}
 		})
@@ -164,7 +164,7 @@ func TestLoginEndsWithRevokedKey(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	w := ts.newWorld("Acme", "09520123456788", 1)
 	id, key := ts.newMerchantKey(w.merchant.ID)
-	token := sessionCookieOf(t, ts.login(key, "", nil)).Value
+	token := cookieOf(t, ts.login(key, "", nil), sessionCookie).Value
 	if _, err := ts.principalOf(token); err != nil {
 		t.Fatal(err)
 	}
@@ -182,14 +182,14 @@ func TestLoginEndsWithRevokedKey(t *testing.T) {
 func TestLogout(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	w := ts.newWorld("Acme", "09520123456788", 1)
-	token := sessionCookieOf(t, ts.login(w.merchantKey, "", nil)).Value
-	kept := sessionCookieOf(t, ts.login(w.merchantKey, "", nil)).Value
+	token := cookieOf(t, ts.login(w.merchantKey, "", nil), sessionCookie).Value
+	kept := cookieOf(t, ts.login(w.merchantKey, "", nil), sessionCookie).Value
 	for _, cookie := range []string{sessionCookie + "=" + token, ""} {
 		resp := ts.browser().do(request{method: "POST", path: "/logout", header: map[string]string{"Cookie": cookie}})
 		if resp.status != 303 || resp.header.Get("Location") != "/login" {
 			t.Fatalf("POST /logout with cookie %q: %d, Location %q; want 303 to /login", cookie, resp.status, resp.header.Get("Location"))
 		}
-		c := sessionCookieOf(t, resp)
+		c := cookieOf(t, resp, sessionCookie)
 		if c.Value != "" || c.MaxAge >= 0 || c.Path != "/" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode ||
 			!strings.Contains(strings.Join(resp.header.Values("Set-Cookie"), " "), "Max-Age=0") {
 			t.Errorf("cookie after signing out %+v; want it cleared (Max-Age=0) with the session cookie's attributes", c)
@@ -260,7 +260,7 @@ func TestLoginNext(t *testing.T) {
 func TestLoginCrossOrigin(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	w := ts.newWorld("Acme", "09520123456788", 1)
-	token := sessionCookieOf(t, ts.login(w.merchantKey, "", nil)).Value
+	token := cookieOf(t, ts.login(w.merchantKey, "", nil), sessionCookie).Value
 	for _, h := range []map[string]string{
 		{"Origin": "https://evil.example"},
 		{"Sec-Fetch-Site": "cross-site"},
@@ -294,7 +294,7 @@ func TestSessionTokenStoredHashed(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	ts := newTestServerOn(t, db, Config{})
 	w := ts.newWorld("Acme", "09520123456788", 1)
-	token := sessionCookieOf(t, ts.login(w.merchantKey, "", nil)).Value
+	token := cookieOf(t, ts.login(w.merchantKey, "", nil), sessionCookie).Value
 	hash := sha256.Sum256([]byte(token))
 	var all []byte
 	files, err := filepath.Glob(filepath.Join(dir, "genuine.db*"))

@@ -158,9 +158,9 @@ func (s *Server) shopRemove(w http.ResponseWriter, r *http.Request, _ *genuine.P
 }
 
 // shopPayJSON is the answer of POST /shop/{merchant}/pay: the checkout,
-// and the cart as it now is.
+// as a shopper sees it, and the cart as it now is.
 type shopPayJSON struct {
-	*genuine.Checkout
+	*shopCheckoutJSON
 	Cart shopCartJSON `json:"cart"`
 }
 
@@ -176,13 +176,14 @@ func (s *Server) shopPay(w http.ResponseWriter, r *http.Request, _ *genuine.Prin
 	if k.Status == genuine.CheckoutRefused {
 		status = http.StatusUnprocessableEntity
 	}
-	return writeJSON(w, status, shopPayJSON{Checkout: k, Cart: cartJSON(pageLang(r), cart)})
+	return writeJSON(w, status, shopPayJSON{shopCheckoutJSON: shopCheckout(k), Cart: cartJSON(pageLang(r), cart)})
 }
 
 // shopScan is the resolver's hook for a shopper who is shopping: a page
 // request for a product's link that carries a live shop session's cookie
 // adds the unit to that session's cart and answers 303 to the shop page
-// (with ?scan= the code, for the page to show why, if it was refused). It
+// (with ?scan= the code, for the page to show why, if it was refused or
+// the cart could take no more: full, too many carts, the shop busy). It
 // reports whether it answered; without a live session, or if the unit
 // could not be decided, the resolver answers as it would anyway.
 func (s *Server) shopScan(w http.ResponseWriter, r *http.Request, code string) bool {
@@ -195,12 +196,17 @@ func (s *Server) shopScan(w http.ResponseWriter, r *http.Request, code string) b
 		return false
 	}
 	add, err := s.app.AddToCart(r.Context(), token, merchantID, code)
-	if err != nil {
-		return false
-	}
 	to := "/shop/" + url.PathEscape(merchantID)
-	if !add.Added && !add.Duplicate {
+	switch genuine.ErrorCode(err) {
+	case "":
+		if !add.Added && !add.Duplicate {
+			to += "?scan=" + url.QueryEscape(code)
+		}
+	case genuine.ECartFull, genuine.ETooManyCarts, genuine.EShopBusy, genuine.EConflict:
+		// The shop page scans it again and says why in the shopper's words.
 		to += "?scan=" + url.QueryEscape(code)
+	default:
+		return false
 	}
 	seeOther(w, to)
 	return true

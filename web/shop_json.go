@@ -6,11 +6,13 @@ import (
 )
 
 // shopCartJSON is a cart as the shop page's script reads it: the cart,
-// with its items and total in the shopper's words.
+// with its items and total in the shopper's words ("" while it has no
+// currency: empty).
 type shopCartJSON struct {
 	*genuine.Cart
-	Items     []shopItemJSON `json:"items"`
-	TotalText string         `json:"total_text"`
+	Items     []shopItemJSON    `json:"items"`
+	TotalText string            `json:"total_text"`
+	Checkout  *shopCheckoutJSON `json:"checkout,omitempty"`
 }
 
 // shopItemJSON is a unit as the shop page shows it: the unit, its name,
@@ -18,15 +20,78 @@ type shopCartJSON struct {
 // shopper's words.
 type shopItemJSON struct {
 	genuine.CartUnit
-	Name      string `json:"name"`
-	PriceText string `json:"price_text,omitempty"`
-	Refused   bool   `json:"refused"`
-	Why       string `json:"why,omitempty"`
+	Decision  *shopDecisionJSON `json:"decision"`
+	Name      string            `json:"name"`
+	PriceText string            `json:"price_text,omitempty"`
+	Refused   bool              `json:"refused"`
+	Why       string            `json:"why,omitempty"`
+}
+
+// shopDecisionJSON is what a shopper is told of a decision: its outcome and
+// the codes of the reasons that count. The brand's policy and rules, and a
+// reason's message and facts (which shop sold a unit and when, the brand's
+// price range, a batch's regions), are for the merchant's till alone.
+type shopDecisionJSON struct {
+	Outcome string           `json:"outcome"`
+	Reasons []shopReasonJSON `json:"reasons"`
+}
+
+// shopReasonJSON is a reason of a decision as a shopper is told it.
+type shopReasonJSON struct {
+	Code   string `json:"code"`
+	Action string `json:"action"`
+}
+
+// shopDecision returns what a shopper is told of d: nil for nil, and no
+// reason of a rule run in shadow.
+func shopDecision(d *genuine.Decision) *shopDecisionJSON {
+	if d == nil {
+		return nil
+	}
+	out := &shopDecisionJSON{Outcome: d.Outcome, Reasons: []shopReasonJSON{}}
+	if d.Shadow {
+		return out
+	}
+	for _, r := range d.Reasons {
+		if !r.Shadow {
+			out.Reasons = append(out.Reasons, shopReasonJSON{Code: r.Code, Action: r.Action})
+		}
+	}
+	return out
+}
+
+// shopCheckoutJSON is a cart's checkout as a shopper sees it: each item's
+// decision as shopDecision tells it.
+type shopCheckoutJSON struct {
+	*genuine.Checkout
+	Items []shopCheckoutItemJSON `json:"items"`
+}
+
+// shopCheckoutItemJSON is an item of a checkout as a shopper sees it.
+type shopCheckoutItemJSON struct {
+	genuine.CheckoutItem
+	Decision *shopDecisionJSON `json:"decision"`
+}
+
+// shopCheckout returns k as a shopper sees it; nil for nil.
+func shopCheckout(k *genuine.Checkout) *shopCheckoutJSON {
+	if k == nil {
+		return nil
+	}
+	out := &shopCheckoutJSON{Checkout: k, Items: make([]shopCheckoutItemJSON, len(k.Items))}
+	for i, it := range k.Items {
+		out.Items[i] = shopCheckoutItemJSON{CheckoutItem: it, Decision: shopDecision(it.Decision)}
+	}
+	return out
 }
 
 // cartJSON returns a cart as the shop page reads it, in language l.
 func cartJSON(l i18n.Lang, c *genuine.Cart) shopCartJSON {
-	out := shopCartJSON{Cart: c, Items: make([]shopItemJSON, len(c.Items)), TotalText: i18n.Money(l, c.Total, c.Currency)}
+	out := shopCartJSON{Cart: c, Items: make([]shopItemJSON, len(c.Items)), Checkout: shopCheckout(c.Checkout)}
+	if c.Currency != "" {
+		// An empty cart has no currency yet: no total to write ("0 ").
+		out.TotalText = i18n.Money(l, c.Total, c.Currency)
+	}
 	for i, it := range c.Items {
 		out.Items[i] = itemJSON(l, it, c.Currency)
 	}
@@ -36,7 +101,7 @@ func cartJSON(l i18n.Lang, c *genuine.Cart) shopCartJSON {
 // itemJSON returns a unit as the shop page shows it, in language l: its
 // price, in currency, only if it passed.
 func itemJSON(l i18n.Lang, u genuine.CartUnit, currency string) shopItemJSON {
-	out := shopItemJSON{CartUnit: u, Name: u.Code}
+	out := shopItemJSON{CartUnit: u, Decision: shopDecision(u.Decision), Name: u.Code}
 	switch {
 	case u.Product != nil:
 		out.Name = u.Product.Name

@@ -35,26 +35,6 @@ func (ts *testServer) shopWorld(t *testing.T) *shopWorld {
 	return &shopWorld{world: w, codes: ts.codes(w.brandKey, w.batch.ID), page: "/shop/" + w.merchant.ID}
 }
 
-// shopCookieOf returns the shop cookie a response sets, failing the test
-// unless it sets exactly one.
-func shopCookieOf(tb testing.TB, resp *response) *http.Cookie {
-	tb.Helper()
-	var found []*http.Cookie
-	for _, line := range resp.header.Values("Set-Cookie") {
-		c, err := http.ParseSetCookie(line)
-		if err != nil {
-			tb.Fatalf("Set-Cookie %q: %v", line, err)
-		}
-		if c.Name == shopCookie {
-			found = append(found, c)
-		}
-	}
-	if len(found) != 1 {
-		tb.Fatalf("%d shop cookies set, want 1; Set-Cookie %q", len(found), resp.header.Values("Set-Cookie"))
-	}
-	return found[0]
-}
-
 // TestShopPage: the shop page opens a shop session with a cookie that is
 // HttpOnly and SameSite=Lax on Path=/ (Secure only over HTTPS), and shows
 // the shop in the page's language; a merchant without self-checkout is
@@ -67,7 +47,7 @@ func TestShopPage(t *testing.T) {
 		!strings.Contains(string(resp.body), `src="/static/shop.js?v=`) || strings.Contains(string(resp.body), "<script>") {
 		t.Fatalf("shop page: %d %s", resp.status, resp.body)
 	}
-	c := shopCookieOf(t, resp)
+	c := cookieOf(t, resp, shopCookie)
 	if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Secure || c.MaxAge != 7200 || !strings.HasPrefix(c.Value, "gc_") {
 		t.Errorf("shop cookie: %+v", c)
 	}
@@ -75,8 +55,12 @@ func TestShopPage(t *testing.T) {
 	proxied := newTestServer(t, Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}})
 	pw := proxied.shopWorld(t)
 	secure := proxied.do(request{method: "GET", path: pw.page, header: map[string]string{"X-Forwarded-Proto": "https"}})
-	if c := shopCookieOf(t, secure); !c.Secure {
+	if c := cookieOf(t, secure, shopCookie); !c.Secure {
 		t.Errorf("shop cookie over https: %+v", c)
+	}
+	// The empty cart has no total to write, not "0 " without a currency.
+	if !strings.Contains(string(resp.body), `"total_text":""`) {
+		t.Errorf("an empty cart's total is written: %s", resp.body)
 	}
 	// The page again with the cookie keeps the session.
 	again := ts.do(request{method: "GET", path: sw.page, header: map[string]string{"Cookie": shopCookie + "=" + c.Value}})
@@ -103,7 +87,7 @@ type shopper struct {
 func (sw *shopWorld) shopper(t *testing.T, ts *testServer) *shopper {
 	t.Helper()
 	resp := ts.do(request{method: "GET", path: sw.page})
-	return &shopper{ts: ts, sw: sw, cookie: shopCookie + "=" + shopCookieOf(t, resp).Value}
+	return &shopper{ts: ts, sw: sw, cookie: shopCookie + "=" + cookieOf(t, resp, shopCookie).Value}
 }
 
 func (s *shopper) do(method, path string, body any, header map[string]string) *response {
@@ -245,6 +229,27 @@ func TestShopResolverHook(t *testing.T) {
 	}
 }
 
+// TestShopResolverHookRefused: a product link the cart cannot take (here
+// the shop has its most carts open) sends the phone back to the shop with
+// ?scan=, for the page to say why, not to the product's verification.
+func TestShopResolverHookRefused(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	b := ts.browser()
+	sw := ts.shopWorld(t)
+	ts.call("PUT", "/v1/merchants/"+sw.merchant.ID+"/self-checkout", sw.merchantKey, map[string]any{"enabled": true, "max_open_carts": 1}, 200, nil)
+	if resp := sw.shopper(t, ts).do("POST", "/add", map[string]any{"code": sw.codes[0].Code}, nil); resp.status != 200 {
+		t.Fatalf("add: %d %s", resp.status, resp.body)
+	}
+	u, err := url.Parse(sw.codes[1].Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := b.do(request{method: "GET", path: u.RequestURI(), header: map[string]string{"Cookie": sw.shopper(t, ts).cookie}})
+	if want := sw.page + "?scan=" + url.QueryEscape(sw.codes[1].Code); resp.status != 303 || resp.header.Get("Location") != want {
+		t.Errorf("a link the busy shop cannot take: %d, Location %q; want 303 to %q", resp.status, resp.header.Get("Location"), want)
+	}
+}
+
 // TestShopLimitsHTTP: the limits answer with their codes and statuses.
 func TestShopLimitsHTTP(t *testing.T) {
 	ts := newTestServer(t, Config{})
@@ -263,4 +268,46 @@ func TestShopLimitsHTTP(t *testing.T) {
 	if resp.status != 400 {
 		t.Errorf("max_open_carts 10001: %d %s", resp.status, resp.body)
 	}
+}
+
+// TestShopShowsNoMerchantFacts: a shopper's JSON says whether each unit
+// passed and the reason's code, never what only a merchant's till may see:
+// the brand's policy and rules, a reason's facts (which shop sold a unit
+// and when, the brand's price range, a batch's regions) or its message.
+// Here a rival shop sells one unit before the shopper scans it, and another
+// after the shopper scanned it and before they pay.
+func TestShopShowsNoMerchantFacts(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	sw := ts.shopWorld(t)
+	var rival genuine.Merchant
+	ts.call("POST", "/v1/merchants", ts.admin, map[string]any{"name": "Rival Emporium", "region": "CN-GD-SZ"}, 201, &rival)
+	rivalKey := ts.newKey(map[string]any{"role": "merchant", "merchant_id": rival.ID})
+	ts.paidCheckout(rivalKey, "before", sw.codes[2].Code)
+
+	s := sw.shopper(t, ts)
+	leaks := func(what string, resp *response) {
+		t.Helper()
+		for _, secret := range []string{"Rival Emporium", `"detail"`, `"rules"`, `"policy"`, `"message"`, `"rule"`} {
+			if strings.Contains(string(resp.body), secret) {
+				t.Errorf("%s tells the shopper %s: %s", what, secret, resp.body)
+			}
+		}
+	}
+	resp := s.do("POST", "/add", map[string]any{"code": sw.codes[2].Code}, nil)
+	var sold shopAddJSON
+	decodeJSON(t, resp, 200, "application/json", &sold)
+	if sold.Added || !sold.Item.Refused || sold.Item.Decision == nil || len(sold.Item.Decision.Reasons) == 0 ||
+		sold.Item.Decision.Reasons[0].Code != genuine.EAlreadySold || sold.Item.Why == "" {
+		t.Fatalf("a unit sold elsewhere: %s", resp.body)
+	}
+	leaks("a refused add", resp)
+
+	decodeJSON(t, s.do("POST", "/add", map[string]any{"code": sw.codes[3].Code}, nil), 200, "application/json", &shopAddJSON{})
+	ts.paidCheckout(rivalKey, "meanwhile", sw.codes[3].Code)
+	resp = s.do("POST", "/pay", nil, nil)
+	if resp.status != 422 || !strings.Contains(string(resp.body), genuine.EAlreadySold) {
+		t.Fatalf("pay for a unit sold meanwhile: %d %s", resp.status, resp.body)
+	}
+	leaks("a refused payment", resp)
+	leaks("the cart", s.do("GET", "/cart", nil, nil))
 }

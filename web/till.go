@@ -34,16 +34,20 @@ type tillPage struct {
 // at, and the words it shows in the page's language (reasons filled as
 // i18n.Reason fills them).
 type tillConfig struct {
-	Lang       i18n.Lang         `json:"lang"`
-	MerchantID string            `json:"merchant_id"`
-	Zone       string            `json:"zone"`
-	Currency   string            `json:"currency"`
-	Symbol     string            `json:"symbol"` // "" for a currency written with its code after the amount
-	Digits     int               `json:"digits"`
-	Providers  []string          `json:"providers"`
-	Words      map[string]string `json:"words"`
-	Reasons    map[string]string `json:"reasons"`
-	Regions    map[string]string `json:"regions"`
+	Lang       i18n.Lang `json:"lang"`
+	MerchantID string    `json:"merchant_id"`
+	Zone       string    `json:"zone"`
+	Currency   string    `json:"currency"`
+	Symbol     string    `json:"symbol"` // "" for a currency written with its code after the amount
+	Digits     int       `json:"digits"`
+	// OtherDigits are the decimal digits of each other currency that is
+	// not written with two, for amounts in a currency not the till's (a
+	// brand's price range, a sale in another): JPY 0, KWD 3.
+	OtherDigits map[string]int    `json:"other_digits"`
+	Providers   []string          `json:"providers"`
+	Words       map[string]string `json:"words"`
+	Reasons     map[string]string `json:"reasons"`
+	Regions     map[string]string `json:"regions"`
 	// Camera is the URL of the vendored QR decoder, loaded only when the
 	// cashier turns the camera on.
 	Camera string `json:"camera"`
@@ -118,9 +122,22 @@ func (s *Server) tillConfig(ctx context.Context, l i18n.Lang, p *genuine.Princip
 	}
 	return tillConfig{
 		Lang: l, MerchantID: m.ID, Zone: m.TimeZone, Currency: cur, Symbol: sym, Digits: genuine.CurrencyDigits(cur),
-		Providers: providers, Words: words, Reasons: i18n.Messages(l, "reason."), Regions: i18n.RegionNames(l),
+		OtherDigits: otherDigits(),
+		Providers:   providers, Words: words, Reasons: i18n.Messages(l, "reason."), Regions: i18n.RegionNames(l),
 		Camera: staticURL("vendor/jsqr.js"),
 	}, nil
+}
+
+// otherDigits returns the decimal digits of every currency not written
+// with two.
+func otherDigits() map[string]int {
+	out := map[string]int{}
+	for _, c := range genuine.Currencies() {
+		if d := genuine.CurrencyDigits(c); d != 2 {
+			out[c] = d
+		}
+	}
+	return out
 }
 
 // tillCurrency returns the currency a till sells in: its price list's, if
@@ -267,18 +284,17 @@ type shopQRPage struct {
 }
 
 // tillShopQR handles GET /till/shop-qr: a printable page with the QR code
-// of the shop's self-checkout page, /shop/{merchant} on the origin the
-// browser reached (https when it came over HTTPS), and the shop's name.
+// of the shop's self-checkout page, /shop/{merchant} at the server's
+// public URL (genuine.App.BaseURL), and the shop's name. Not the origin
+// the till's browser reached, which may be an address only the shop's
+// network knows: shoppers' phones must reach the page, and its cookie must
+// go with the products' links, which have the public URL too.
 func (s *Server) tillShopQR(w http.ResponseWriter, r *http.Request, _ *genuine.Principal) error {
 	_, m, ok := s.tillSession(w, r)
 	if !ok {
 		return nil
 	}
-	scheme := "http"
-	if s.https(r) {
-		scheme = "https"
-	}
-	link := scheme + "://" + r.Host + "/shop/" + url.PathEscape(m.ID)
+	link := s.app.BaseURL() + "/shop/" + url.PathEscape(m.ID)
 	png, err := qrcode.Encode(link, qrcode.Medium, 512)
 	if err != nil {
 		return err

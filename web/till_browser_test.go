@@ -340,3 +340,21 @@ func TestTillBrowser(t *testing.T) {
 		browsertest.Axe(t, ctx)
 	})
 }
+
+// A brand's price range in a currency that is not the till's is written
+// with that currency's digits: a range in yen has none.
+func TestTillBrowserForeignRange(t *testing.T) {
+	tw := newTillWorld(t, 1)
+	ts, w := tw.ts, tw.w
+	ts.call("PUT", "/v1/merchants/"+w.merchant.ID+"/prices", w.merchantKey, []any{map[string]any{"gtin": w.product.GTIN, "price": 3500, "currency": "CNY"}}, 200, nil)
+	ts.call("PUT", "/v1/policies/brand", w.brandKey, map[string]any{"rules": []any{
+		map[string]any{"rule": "state"}, map[string]any{"rule": "price", "currency": "JPY", "min": 3000, "max": 5000},
+	}}, 200, nil)
+	b := browsertest.New(t)
+	ctx := b.Page(t, "en", 1280)
+	signIn(t, ctx, ts.url, w.merchantKey)
+	do(t, ctx, "scan", browsertest.Wedge(tw.codes[0].Code))
+	if class, text := line(t, ctx, 1); class != "line refuse" || !strings.Contains(text, "3,000 JPY to 5,000 JPY") {
+		t.Fatalf("a unit outside a range in yen: %q %q", class, text)
+	}
+}

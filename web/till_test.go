@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"maps"
 	"net/http"
 	"regexp"
 	"strings"
@@ -22,7 +23,7 @@ func (ts *testServer) sessionOf(key, lang string) map[string]string {
 	if resp.status != http.StatusSeeOther {
 		ts.tb.Fatalf("sign in: %d %s", resp.status, resp.body)
 	}
-	c := sessionCookieOf(ts.tb, resp)
+	c := cookieOf(ts.tb, resp, sessionCookie)
 	return map[string]string{"Cookie": c.Name + "=" + c.Value, "Accept-Language": lang}
 }
 
@@ -211,17 +212,24 @@ func formatShanghai(at time.Time, lang string) string {
 }
 
 // The shop's QR page shows the shop's name, the link to its self-checkout
-// page on the origin the browser used, and its QR code inline; while
-// self-checkout is off it tells the merchant to turn it on, in the page's
-// language.
+// page at the server's public URL (the codes' stem), and its QR code
+// inline; a till opened at an address of the shop's own network prints
+// the public link all the same. While self-checkout is off it tells the
+// merchant to turn it on, in the page's language.
 func TestTillShopQR(t *testing.T) {
 	tw := newTillWorld(t, 1)
 	ts := tw.ts
-	body := checkTillPage(t, ts.page("/till/shop-qr", tw.zh), 200)
 	link := ts.url + "/shop/" + tw.w.merchant.ID
-	for _, w := range []string{"Acme shop", link, "用手机扫码，核验商品并付款", `<img src="data:image/png;base64,`, "打印", "请先开通自助结账"} {
-		if !strings.Contains(body, w) {
-			t.Errorf("the shop QR page lacks %q:\n%s", w, body)
+	for _, host := range []string{"", "10.0.0.5:8080"} {
+		h := maps.Clone(tw.zh)
+		if host != "" {
+			h["Host"] = host
+		}
+		body := checkTillPage(t, ts.page("/till/shop-qr", h), 200)
+		for _, w := range []string{"Acme shop", link, "用手机扫码，核验商品并付款", `<img src="data:image/png;base64,`, "打印", "请先开通自助结账"} {
+			if !strings.Contains(body, w) {
+				t.Errorf("the shop QR page (Host %q) lacks %q:\n%s", host, w, body)
+			}
 		}
 	}
 	if body := checkTillPage(t, ts.page("/till/shop-qr", tw.en), 200); !strings.Contains(body, "Self-checkout is off for this shop") {

@@ -129,8 +129,13 @@ func quality(accept, typ, sub string) float64 {
 }
 
 // report handles POST /v1/reports: anyone reports a suspected fake to the
-// brand of the product its code names. 202 once the brand is alerted.
+// brand of the product its code names. 202 once the brand is alerted; 429
+// once the client's address has spent its reports (Config.ReportRateLimit).
 func (s *Server) report(w http.ResponseWriter, r *http.Request, _ *genuine.Principal) error {
+	if ok, wait := s.reportLimiter.allow(s.clientOf(r)); !ok {
+		s.tooMany(w, r, wait, "too many reports from your address", false)
+		return nil
+	}
 	var in genuine.ReportInput
 	if err := s.decode(w, r, &in); err != nil {
 		return err

@@ -115,6 +115,7 @@ func openService(ctx context.Context, cfg serviceConfig) (*service, error) {
 		PublicRateLimit: cfg.publicRate, PublicBurst: int(cfg.publicRate * 2),
 		KeyRateLimit: cfg.keyRate, KeyBurst: int(cfg.keyRate * 2),
 		AuthFailureRate: cfg.authFailureRate, AuthFailureBurst: max(10, int(cfg.authFailureRate*2)),
+		ReportRateLimit: reportRate(cfg.publicRate), ReportBurst: reportBurst,
 		TrustedProxies: cfg.trustedProxies, Logger: cfg.logger,
 		Pages: map[string]http.Handler{},
 	}
@@ -273,4 +274,18 @@ func (s *service) close() {
 	if s.metricsLn != nil {
 		s.metricsLn.Close()
 	}
+}
+
+// reportBurst is how many shoppers' reports one client address may make
+// at once.
+const reportBurst = 10
+
+// reportRate is the rate of shoppers' reports per client address, a
+// second: one a minute once its burst is spent, unless the public limit
+// is off (0), which turns this one off too.
+func reportRate(publicRate float64) float64 {
+	if publicRate <= 0 {
+		return 0
+	}
+	return 1.0 / 60
 }

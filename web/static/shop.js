@@ -81,6 +81,7 @@
     (cart.items || []).forEach(function (it) { items.appendChild(unit(it, open)); });
     $('empty').hidden = cart.items.length > 0 || cart.status === 'paid';
     $('total').textContent = cart.total_text;
+    $('total-line').hidden = !cart.total_text;
     var list = $('refused');
     list.textContent = '';
     refused.forEach(function (it) { list.appendChild(unit(it, false)); });

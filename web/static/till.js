@@ -26,7 +26,7 @@
   // money writes minor units as i18n.Money does: ¥35.00, or 35.000 KWD.
   function money(minor, currency) {
     currency = currency || cfg.currency;
-    const digits = currency === cfg.currency ? cfg.digits : 2;
+    const digits = currency === cfg.currency ? cfg.digits : (cfg.other_digits[currency] ?? 2);
     const sign = minor < 0 ? "-" : "";
     let s = String(Math.abs(minor)).padStart(digits + 1, "0");
     let amount = group(s.slice(0, s.length - digits));
