@@ -12,10 +12,12 @@ import (
 // How a checkout's event stream watches it: it reads the checkout every
 // eventPoll (from the store, so that a change made by any server is seen),
 // writes a comment every eventHeartbeat so that proxies keep the
-// connection, and ends after eventMaxAge, when the till opens it again.
+// connection, checks every eventRecheck that its caller's key or session
+// still works, and ends after eventMaxAge, when the till opens it again.
 const (
 	eventPoll      = 250 * time.Millisecond
 	eventHeartbeat = 15 * time.Second
+	eventRecheck   = 5 * time.Second
 	eventMaxAge    = 30 * time.Minute
 )
 
@@ -31,7 +33,8 @@ type checkoutEvent struct {
 // of the checkout's status, an event "status" with its JSON at once and at
 // each change, for a till to show a payment landing without polling. The
 // stream ends once the checkout no longer awaits payment (after telling
-// so), when the client goes, or after eventMaxAge. The merchant that made
+// so), when the client goes, when its key is revoked or its session ends,
+// or after eventMaxAge. The merchant that made
 // the checkout (or an admin) may read it; another gets 404 before any
 // event.
 func (s *Server) checkoutEvents(w http.ResponseWriter, r *http.Request, p *genuine.Principal) error {
@@ -70,6 +73,7 @@ func (s *Server) checkoutEvents(w http.ResponseWriter, r *http.Request, p *genui
 	defer poll.Stop()
 	defer beat.Stop()
 	end := time.After(eventMaxAge)
+	checked := time.Now()
 	for last := c; last.Status == genuine.CheckoutAwaitingPayment; {
 		select {
 		case <-ctx.Done():
@@ -81,6 +85,14 @@ func (s *Server) checkoutEvents(w http.ResponseWriter, r *http.Request, p *genui
 				return nil
 			}
 		case <-poll.C:
+			if time.Since(checked) >= eventRecheck {
+				// Signed out, or the key revoked: the stream is not theirs
+				// to read any more.
+				if again, err := s.authenticate(r); err != nil || again == nil || again.KeyID != p.KeyID {
+					return nil
+				}
+				checked = time.Now()
+			}
 			cur, err := s.app.GetCheckout(ctx, p, last.ID)
 			if err != nil {
 				// Written already: the stream can only end.
