@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -94,5 +96,17 @@ func TestHome(t *testing.T) {
 	}
 	if resp := ts.browser().do(request{method: "GET", path: "/nothing-here"}); resp.status != 404 {
 		t.Errorf("GET /nothing-here: %d, want 404", resp.status)
+	}
+}
+
+// A page that fails to render is a clean 500, and the log hears why.
+func TestPageFailureLogged(t *testing.T) {
+	var logged bytes.Buffer
+	p := mustParsePages()
+	p.log = slog.New(slog.NewTextHandler(&logged, nil))
+	rec := httptest.NewRecorder()
+	p.render(rec, httptest.NewRequest("GET", "/login", nil), 200, "login.html", 42) // not a loginPage
+	if rec.Code != 500 || !strings.Contains(logged.String(), "page failed to render") || !strings.Contains(logged.String(), "login.html") {
+		t.Errorf("status %d, log %q", rec.Code, logged.String())
 	}
 }

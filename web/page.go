@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"html/template"
+	"log/slog"
 	"maps"
 	"net/http"
 	"strconv"
@@ -32,6 +33,8 @@ type pages struct {
 	// named by its hash, and data: images (QR codes); fetches, event
 	// streams and forms to this server only; never framed.
 	csp string
+	// log hears of pages that fail to render; nil discards.
+	log *slog.Logger
 }
 
 // page is what every page's template is given: the language it is
@@ -98,6 +101,9 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, name 
 	pg := page{Lang: pageLang(r), Path: r.URL.RequestURI(), Data: data}
 	var buf bytes.Buffer
 	if err := p.tmpl[pg.Lang].ExecuteTemplate(&buf, name, pg); err != nil {
+		if p.log != nil {
+			p.log.ErrorContext(r.Context(), "page failed to render", "page", name, "lang", pg.Lang, "err", err)
+		}
 		http.Error(w, "internal error: the page cannot be shown", http.StatusInternalServerError)
 		return
 	}

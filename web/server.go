@@ -117,6 +117,7 @@ func NewServer(app *genuine.App, cfg Config) *Server {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.log = slog.New(LogHandler(s.log.Handler()))
+	s.pages.log = s.log
 	if s.metrics == nil {
 		s.metrics = nopRequests{}
 	}
