@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -11,21 +12,25 @@ import (
 )
 
 // TestShopBrowser scans and pays on a phone, 412 px wide, in each
-// language: a genuine unit typed into the scan field is added green with
+// language, and once on a tablet or computer 1280 px wide: a genuine unit typed into the scan field is added green with
 // its price; a forged one is shown red with the reason and never reaches
 // the cart; a genuine unit in front of the camera is added; Pay shows the
 // link to the simulated provider's pay page, and once that is paid the
 // page says so. Every state is screenshot and checked by axe-core.
 func TestShopBrowser(t *testing.T) {
-	for _, lang := range []i18n.Lang{i18n.EN, i18n.ZH} {
-		t.Run(string(lang), func(t *testing.T) {
+	for _, tc := range []struct {
+		lang  i18n.Lang
+		width int
+	}{{i18n.EN, 412}, {i18n.ZH, 412}, {i18n.ZH, 1280}} {
+		lang, size := tc.lang, string(tc.lang)+"-"+strconv.Itoa(tc.width)
+		t.Run(size, func(t *testing.T) {
 			ts := newTestServer(t, Config{})
 			sw := ts.shopWorld(t)
 			b := browsertest.New(t, browsertest.WithFakeCamera(browsertest.QRVideo(t, sw.codes[2].Code)))
-			ctx := b.Page(t, string(lang), 412)
+			ctx := b.Page(t, string(lang), tc.width)
 			shot := func(state string) {
 				t.Helper()
-				browsertest.Screenshot(t, ctx, "shop-"+state+"-"+string(lang)+"-412")
+				browsertest.Screenshot(t, ctx, "shop-"+state+"-"+size)
 				browsertest.Axe(t, ctx)
 			}
 			run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
