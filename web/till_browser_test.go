@@ -216,8 +216,11 @@ func TestTillBrowser(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := b.Page(t, tc.lang, tc.width)
 			signIn(t, ctx, ts.url, sc.merchantKey)
-			for i, code := range []string{sc.sold, sc.outside, sc.forged} {
-				do(t, ctx, "scan", browsertest.Wedge(code))
+			// Three scans 50 ms apart, as a wedge scanner sends them: each
+			// is checked while the next is typed, and each keeps its line.
+			do(t, ctx, "three scans, 50 ms apart", browsertest.Wedge(sc.sold), chromedp.Sleep(50*time.Millisecond),
+				browsertest.Wedge(sc.outside), chromedp.Sleep(50*time.Millisecond), browsertest.Wedge(sc.forged))
+			for i := range 3 {
 				class, text := line(t, ctx, i+1)
 				if class != "line refuse" || !strings.Contains(text, tc.want[i]) {
 					t.Errorf("line %d: %q %q, want the words %q", i+1, class, text, tc.want[i])
