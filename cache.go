@@ -80,7 +80,9 @@ const (
 
 // snapshotTx reads through the App's caches what a checkout decides on in
 // its reads (a Peek); every other method is the Tx's own.
-// Merchants never change once made. A batch's disposition and regions may
+// What a checkout decides on of a merchant (its region, place and time
+// zone) never changes once made; its self-checkout setting does, and is
+// read from the store wherever it counts (App.shopMerchant). A batch's disposition and regions may
 // change, but a checkout's commit reads each of its batches again and
 // decides again if either differs from what was decided on (and puts the
 // batch read into the cache). Policies are kept for policyTTL.

@@ -244,8 +244,8 @@ func (a *App) paymentRequest(ctx context.Context, c *Checkout) PaymentRequest {
 	return r
 }
 
-// merchant returns a merchant, from the cache when it can (merchants
-// never change once made); ENotFound for an unknown id.
+// merchant returns a merchant, from the cache when it can (for its name,
+// which never changes once made); ENotFound for an unknown id.
 func (a *App) merchant(ctx context.Context, id string) (*Merchant, error) {
 	if m, ok := a.merchants.get(id, time.Now()); ok {
 		return m, nil
