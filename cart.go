@@ -105,11 +105,7 @@ func (a *App) ShopCart(ctx context.Context, token, merchantID string) (*Cart, er
 	read := func(write bool) func(Tx) error {
 		return func(tx Tx) error {
 			now := a.Now()
-			s, m, err := a.shopIn(ctx, tx, token, merchantID, now)
-			if err != nil {
-				return err
-			}
-			carts, err := a.sessionCarts(ctx, tx, s, now, write)
+			_, m, carts, err := a.shopCarts(ctx, tx, token, merchantID, now, write)
 			if err != nil {
 				return err
 			}
@@ -162,19 +158,24 @@ func current(carts []*Cart) *Cart {
 	return nil
 }
 
-// sessionCarts reads a session's carts, newest first, each brought up to
-// date (syncCart).
-func (a *App) sessionCarts(ctx context.Context, tx Tx, s *ShopSession, now time.Time, write bool) ([]*Cart, error) {
+// shopCarts reads, in tx, the live session of token at a merchant and the
+// merchant (shopIn), and the session's carts, newest first, each brought
+// up to date (syncCart).
+func (a *App) shopCarts(ctx context.Context, tx Tx, token, merchantID string, now time.Time, write bool) (*ShopSession, *Merchant, []*Cart, error) {
+	s, m, err := a.shopIn(ctx, tx, token, merchantID, now)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	carts, err := tx.Carts(ctx, s.Hash)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	for _, c := range carts {
 		if err := a.syncCart(ctx, tx, s, c, now, write); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 	}
-	return carts, nil
+	return s, m, carts, nil
 }
 
 // syncCart brings a cart up to date, in tx: an open cart past its time
@@ -304,11 +305,7 @@ func (a *App) AddToCart(ctx context.Context, token, merchantID, code string) (*C
 	}
 	err = a.store.Update(ctx, func(tx Tx) error {
 		now := a.Now()
-		s, m, err := a.shopIn(ctx, tx, token, merchantID, now)
-		if err != nil {
-			return err
-		}
-		carts, err := a.sessionCarts(ctx, tx, s, now, true)
+		s, m, carts, err := a.shopCarts(ctx, tx, token, merchantID, now, true)
 		if err != nil {
 			return err
 		}
@@ -412,11 +409,7 @@ func (a *App) RemoveFromCart(ctx context.Context, token, merchantID, code string
 	var out *Cart
 	err := a.store.Update(ctx, func(tx Tx) error {
 		now := a.Now()
-		s, m, err := a.shopIn(ctx, tx, token, merchantID, now)
-		if err != nil {
-			return err
-		}
-		carts, err := a.sessionCarts(ctx, tx, s, now, true)
+		s, m, carts, err := a.shopCarts(ctx, tx, token, merchantID, now, true)
 		if err != nil {
 			return err
 		}

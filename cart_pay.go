@@ -29,11 +29,7 @@ func (a *App) PayCart(ctx context.Context, token, merchantID string) (*Cart, *Ch
 	// checkout is made from it.
 	err := a.store.Update(ctx, func(tx Tx) error {
 		now := a.Now()
-		s, m, err := a.shopIn(ctx, tx, token, merchantID, now)
-		if err != nil {
-			return err
-		}
-		carts, err := a.sessionCarts(ctx, tx, s, now, true)
+		_, m, carts, err := a.shopCarts(ctx, tx, token, merchantID, now, true)
 		if err != nil {
 			return err
 		}

@@ -74,3 +74,21 @@ func Currencies() []string {
 	}
 	return out
 }
+
+// countryCurrencies are the currencies of the countries genuine knows
+// outside mainland China, by ISO 3166-1 code.
+var countryCurrencies = map[string]string{
+	"HK": "HKD", "TW": "TWD", "MO": "MOP", "JP": "JPY", "SG": "SGD", "US": "USD", "GB": "GBP",
+	"DE": "EUR", "FR": "EUR", "IT": "EUR", "ES": "EUR", "NL": "EUR", "BE": "EUR", "AT": "EUR", "IE": "EUR", "FI": "EUR", "PT": "EUR",
+}
+
+// DefaultCurrency returns the currency a merchant in region (an ISO 3166
+// code with finer levels after "-") usually sells in, by its country:
+// CNY for mainland China and for a country genuine does not know.
+func DefaultCurrency(region string) string {
+	country, _, _ := strings.Cut(strings.ToUpper(strings.TrimSpace(region)), "-")
+	if c, ok := countryCurrencies[country]; ok {
+		return c
+	}
+	return "CNY"
+}

@@ -64,3 +64,13 @@ func TestFormatMoneyEveryCurrency(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultCurrency(t *testing.T) {
+	for region, want := range map[string]string{
+		"CN-GD-SZ": "CNY", "HK": "HKD", "jp-13": "JPY", "FR-75": "EUR", "US-CA": "USD", "ZZ": "CNY", "": "CNY",
+	} {
+		if got := DefaultCurrency(region); got != want {
+			t.Errorf("DefaultCurrency(%q) = %s, want %s", region, got, want)
+		}
+	}
+}

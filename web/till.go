@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/skip2/go-qrcode"
@@ -146,26 +145,7 @@ func tillCurrency(region string, prices []genuine.Price) string {
 	if len(prices) > 0 {
 		return prices[0].Currency
 	}
-	country, _, _ := strings.Cut(strings.ToUpper(region), "-")
-	switch country {
-	case "HK":
-		return "HKD"
-	case "TW":
-		return "TWD"
-	case "MO":
-		return "MOP"
-	case "JP":
-		return "JPY"
-	case "SG":
-		return "SGD"
-	case "US":
-		return "USD"
-	case "GB":
-		return "GBP"
-	case "DE", "FR", "IT", "ES", "NL", "BE", "AT", "IE", "FI", "PT":
-		return "EUR"
-	}
-	return "CNY"
+	return genuine.DefaultCurrency(region)
 }
 
 // tillCheckout returns a checkout of the merchant signed in, answering
