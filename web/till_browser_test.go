@@ -195,8 +195,11 @@ func TestTillBrowser(t *testing.T) {
 		}
 		do(t, ctx, "refund", chromedp.KeyEvent(kb.Enter), browsertest.WaitText("#sales", "Refund Acme honey, ¥12.50?"))
 		browsertest.Screenshot(t, ctx, "till-refund-confirm-en-1280")
-		if got := eval[string](t, ctx, `document.activeElement.textContent`); got != "Yes, refund" {
-			t.Fatalf("the confirmation does not have focus: %q", got)
+		// The page focuses the confirmation once it is drawn (a timer of
+		// 0): wait for it, a few seconds at most.
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.activeElement.textContent === "Yes, refund"`,
+			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			t.Fatalf("the confirmation does not have focus: %q", eval[string](t, ctx, `document.activeElement.textContent`))
 		}
 		do(t, ctx, "confirm", chromedp.KeyEvent(kb.Enter), browsertest.WaitText("#status", "Refunded: Acme honey"),
 			browsertest.WaitText("#sales", "Partly refunded"))
